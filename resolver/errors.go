@@ -42,19 +42,20 @@ type Outcome int
 // Outcomes, with their exit codes.
 const (
 	OK              Outcome = 0 // record found (and matching, for verify)
-	LookupFailed    Outcome = 1 // ErrLookup, ErrRefused, and anything unexpected
+	LookupFailed    Outcome = 1 // ErrLookup, and anything unexpected
 	Usage           Outcome = 2 // ErrUsage: bad arguments or configuration
 	NoRecord        Outcome = 3 // ErrNoRecord
 	Mismatch        Outcome = 4 // ErrMismatch
 	InvalidID       Outcome = 5 // onion.ErrInvalidID, malformed contenthash
 	DNSSECFailed    Outcome = 6 // ErrBogus, ErrNotValidated
 	MultipleRecords Outcome = 7 // ErrMultipleRecords
+	Refused         Outcome = 8 // ErrRefused: a publication was refused
 )
 
 var outcomeNames = map[Outcome]string{
 	OK: "ok", LookupFailed: "lookup-failed", Usage: "usage", NoRecord: "no-record",
 	Mismatch: "mismatch", InvalidID: "invalid-onion-id", DNSSECFailed: "dnssec",
-	MultipleRecords: "multiple-records",
+	MultipleRecords: "multiple-records", Refused: "refused",
 }
 
 // String is the outcome's stable name, used as "result" in JSON output.
@@ -67,6 +68,8 @@ func OutcomeOf(err error) Outcome {
 		return OK
 	case errors.Is(err, ErrUsage):
 		return Usage
+	case errors.Is(err, ErrRefused):
+		return Refused
 	case errors.Is(err, ErrDNSSEC):
 		return DNSSECFailed
 	case errors.Is(err, ErrMultipleRecords):
