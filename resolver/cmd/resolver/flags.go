@@ -164,6 +164,9 @@ type report struct {
 // finish prints the report (as JSON, or the error as text on stderr) and
 // returns the exit code for err.
 func (c *cli) finish(o *options, rep *report, err error) int {
+	if errors.Is(err, flag.ErrHelp) { // -h: the usage is printed already
+		return 0
+	}
 	out := resolver.OutcomeOf(err)
 	rep.Result, rep.Exit = out.String(), int(out)
 	if err != nil {

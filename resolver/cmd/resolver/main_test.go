@@ -124,7 +124,7 @@ func TestUsage(t *testing.T) {
 		{nil, 2, "usage: resolver"},
 		{[]string{"help"}, 0, "exit codes:"},
 		{[]string{"frobnicate"}, 2, "unknown command"},
-		{[]string{"verify", "-h"}, 2, "--data-dir"},
+		{[]string{"verify", "-h"}, 0, "--data-dir"},
 		{[]string{"lookup"}, 2, "want exactly one name"},
 		{[]string{"verify", "example.com"}, 2, "give --onion"},
 		{[]string{"verify", "example.com", "--onion", "x", "--data-dir", "/nonexistent"}, 2, "not both"},
