@@ -2,40 +2,23 @@ package resolver
 
 import (
 	"context"
-	"crypto/ecdsa"
 	"errors"
 	"testing"
 	"time"
 
-	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/ethclient"
 
 	"github.com/torplus/torplus/internal/enstest"
 	"github.com/torplus/torplus/internal/onion"
 )
 
-// ensChain is a simulated chain with the names the ENS tests use:
-// video (resolver, nothing set yet), bare (no resolver), empty (resolver,
-// no contenthash), ipfs (an IPFS contenthash), badid (onion3 with a bad id).
-func ensChain(t *testing.T, o *ecdsa.PrivateKey) *enstest.Chain {
-	t.Helper()
-	c := enstest.Start(t, o)
-	c.Register(t, "video.torplus.eth", o, c.Resolver)
-	c.Register(t, "bare.torplus.eth", o, common.Address{})
-	c.Register(t, "empty.torplus.eth", o, c.Resolver)
-	c.Register(t, "ipfs.torplus.eth", o, c.Resolver)
-	c.SetContenthash(t, "ipfs.torplus.eth", o, append([]byte{0xe3, 0x01, 0x01, 0x70, 0x12, 0x20}, make([]byte, 32)...))
-	c.Register(t, "badid.torplus.eth", o, c.Resolver)
-	c.SetContenthash(t, "badid.torplus.eth", o, append([]byte{0xbd, 0x03}, "not-an-onion-id"...))
-	c.AutoMine(t)
-	return c
-}
-
 func TestENS(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	owner, stranger := enstest.NewKey(t), enstest.NewKey(t)
-	c := ensChain(t, owner)
+	c := enstest.Start(t, owner)
+	c.RegisterCases(t, owner)
+	c.AutoMine(t)
 	cl, err := ethclient.Dial(c.RPC) // over HTTP, as the command does
 	if err != nil {
 		t.Fatal(err)

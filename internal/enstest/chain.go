@@ -170,3 +170,27 @@ func freePort(t testing.TB) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
+
+// IPFSContenthash is an EIP-1577 contenthash of another codec (ipfs).
+var IPFSContenthash = append([]byte{0xe3, 0x01, 0x01, 0x70, 0x12, 0x20}, make([]byte, 32)...)
+
+// RegisterCases registers, for owner, the names below torplus.eth that
+// cover what a lookup can find:
+//
+//	video.torplus.eth  public resolver, no contenthash yet (to publish to)
+//	empty.torplus.eth  public resolver, no contenthash
+//	bare.torplus.eth   no resolver
+//	ipfs.torplus.eth   an IPFS contenthash (IPFSContenthash)
+//	badid.torplus.eth  the onion3 codec with a malformed id
+//
+// nobody.torplus.eth stays unregistered.
+func (c *Chain) RegisterCases(t testing.TB, owner *ecdsa.PrivateKey) {
+	t.Helper()
+	c.Register(t, "video.torplus.eth", owner, c.Resolver)
+	c.Register(t, "empty.torplus.eth", owner, c.Resolver)
+	c.Register(t, "bare.torplus.eth", owner, common.Address{})
+	c.Register(t, "ipfs.torplus.eth", owner, c.Resolver)
+	c.SetContenthash(t, "ipfs.torplus.eth", owner, IPFSContenthash)
+	c.Register(t, "badid.torplus.eth", owner, c.Resolver)
+	c.SetContenthash(t, "badid.torplus.eth", owner, append([]byte{0xbd, 0x03}, "not-an-onion-id"...))
+}

@@ -1,16 +1,19 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"path/filepath"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/ethereum/go-ethereum/rpc"
 	"github.com/miekg/dns"
 
 	"github.com/torplus/torplus/internal/onion"
@@ -134,10 +137,13 @@ func (o *options) ens() (*resolver.ENS, *ethclient.Client, error) {
 		}
 		e.Registry = common.HexToAddress(o.registry)
 	}
-	cl, err := ethclient.Dial(o.rpc)
+	// go-ens passes no context to its calls, so the HTTP client's timeout
+	// is what bounds a hanging node.
+	rc, err := rpc.DialOptions(context.Background(), o.rpc, rpc.WithHTTPClient(&http.Client{Timeout: o.timeout}))
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: --rpc: %w", resolver.ErrUsage, err)
 	}
+	cl := ethclient.NewClient(rc)
 	e.Backend = cl
 	return e, cl, nil
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/torplus/torplus/internal/dnstest"
@@ -77,13 +76,7 @@ func TestPublishDNS(t *testing.T) {
 func TestENSCommands(t *testing.T) {
 	owner, stranger := enstest.NewKey(t), enstest.NewKey(t)
 	c := enstest.Start(t, owner, stranger)
-	c.Register(t, "video.torplus.eth", owner, c.Resolver)
-	c.Register(t, "bare.torplus.eth", owner, common.Address{})
-	c.Register(t, "empty.torplus.eth", owner, c.Resolver)
-	c.Register(t, "ipfs.torplus.eth", owner, c.Resolver)
-	c.SetContenthash(t, "ipfs.torplus.eth", owner, append([]byte{0xe3, 0x01, 0x01, 0x70, 0x12, 0x20}, make([]byte, 32)...))
-	c.Register(t, "badid.torplus.eth", owner, c.Resolver)
-	c.SetContenthash(t, "badid.torplus.eth", owner, append([]byte{0xbd, 0x03}, strings.Repeat("a", 56)...))
+	c.RegisterCases(t, owner)
 	c.AutoMine(t)
 	chain := []string{"--rpc", c.RPC, "--registry", c.Registry.Hex()}
 	ownerHex := hex.EncodeToString(crypto.FromECDSA(owner))
