@@ -117,6 +117,11 @@ func (d *DNS) verifyDenial(name string, r *dns.Msg, keys []*dns.DNSKEY, zone str
 			return nil
 		}
 	}
+	for _, rr := range r.Ns {
+		if _, ok := rr.(*dns.NSEC3); ok {
+			return fmt.Errorf("%w: %s: the zone denies with NSEC3, which local validation does not check", ErrNotValidated, name)
+		}
+	}
 	return fmt.Errorf("%w: no signed NSEC record proves that %s has no TXT record", ErrBogus, name)
 }
 
