@@ -47,8 +47,12 @@ func (c *Cache) Lookup(ctx context.Context, name string) (res *Result, ttl time.
 	if ok && now.Before(e.expires) {
 		return e.res, e.expires.Sub(now), true, e.err
 	}
+	// The query is shared by every caller waiting for name, so one
+	// caller giving up must not cancel it for the others; the DNS and RPC
+	// clients' own timeouts bound it.
+	shared := context.WithoutCancel(ctx)
 	v, _, _ := c.group.Do(name, func() (any, error) {
-		res, err := c.Lookuper.Lookup(ctx, name)
+		res, err := c.Lookuper.Lookup(shared, name)
 		return cacheEntry{res: res, err: err}, nil
 	})
 	e = v.(cacheEntry)
