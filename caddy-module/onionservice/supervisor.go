@@ -38,6 +38,8 @@ type supervisor struct {
 	cancel context.CancelFunc
 	done   chan struct{} // closed when the run loop has returned
 
+	lastProgress string // last bootstrap percentage logged (run loop only)
+
 	mu  sync.Mutex
 	cmd *exec.Cmd // the running tor, nil between restarts
 }
@@ -182,7 +184,7 @@ func (s *supervisor) watch(t *tor.Tor) error {
 			switch ev := ev.(type) {
 			case *control.StatusEvent:
 				if ev.Action == "BOOTSTRAP" {
-					s.logBootstrap(ev.Arguments)
+					s.logBootstrap(parseBootstrap(ev.Raw)) // bine splits quoted values
 				}
 			case *control.HSDescEvent:
 				if ev.Action == "UPLOADED" && !published {
@@ -196,9 +198,10 @@ func (s *supervisor) watch(t *tor.Tor) error {
 }
 
 func (s *supervisor) logBootstrap(args map[string]string) {
-	if args["PROGRESS"] == "" {
+	if args["PROGRESS"] == "" || args["PROGRESS"] == s.lastProgress {
 		return
 	}
+	s.lastProgress = args["PROGRESS"]
 	s.logger.Info("tor bootstrap", zap.String("progress", args["PROGRESS"]+"%"), zap.String("summary", args["SUMMARY"]))
 }
 
