@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -108,6 +109,16 @@ func TestOnionServiceEndToEnd(t *testing.T) {
 	page, err := tn.Get(ctx, "alice", "http://"+id.Hostname()+"/about.html")
 	if err != nil || !bytes.Contains(page, []byte("About this site")) {
 		t.Fatalf("about.html through the Caddyfile route: %v", err)
+	}
+
+	// 3. tor dies: the hoster starts it again, with the same address.
+	started := h2.waitLine(&h2.stderr, `"tor started"`, time.Second)
+	if err := syscall.Kill(pidOf(t, started.text), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	h2.waitLineAfter(&h2.stderr, `"tor started"`, started.at, 30*time.Second)
+	if _, err := tn.GetEventually(ctx, "after-restart", "http://"+id.Hostname()+"/about.html", 12); err != nil {
+		t.Fatalf("site not reachable after tor was restarted: %v", err)
 	}
 }
 

@@ -75,11 +75,17 @@ func (h *hosterProcess) collect(r io.Reader, into *[]timedLine, wg *sync.WaitGro
 // waitLine waits for a line of stdout (or stderr) containing substr.
 func (h *hosterProcess) waitLine(stream *[]timedLine, substr string, timeout time.Duration) timedLine {
 	h.t.Helper()
+	return h.waitLineAfter(stream, substr, -1, timeout)
+}
+
+// waitLineAfter waits for a line containing substr written after since.
+func (h *hosterProcess) waitLineAfter(stream *[]timedLine, substr string, since, timeout time.Duration) timedLine {
+	h.t.Helper()
 	deadline := time.After(timeout)
 	for {
 		h.mu.Lock()
 		for _, l := range *stream {
-			if strings.Contains(l.text, substr) {
+			if l.at > since && strings.Contains(l.text, substr) {
 				h.mu.Unlock()
 				return l
 			}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -146,7 +147,7 @@ func (s *supervisor) startTor() (*tor.Tor, error) {
 	})
 	if err != nil {
 		s.killCurrent()
-		return nil, fmt.Errorf("onion: starting tor: %w (tor said: %s)", err, out.last())
+		return nil, fmt.Errorf("onion: tor failed to start: %s (%w)", out.last(), err)
 	}
 	s.logger.Info("tor started", zap.Int("pid", s.pid()), zap.String("data_dir", torDir))
 	return t, nil
@@ -239,13 +240,17 @@ func (s *supervisor) killCurrent() {
 }
 
 // lineLogger turns tor's stdout/stderr (warnings and errors: tor runs with
-// --hush) into log entries, and keeps the last line for error messages.
+// --hush) into log entries, and keeps the last lines for error messages.
 type lineLogger struct {
 	logger *zap.Logger
 	mu     sync.Mutex
 	buf    []byte
-	lastLn string
+	recent []string // the last few lines, oldest first
 }
+
+// torTimestamp is the "Nov 22 03:19:02.163 " prefix of tor's log lines;
+// our logger stamps entries itself.
+var torTimestamp = regexp.MustCompile(`^[A-Z][a-z]{2} [ 0-9]\d \d\d:\d\d:\d\d(\.\d+)? `)
 
 var _ io.Writer = (*lineLogger)(nil)
 
@@ -258,10 +263,13 @@ func (l *lineLogger) Write(p []byte) (int, error) {
 		if i < 0 {
 			break
 		}
-		line := strings.TrimSpace(string(l.buf[:i]))
+		line := torTimestamp.ReplaceAllString(strings.TrimSpace(string(l.buf[:i])), "")
 		l.buf = l.buf[i+1:]
 		if line != "" {
-			l.lastLn = line
+			l.recent = append(l.recent, line)
+			if len(l.recent) > 3 {
+				l.recent = l.recent[1:]
+			}
 			l.logger.Warn(line)
 		}
 	}
@@ -271,5 +279,8 @@ func (l *lineLogger) Write(p []byte) (int, error) {
 func (l *lineLogger) last() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.lastLn
+	if len(l.recent) == 0 {
+		return "tor printed nothing"
+	}
+	return strings.Join(l.recent, " / ")
 }
