@@ -37,7 +37,9 @@ type Network struct {
 	// ClientDir is the data directory of the client node (logs in notice.log).
 	ClientDir string
 
+	torPath   string
 	authLines []string
+	nodeDirs  []string // every node's data directory, client last
 	mu        sync.Mutex
 	procs     []*exec.Cmd
 }
@@ -49,24 +51,36 @@ type node struct {
 	auth, exit      bool
 }
 
-// Start creates and starts a network under dir. It returns once every tor
-// process runs; call WaitBootstrapped before using the client.
+// Start creates a network under dir (Prepare) and starts it (Launch). It
+// returns once every tor process runs; call WaitBootstrapped before using
+// the client.
 func Start(ctx context.Context, dir string) (*Network, error) {
+	n, err := Prepare(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	return n, n.Launch()
+}
+
+// Prepare makes the authorities' keys and writes every node's torrc under
+// dir, on free loopback ports, without starting anything.
+func Prepare(ctx context.Context, dir string) (*Network, error) {
 	torPath, err1 := exec.LookPath("tor")
 	gencert, err2 := exec.LookPath("tor-gencert")
 	if err1 != nil || err2 != nil {
 		return nil, ErrToolMissing
 	}
-	n := &Network{Dir: dir}
+	n := &Network{Dir: dir, torPath: torPath}
 	var nodes []*node
 	for i, role := range []string{"a", "a", "a", "r", "r", "r"} {
 		nd := &node{name: fmt.Sprintf("test%03d%s", i, role), auth: role == "a", exit: i == 3}
 		nd.dir = filepath.Join(dir, nd.name)
-		if nd.orPort, err1 = freePort(); err1 != nil {
-			return nil, err1
+		var err error
+		if nd.orPort, err = freePort(); err != nil {
+			return nil, err
 		}
-		if nd.dirPort, err1 = freePort(); err1 != nil {
-			return nil, err1
+		if nd.dirPort, err = freePort(); err != nil {
+			return nil, err
 		}
 		if err := os.MkdirAll(filepath.Join(nd.dir, "keys"), 0o700); err != nil {
 			return nil, err
@@ -90,16 +104,36 @@ func Start(ctx context.Context, dir string) (*Network, error) {
 		return nil, err
 	}
 	for _, nd := range nodes {
-		if err := n.startTor(torPath, nd.dir, n.relayTorrc(nd)); err != nil {
-			n.Stop()
+		if err := writeTorrc(nd.dir, n.relayTorrc(nd)); err != nil {
 			return nil, err
 		}
+		n.nodeDirs = append(n.nodeDirs, nd.dir)
 	}
-	if err := n.startTor(torPath, n.ClientDir, n.clientTorrc(socks)); err != nil {
-		n.Stop()
+	if err := writeTorrc(n.ClientDir, n.clientTorrc(socks)); err != nil {
 		return nil, err
 	}
+	n.nodeDirs = append(n.nodeDirs, n.ClientDir)
 	return n, nil
+}
+
+// Launch starts a tor for every node Prepare wrote.
+func (n *Network) Launch() error {
+	for _, dir := range n.nodeDirs {
+		if err := n.startTor(dir); err != nil {
+			n.Stop()
+			return err
+		}
+	}
+	return nil
+}
+
+// TorrcPaths returns the torrc of every node, authorities first, client last.
+func (n *Network) TorrcPaths() []string {
+	paths := make([]string, len(n.nodeDirs))
+	for i, d := range n.nodeDirs {
+		paths[i] = filepath.Join(d, "torrc")
+	}
+	return paths
 }
 
 // JoinTorrc returns the torrc lines an onion service (or any tor) needs to
@@ -134,12 +168,12 @@ func (n *Network) Stop() {
 	}
 }
 
-func (n *Network) startTor(torPath, dir, torrc string) error {
-	path := filepath.Join(dir, "torrc")
-	if err := os.WriteFile(path, []byte(torrc), 0o600); err != nil {
-		return err
-	}
-	cmd := exec.Command(torPath, "-f", path, "--defaults-torrc", os.DevNull, "--quiet")
+func writeTorrc(dir, torrc string) error {
+	return os.WriteFile(filepath.Join(dir, "torrc"), []byte(torrc), 0o600)
+}
+
+func (n *Network) startTor(dir string) error {
+	cmd := exec.Command(n.torPath, "-f", filepath.Join(dir, "torrc"), "--defaults-torrc", os.DevNull, "--quiet")
 	cmd.Dir = dir
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("tornet: start tor in %s: %w", dir, err)
