@@ -41,8 +41,8 @@ type Payment struct {
 	Envelope string
 	// Hash is the transaction hash on the expected network.
 	Hash [32]byte
-	// Source is the paying account (G...).
-	Source string
+	// SourceKey is the paying account's ed25519 key; Source renders it.
+	SourceKey [32]byte
 	// Amount paid, in stroops (≥ the expected amount).
 	Amount int64
 	// ID is the payment request id (the memo hash).
@@ -51,6 +51,9 @@ type Payment struct {
 	// transaction can never be applied.
 	MaxTime time.Time
 }
+
+// Source returns the paying account's address (G...).
+func (p *Payment) Source() string { return strkey.MustEncode(strkey.VersionByteAccountID, p.SourceKey[:]) }
 
 // HashHex returns the transaction hash as lowercase hex, as Horizon shows it.
 func (p *Payment) HashHex() string { return hex.EncodeToString(p.Hash[:]) }
@@ -96,7 +99,11 @@ func Verify(b64 string, exp *Expected, now time.Time) (*Payment, error) {
 		return nil, fail(ErrNotPayment, "operation is %s, a payment is expected", op.Body.Type)
 	}
 	pay := op.Body.PaymentOp
-	if err := checkPaymentOp(pay, exp); err != nil {
+	keys, err := keysFor(exp)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPaymentOp(pay, exp, keys); err != nil {
 		return nil, err
 	}
 	if tx.Memo.Type != xdr.MemoTypeMemoHash || tx.Memo.Hash == nil || [32]byte(*tx.Memo.Hash) != exp.ID {
@@ -106,26 +113,18 @@ func Verify(b64 string, exp *Expected, now time.Time) (*Payment, error) {
 	if err != nil {
 		return nil, err
 	}
-	hash, source, err := checkSignatures(env, tx, op, exp.NetworkPassphrase)
+	hash, srcKey, err := checkSignatures(env, tx, op, keys.networkID, exp.NetworkPassphrase)
 	if err != nil {
 		return nil, err
 	}
-	return &Payment{Envelope: b64, Hash: hash, Source: source, Amount: int64(pay.Amount), ID: exp.ID, MaxTime: maxTime}, nil
+	return &Payment{Envelope: b64, Hash: hash, SourceKey: srcKey, Amount: int64(pay.Amount), ID: exp.ID, MaxTime: maxTime}, nil
 }
 
-func checkPaymentOp(pay *xdr.PaymentOp, exp *Expected) error {
-	wantDest, err := strkey.Decode(strkey.VersionByteAccountID, exp.Destination)
-	if err != nil {
-		return fail(ErrExpectation, "expected destination %q is not an account id", exp.Destination)
-	}
-	wantIssuer, err := strkey.Decode(strkey.VersionByteAccountID, exp.AssetIssuer)
-	if err != nil {
-		return fail(ErrExpectation, "expected asset issuer %q is not an account id", exp.AssetIssuer)
-	}
+func checkPaymentOp(pay *xdr.PaymentOp, exp *Expected, keys *expectedKeys) error {
 	if exp.Amount <= 0 {
 		return fail(ErrExpectation, "expected amount %d is not positive", exp.Amount)
 	}
-	if dest, ok := txenv.AccountKey(pay.Destination); !ok || dest != [32]byte(wantDest) {
+	if dest, ok := txenv.AccountKey(pay.Destination); !ok || dest != keys.destKey {
 		return fail(ErrDestination, "payment must go to %s", exp.Destination)
 	}
 	var code []byte
@@ -141,7 +140,7 @@ func checkPaymentOp(pay *xdr.PaymentOp, exp *Expected) error {
 	if got := strings.TrimRight(string(code), "\x00"); got != exp.AssetCode {
 		return fail(ErrAssetCode, "payment is in %q, %s is expected", got, exp.AssetCode)
 	}
-	if key, ok := txenv.IssuerKey(issuer); !ok || key != [32]byte(wantIssuer) {
+	if key, ok := txenv.IssuerKey(issuer); !ok || key != keys.issuerKey {
 		return fail(ErrAssetIssuer, "%s must be the one issued by %s", exp.AssetCode, exp.AssetIssuer)
 	}
 	if int64(pay.Amount) < exp.Amount {
@@ -185,22 +184,22 @@ func checkTimeBounds(c xdr.Preconditions, exp *Expected, now time.Time) (time.Ti
 // payment signed for another network from a bad signature.
 var knownNetworks = []string{network.PublicNetworkPassphrase, network.TestNetworkPassphrase, network.FutureNetworkPassphrase}
 
-func checkSignatures(env *txenv.Envelope, tx *xdr.Transaction, op *xdr.Operation, passphrase string) ([32]byte, string, error) {
+func checkSignatures(env *txenv.Envelope, tx *xdr.Transaction, op *xdr.Operation, networkID [32]byte, passphrase string) (hash, srcKey [32]byte, err error) {
 	srcKey, ok := txenv.AccountKey(tx.SourceAccount)
 	if !ok {
-		return [32]byte{}, "", fail(ErrBadSignature, "source account is not an ed25519 account")
+		return hash, srcKey, fail(ErrBadSignature, "source account is not an ed25519 account")
 	}
 	keys := [][32]byte{srcKey}
 	if op.SourceAccount != nil {
 		opKey, ok := txenv.AccountKey(*op.SourceAccount)
 		if !ok {
-			return [32]byte{}, "", fail(ErrBadSignature, "operation source is not an ed25519 account")
+			return hash, srcKey, fail(ErrBadSignature, "operation source is not an ed25519 account")
 		}
 		if opKey != srcKey {
 			keys = append(keys, opKey)
 		}
 	}
-	hash, _ := env.Hash(txenv.NetworkID(passphrase))
+	hash, _ = env.Hash(networkID)
 	for _, k := range keys {
 		if env.SignedBy(hash, k) {
 			continue
@@ -211,10 +210,10 @@ func checkSignatures(env *txenv.Envelope, tx *xdr.Transaction, op *xdr.Operation
 				continue
 			}
 			if h, _ := env.Hash(txenv.NetworkID(other)); env.SignedBy(h, k) {
-				return hash, "", fail(ErrWrongNetwork, "transaction is signed for %q, %q is expected", other, passphrase)
+				return hash, srcKey, fail(ErrWrongNetwork, "transaction is signed for %q, %q is expected", other, passphrase)
 			}
 		}
-		return hash, "", fail(ErrBadSignature, "no valid signature by %s for network %q", who, passphrase)
+		return hash, srcKey, fail(ErrBadSignature, "no valid signature by %s for network %q", who, passphrase)
 	}
-	return hash, strkey.MustEncode(strkey.VersionByteAccountID, srcKey[:]), nil
+	return hash, srcKey, nil
 }

@@ -143,7 +143,7 @@ func TestVerify(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Verify: %v", err)
 			}
-			if p.Amount != tc.amount || p.Source != payer.Address() || p.ID != testID || p.Envelope != b64 {
+			if p.Amount != tc.amount || p.Source() != payer.Address() || p.ID != testID || p.Envelope != b64 {
 				t.Fatalf("payment = %+v", p)
 			}
 			if !p.MaxTime.Equal(testNow.Add(10 * time.Minute)) {

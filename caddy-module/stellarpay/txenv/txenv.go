@@ -17,6 +17,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/stellar/go-stellar-sdk/network"
 	"github.com/stellar/go-stellar-sdk/xdr"
@@ -31,6 +32,9 @@ var (
 	// ErrNotV1 means the envelope is a v0 or fee-bump envelope.
 	ErrNotV1 = errors.New("txenv: not a v1 transaction envelope")
 )
+
+// decoders reuses XDR decoders (a reader and its decoder) across calls.
+var decoders = sync.Pool{New: func() any { return xdr.NewBytesDecoder() }}
 
 // Envelope is a decoded transaction envelope with its raw XDR bytes.
 type Envelope struct {
@@ -54,8 +58,14 @@ func Decode(b64 string, maxLen int) (*Envelope, error) {
 		return nil, fmt.Errorf("%w: base64: %v", ErrMalformed, err)
 	}
 	e := &Envelope{Raw: raw}
-	if err := xdr.SafeUnmarshal(raw, &e.XDR); err != nil {
+	d := decoders.Get().(*xdr.BytesDecoder)
+	n, err := d.DecodeBytes(&e.XDR, raw)
+	decoders.Put(d)
+	if err != nil {
 		return nil, fmt.Errorf("%w: xdr: %v", ErrMalformed, err)
+	}
+	if n != len(raw) {
+		return nil, fmt.Errorf("%w: %d bytes after the envelope", ErrMalformed, len(raw)-n)
 	}
 	if e.XDR.Type == xdr.EnvelopeTypeEnvelopeTypeTx && e.XDR.V1 != nil {
 		n := 4
