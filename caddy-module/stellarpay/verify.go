@@ -53,7 +53,9 @@ type Payment struct {
 }
 
 // Source returns the paying account's address (G...).
-func (p *Payment) Source() string { return strkey.MustEncode(strkey.VersionByteAccountID, p.SourceKey[:]) }
+func (p *Payment) Source() string {
+	return strkey.MustEncode(strkey.VersionByteAccountID, p.SourceKey[:])
+}
 
 // HashHex returns the transaction hash as lowercase hex, as Horizon shows it.
 func (p *Payment) HashHex() string { return hex.EncodeToString(p.Hash[:]) }
