@@ -65,19 +65,29 @@ func TestSubmit(t *testing.T) {
 		payerTPT int64 // payer's TPT after, in stroops
 	}{
 		{name: "payment", wantTx: "tx_success", included: true, payerTPT: 475_000_000,
-			tx: func(l *Ledger) spt.Tx { return spt.Tx{Source: payer, Sequence: seq(t, l, payer) + 1, Ops: pay(operator.Address(), "2.5")} }},
+			tx: func(l *Ledger) spt.Tx {
+				return spt.Tx{Source: payer, Sequence: seq(t, l, payer) + 1, Ops: pay(operator.Address(), "2.5")}
+			}},
 		{name: "bad seq", wantTx: "tx_bad_seq", payerTPT: 500_000_000,
-			tx: func(l *Ledger) spt.Tx { return spt.Tx{Source: payer, Sequence: seq(t, l, payer) + 2, Ops: pay(operator.Address(), "2.5")} }},
+			tx: func(l *Ledger) spt.Tx {
+				return spt.Tx{Source: payer, Sequence: seq(t, l, payer) + 2, Ops: pay(operator.Address(), "2.5")}
+			}},
 		{name: "underfunded", wantTx: "tx_failed", wantOp: "op_underfunded", included: true, payerTPT: 500_000_000,
-			tx: func(l *Ledger) spt.Tx { return spt.Tx{Source: payer, Sequence: seq(t, l, payer) + 1, Ops: pay(operator.Address(), "50.0000001")} }},
+			tx: func(l *Ledger) spt.Tx {
+				return spt.Tx{Source: payer, Sequence: seq(t, l, payer) + 1, Ops: pay(operator.Address(), "50.0000001")}
+			}},
 		{name: "no trustline", wantTx: "tx_failed", wantOp: "op_no_trust", included: true, payerTPT: 500_000_000,
-			tx: func(l *Ledger) spt.Tx { return spt.Tx{Source: payer, Sequence: seq(t, l, payer) + 1, Ops: pay(stranger.Address(), "1")} }},
+			tx: func(l *Ledger) spt.Tx {
+				return spt.Tx{Source: payer, Sequence: seq(t, l, payer) + 1, Ops: pay(stranger.Address(), "1")}
+			}},
 		{name: "source has no trustline", wantTx: "tx_failed", wantOp: "op_src_no_trust", included: true, payerTPT: 500_000_000,
 			tx: func(l *Ledger) spt.Tx {
 				return spt.Tx{Source: stranger, Sequence: seq(t, l, stranger) + 1, Ops: pay(operator.Address(), "1")}
 			}},
 		{name: "line full", wantTx: "tx_failed", wantOp: "op_line_full", included: true, payerTPT: 500_000_000,
-			tx: func(l *Ledger) spt.Tx { return spt.Tx{Source: payer, Sequence: seq(t, l, payer) + 1, Ops: pay(poor.Address(), "1")} }},
+			tx: func(l *Ledger) spt.Tx {
+				return spt.Tx{Source: payer, Sequence: seq(t, l, payer) + 1, Ops: pay(poor.Address(), "1")}
+			}},
 		{name: "no destination", wantTx: "tx_failed", wantOp: "op_no_destination", included: true, payerTPT: 500_000_000,
 			tx: func(l *Ledger) spt.Tx {
 				return spt.Tx{Source: payer, Sequence: seq(t, l, payer) + 1, Ops: pay(spt.Key("nobody").Address(), "1")}
@@ -103,7 +113,9 @@ func TestSubmit(t *testing.T) {
 				return spt.Tx{Source: payer, Sequence: seq(t, l, payer) + 1, Ops: pay(operator.Address(), "1"), BaseFee: 99}
 			}},
 		{name: "no source account", wantTx: "tx_no_source_account", payerTPT: 500_000_000,
-			tx: func(l *Ledger) spt.Tx { return spt.Tx{Source: spt.Key("nobody"), Sequence: 1, Ops: pay(operator.Address(), "1")} }},
+			tx: func(l *Ledger) spt.Tx {
+				return spt.Tx{Source: spt.Key("nobody"), Sequence: 1, Ops: pay(operator.Address(), "1")}
+			}},
 		{name: "fee bump", wantTx: "tx_not_supported", payerTPT: 500_000_000,
 			tx: func(l *Ledger) spt.Tx {
 				return spt.Tx{Source: payer, Sequence: seq(t, l, payer) + 1, Ops: pay(operator.Address(), "1"), FeeBump: true}
