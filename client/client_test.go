@@ -1,0 +1,206 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stellar/go-stellar-sdk/network"
+)
+
+func TestGetPays(t *testing.T) {
+	tests := []struct {
+		name       string
+		via        PayVia
+		notice     bool
+		challenges int // 402s the site sends in 7 fetches
+	}{
+		{name: "402 paid with Authorization", via: ViaAuthorization, challenges: 4},
+		{name: "402 paid through the SEP-7 callback", via: ViaCallback, challenges: 4},
+		{name: "paid early, never stalled", via: ViaAuthorization, notice: true, challenges: 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := startPaywall(t, tc.notice)
+			budget := &Budget{PerPayment: 20_000_000, Total: 100_000_000}
+			c, socks := newClient(t, p, payer, tc.via, budget)
+			for i := range 7 {
+				resp, err := c.Get(context.Background(), p.srv.URL+"/file")
+				if err != nil {
+					t.Fatalf("fetch %d: %v", i, err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK || string(body) != "the content" {
+					t.Fatalf("fetch %d: %d %q", i, resp.StatusCode, body)
+				}
+			}
+			count, stroops := c.Paid()
+			got, _ := p.horizon.Ledger.Balance(operator.Address(), tpt)
+			if count < 4 || got != int64(count)*15_000_000 || stroops != got || budget.Spent() != got {
+				t.Fatalf("%d payments of %d stroops, budget spent %d; operator received %d", count, stroops, budget.Spent(), got)
+			}
+			if n := p.challenges(); n != tc.challenges {
+				t.Fatalf("site sent %d 402s, want %d", n, tc.challenges)
+			}
+			u, _ := url.Parse(p.srv.URL)
+			for _, target := range socks.Targets() {
+				if target != u.Host {
+					t.Fatalf("SOCKS proxy was asked for %s", target)
+				}
+			}
+			if len(socks.Targets()) == 0 {
+				t.Fatal("nothing went through the SOCKS proxy")
+			}
+		})
+	}
+}
+
+func TestGetWithoutFunds(t *testing.T) {
+	p := startPaywall(t, false)
+	c, _ := newClient(t, p, broke, ViaAuthorization, &Budget{PerPayment: 20_000_000, Total: 100_000_000})
+	_, err := c.Get(context.Background(), p.srv.URL+"/file")
+	var refused *RefusedError
+	if !errors.As(err, &refused) || refused.Code != "payment_rejected" || refused.Status != http.StatusPaymentRequired {
+		t.Fatalf("Get = %v, want a payment_rejected refusal", err)
+	}
+	if !strings.Contains(refused.Message, "op_underfunded") {
+		t.Fatalf("refusal does not say why: %q", refused.Message)
+	}
+	if got, _ := p.horizon.Ledger.Balance(operator.Address(), tpt); got != 0 {
+		t.Fatalf("operator received %d", got)
+	}
+}
+
+func TestGetOverBudget(t *testing.T) {
+	p := startPaywall(t, false)
+	c, _ := newClient(t, p, payer, ViaAuthorization, &Budget{PerPayment: 20_000_000, Total: 20_000_000})
+	var err error
+	for i := 0; i < 4 && err == nil; i++ {
+		var resp *http.Response
+		if resp, err = c.Get(context.Background(), p.srv.URL+"/file"); err == nil {
+			resp.Body.Close()
+		}
+	}
+	if !errors.Is(err, ErrOverBudget) {
+		t.Fatalf("want ErrOverBudget, got %v", err)
+	}
+	if count, _ := c.Paid(); count != 1 {
+		t.Fatalf("%d payments, want 1", count)
+	}
+}
+
+func TestPolicyCheck(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	page, _ := url.Parse("http://site.onion/file")
+	good := func() PaymentRequest {
+		return PaymentRequest{ID: strings.Repeat("ab", 32), Destination: operator.Address(), AssetCode: "TPT",
+			AssetIssuer: issuer.Address(), Amount: "1.5", NetworkPassphrase: "net", Bytes: 1 << 20,
+			ExpiresAt: now.Add(time.Minute),
+			URI: "web+stellar:pay?destination=" + operator.Address() + "&amount=1.5000000&memo=q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s%3D&memo_type=MEMO_HASH" +
+				"&callback=url%3Ahttp%3A%2F%2Fsite.onion%2Fpay"}
+	}
+	tests := []struct {
+		name string
+		edit func(*PaymentRequest)
+		want error
+	}{
+		{name: "good"},
+		{name: "no uri", edit: func(r *PaymentRequest) { r.URI = "" }},
+		{name: "other network", edit: func(r *PaymentRequest) { r.NetworkPassphrase = network.PublicNetworkPassphrase }, want: ErrWrongNetwork},
+		{name: "other asset", edit: func(r *PaymentRequest) { r.AssetCode = "XLM" }, want: ErrWrongAsset},
+		{name: "other issuer", edit: func(r *PaymentRequest) { r.AssetIssuer = payer.Address() }, want: ErrWrongAsset},
+		{name: "bad destination", edit: func(r *PaymentRequest) { r.Destination = "GABC" }, want: ErrBadRequest},
+		{name: "bad id", edit: func(r *PaymentRequest) { r.ID = strings.Repeat("AB", 32) }, want: ErrBadRequest},
+		{name: "8 decimals", edit: func(r *PaymentRequest) { r.Amount = "1.00000001"; r.URI = "" }, want: ErrBadRequest},
+		{name: "zero", edit: func(r *PaymentRequest) { r.Amount = "0"; r.URI = "" }, want: ErrBadRequest},
+		{name: "expired", edit: func(r *PaymentRequest) { r.ExpiresAt = now }, want: ErrExpired},
+		{name: "uri amount differs", edit: func(r *PaymentRequest) { r.Amount = "1.4" }, want: ErrBadRequest},
+		{name: "uri memo differs", edit: func(r *PaymentRequest) { r.ID = strings.Repeat("cd", 32) }, want: ErrBadRequest},
+		{name: "not SEP-7", edit: func(r *PaymentRequest) { r.URI = "https://evil/" }, want: ErrBadRequest},
+		{name: "callback elsewhere", edit: func(r *PaymentRequest) {
+			r.URI = strings.Replace(r.URI, "site.onion", "evil.onion", 1)
+		}, want: ErrCallback},
+		{name: "callback without url:", edit: func(r *PaymentRequest) {
+			r.URI = strings.Replace(r.URI, "url%3A", "", 1)
+		}, want: ErrCallback},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := good()
+			if tc.edit != nil {
+				tc.edit(&r)
+			}
+			pol := Policy{NetworkPassphrase: "net", AssetCode: "TPT", AssetIssuer: issuer.Address()}
+			c, err := pol.check(r, page, now)
+			if tc.want != nil {
+				if !errors.Is(err, tc.want) {
+					t.Fatalf("check = %v, want %v", err, tc.want)
+				}
+				return
+			}
+			if err != nil || c.stroops != 15_000_000 {
+				t.Fatalf("check = %+v, %v", c, err)
+			}
+			if r.URI != "" && c.callback.String() != "http://site.onion/pay" {
+				t.Fatalf("callback %v", c.callback)
+			}
+		})
+	}
+}
+
+func TestBudget(t *testing.T) {
+	b := &Budget{PerPayment: 10, Total: 25}
+	for i, tc := range []struct {
+		amt int64
+		ok  bool
+	}{{11, false}, {10, true}, {10, true}, {10, false}, {5, true}, {1, false}} {
+		if err := b.reserve(tc.amt); (err == nil) != tc.ok || (err != nil && !errors.Is(err, ErrOverBudget)) {
+			t.Fatalf("step %d: reserve(%d) = %v", i, tc.amt, err)
+		}
+	}
+	if b.Spent() != 25 {
+		t.Fatalf("spent %d", b.Spent())
+	}
+}
+
+func TestLoadSeed(t *testing.T) {
+	dir := t.TempDir()
+	seed := payer.Seed()
+	write := func(name string, mode os.FileMode, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), mode); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(p, mode)
+		return p
+	}
+	if kp, err := LoadSeed(write("ok", 0o600, seed+"\n"), ""); err != nil || kp.Address() != payer.Address() {
+		t.Fatalf("0600 file: %v", err)
+	}
+	if _, err := LoadSeed(write("open", 0o644, seed), ""); !errors.Is(err, ErrSeed) || !strings.Contains(err.Error(), "chmod 600") {
+		t.Fatalf("0644 file: %v", err)
+	}
+	bad := "SNOTASEED" + seed[9:]
+	if _, err := LoadSeed(write("bad", 0o600, bad), ""); !errors.Is(err, ErrSeed) || strings.Contains(err.Error(), bad) {
+		t.Fatalf("bad seed: %v", err)
+	}
+	t.Setenv("TEST_TORPLUS_SEED", seed)
+	if kp, err := LoadSeed("", "TEST_TORPLUS_SEED"); err != nil || kp.Address() != payer.Address() {
+		t.Fatalf("env: %v", err)
+	}
+	t.Setenv("TEST_TORPLUS_SEED", "")
+	if _, err := LoadSeed("", "TEST_TORPLUS_SEED"); !errors.Is(err, ErrSeed) {
+		t.Fatalf("empty env: %v", err)
+	}
+	if _, err := LoadSeed(filepath.Join(dir, "missing"), ""); !errors.Is(err, ErrSeed) {
+		t.Fatalf("missing file: %v", err)
+	}
+}
