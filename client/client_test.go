@@ -1,10 +1,7 @@
 package client
 
 import (
-	"context"
 	"errors"
-	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -13,89 +10,15 @@ import (
 	"time"
 
 	"github.com/stellar/go-stellar-sdk/network"
+
+	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 )
 
-func TestGetPays(t *testing.T) {
-	tests := []struct {
-		name       string
-		via        PayVia
-		notice     bool
-		challenges int // 402s the site sends in 7 fetches
-	}{
-		{name: "402 paid with Authorization", via: ViaAuthorization, challenges: 4},
-		{name: "402 paid through the SEP-7 callback", via: ViaCallback, challenges: 4},
-		{name: "paid early, never stalled", via: ViaAuthorization, notice: true, challenges: 1},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			p := startPaywall(t, tc.notice)
-			budget := &Budget{PerPayment: 20_000_000, Total: 100_000_000}
-			c, socks := newClient(t, p, payer, tc.via, budget)
-			for i := range 7 {
-				resp, err := c.Get(context.Background(), p.srv.URL+"/file")
-				if err != nil {
-					t.Fatalf("fetch %d: %v", i, err)
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK || string(body) != "the content" {
-					t.Fatalf("fetch %d: %d %q", i, resp.StatusCode, body)
-				}
-			}
-			count, stroops := c.Paid()
-			got, _ := p.horizon.Ledger.Balance(operator.Address(), tpt)
-			if count < 4 || got != int64(count)*15_000_000 || stroops != got || budget.Spent() != got {
-				t.Fatalf("%d payments of %d stroops, budget spent %d; operator received %d", count, stroops, budget.Spent(), got)
-			}
-			if n := p.challenges(); n != tc.challenges {
-				t.Fatalf("site sent %d 402s, want %d", n, tc.challenges)
-			}
-			u, _ := url.Parse(p.srv.URL)
-			for _, target := range socks.Targets() {
-				if target != u.Host {
-					t.Fatalf("SOCKS proxy was asked for %s", target)
-				}
-			}
-			if len(socks.Targets()) == 0 {
-				t.Fatal("nothing went through the SOCKS proxy")
-			}
-		})
-	}
-}
-
-func TestGetWithoutFunds(t *testing.T) {
-	p := startPaywall(t, false)
-	c, _ := newClient(t, p, broke, ViaAuthorization, &Budget{PerPayment: 20_000_000, Total: 100_000_000})
-	_, err := c.Get(context.Background(), p.srv.URL+"/file")
-	var refused *RefusedError
-	if !errors.As(err, &refused) || refused.Code != "payment_rejected" || refused.Status != http.StatusPaymentRequired {
-		t.Fatalf("Get = %v, want a payment_rejected refusal", err)
-	}
-	if !strings.Contains(refused.Message, "op_underfunded") {
-		t.Fatalf("refusal does not say why: %q", refused.Message)
-	}
-	if got, _ := p.horizon.Ledger.Balance(operator.Address(), tpt); got != 0 {
-		t.Fatalf("operator received %d", got)
-	}
-}
-
-func TestGetOverBudget(t *testing.T) {
-	p := startPaywall(t, false)
-	c, _ := newClient(t, p, payer, ViaAuthorization, &Budget{PerPayment: 20_000_000, Total: 20_000_000})
-	var err error
-	for i := 0; i < 4 && err == nil; i++ {
-		var resp *http.Response
-		if resp, err = c.Get(context.Background(), p.srv.URL+"/file"); err == nil {
-			resp.Body.Close()
-		}
-	}
-	if !errors.Is(err, ErrOverBudget) {
-		t.Fatalf("want ErrOverBudget, got %v", err)
-	}
-	if count, _ := c.Paid(); count != 1 {
-		t.Fatalf("%d payments, want 1", count)
-	}
-}
+var (
+	payer    = spt.Key("payer")
+	operator = spt.Key("operator")
+	issuer   = spt.Key("issuer")
+)
 
 func TestPolicyCheck(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)

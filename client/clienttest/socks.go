@@ -1,4 +1,8 @@
-package client
+// Package clienttest runs, on 127.0.0.1, the peers the paying client
+// talks to in tests: a SOCKS5 proxy standing in for Tor's SocksPort, and a
+// small pay-per-request site that speaks the TorPlus payment wire format and
+// settles payments with stellarpay against a simulated Horizon.
+package clienttest
 
 import (
 	"encoding/binary"
@@ -10,25 +14,27 @@ import (
 	"testing"
 )
 
-// socksServer is a small SOCKS5 proxy (RFC 1928, CONNECT only, with
+// SOCKS is a small SOCKS5 proxy (RFC 1928, CONNECT only, with
 // RFC 1929 username/password when user is set) on 127.0.0.1, standing in
 // for Tor's SocksPort in these tests.
-type socksServer struct {
+type SOCKS struct {
 	ln         net.Listener
 	user, pass string
 
 	mu      sync.Mutex
 	targets []string // CONNECT targets, as the client named them
+	conns   map[net.Conn]bool
 	wg      sync.WaitGroup
 }
 
-func startSOCKS(t *testing.T, user, pass string) *socksServer {
+// StartSOCKS starts a proxy; it stops when the test ends.
+func StartSOCKS(t testing.TB, user, pass string) *SOCKS {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &socksServer{ln: ln, user: user, pass: pass}
+	s := &SOCKS{ln: ln, user: user, pass: pass, conns: map[net.Conn]bool{}}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -37,26 +43,42 @@ func startSOCKS(t *testing.T, user, pass string) *socksServer {
 			if err != nil {
 				return
 			}
+			s.mu.Lock()
+			s.conns[c] = true
+			s.mu.Unlock()
 			s.wg.Add(1)
 			go func() {
 				defer s.wg.Done()
 				s.serve(c)
+				s.mu.Lock()
+				delete(s.conns, c)
+				s.mu.Unlock()
 			}()
 		}
 	}()
-	t.Cleanup(func() { ln.Close(); s.wg.Wait() })
+	t.Cleanup(func() {
+		ln.Close()
+		s.mu.Lock()
+		for c := range s.conns {
+			c.Close() // cut kept-alive client connections
+		}
+		s.mu.Unlock()
+		s.wg.Wait()
+	})
 	return s
 }
 
-func (s *socksServer) Addr() string { return s.ln.Addr().String() }
+// Addr is the proxy's host:port.
+func (s *SOCKS) Addr() string { return s.ln.Addr().String() }
 
-func (s *socksServer) Targets() []string {
+// Targets lists the CONNECT targets asked for, as the client named them.
+func (s *SOCKS) Targets() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.targets...)
 }
 
-func (s *socksServer) serve(c net.Conn) {
+func (s *SOCKS) serve(c net.Conn) {
 	defer c.Close()
 	if err := s.handshake(c); err != nil {
 		return
@@ -83,7 +105,7 @@ func (s *socksServer) serve(c net.Conn) {
 }
 
 // handshake negotiates no authentication, or username/password.
-func (s *socksServer) handshake(c net.Conn) error {
+func (s *SOCKS) handshake(c net.Conn) error {
 	var hdr [2]byte
 	if _, err := io.ReadFull(c, hdr[:]); err != nil || hdr[0] != 5 {
 		return errors.New("not SOCKS5")
