@@ -32,6 +32,10 @@ const (
 	ViaCallback
 )
 
+// SeedEnv is the environment variable the paying client's seed is read
+// from when no seed file is given.
+const SeedEnv = "TORPLUS_STELLAR_SEED"
+
 // ErrRefused is wrapped by a *RefusedError.
 var ErrRefused = errors.New("client: the site refused the payment")
 
@@ -56,7 +60,7 @@ type Config struct {
 	HTTP *http.Client
 	// Horizon reads our account's sequence number.
 	Horizon *horizonclient.Client
-	// Key signs payments. Load it with LoadSeed; it is never printed.
+	// Key signs payments. Load it with stellarpay.LoadSeed; it is never printed.
 	Key *keypair.Full
 	// Policy says what we pay and how much.
 	Policy Policy
@@ -94,7 +98,7 @@ func New(cfg Config) (*Client, error) {
 	case cfg.HTTP == nil || cfg.Horizon == nil:
 		return nil, errors.New("client: HTTP and Horizon clients are required")
 	case cfg.Key == nil:
-		return nil, fmt.Errorf("%w: no key", ErrSeed)
+		return nil, fmt.Errorf("%w: no key", stellarpay.ErrSeed)
 	case cfg.Policy.Budget == nil || cfg.Policy.NetworkPassphrase == "" || cfg.Policy.AssetCode == "" || cfg.Policy.AssetIssuer == "":
 		return nil, errors.New("client: policy needs a network, an asset and a budget")
 	}

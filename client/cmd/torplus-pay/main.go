@@ -85,7 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "torplus-pay: -n must be at least 1")
 		return 2
 	}
-	key, err := client.LoadSeed(*seedFile, client.SeedEnv)
+	key, err := stellarpay.LoadSeed(*seedFile, client.SeedEnv)
 	if err != nil {
 		fmt.Fprintln(stderr, "torplus-pay:", err)
 		return 1

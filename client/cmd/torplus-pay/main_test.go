@@ -33,7 +33,7 @@ func TestRun(t *testing.T) {
 			stdout: strings.Repeat("the content", 3), stderr: []string{"2 payments, 3.0000000 TPT", "fetched 3 times, 33 bytes"}, operator: 30_000_000},
 		{name: "budget too small", args: []string{"-seed-file", seedFile, "-budget", "1", p.URL + "/file"}, status: 1,
 			stderr: []string{"exceeds the budget"}, operator: 30_000_000},
-		{name: "no seed", args: []string{p.URL + "/file"}, status: 1, stderr: []string{"TORPLUS_STELLAR_SEED"}, operator: 30_000_000},
+		{name: "no seed", args: []string{p.URL + "/file"}, status: 1, stderr: []string{"no usable Stellar seed"}, operator: 30_000_000},
 		{name: "usage", args: []string{"-n", "0", p.URL + "/file"}, status: 2, stderr: []string{"-n must be"}, operator: 30_000_000},
 	}
 	t.Setenv("TORPLUS_STELLAR_SEED", "")

@@ -1,4 +1,4 @@
-package client
+package stellarpay
 
 import (
 	"errors"
@@ -9,16 +9,14 @@ import (
 	"github.com/stellar/go-stellar-sdk/keypair"
 )
 
-// SeedEnv is the environment variable LoadSeed reads when no file is given.
-const SeedEnv = "TORPLUS_STELLAR_SEED"
-
 // ErrSeed means no usable Stellar secret seed was found.
-var ErrSeed = errors.New("client: no usable Stellar seed")
+var ErrSeed = errors.New("stellarpay: no usable Stellar seed")
 
-// LoadSeed reads the paying account's secret seed (S...) from file, or
-// when file is empty from the environment variable env. A seed file must
-// not be readable by group or others (chmod 600). Errors never contain the
-// seed.
+// LoadSeed reads an account's secret seed (S...) from file, or when file
+// is empty from the environment variable env. A seed file must not be
+// readable by group or others (chmod 600). Errors never contain the seed,
+// so they can be shown at start-up: a missing or wrong seed fails early
+// and clearly.
 func LoadSeed(file, env string) (*keypair.Full, error) {
 	var seed, from string
 	switch {
@@ -41,7 +39,7 @@ func LoadSeed(file, env string) (*keypair.Full, error) {
 			return nil, fmt.Errorf("%w: give a seed file or set %s", ErrSeed, env)
 		}
 	default:
-		return nil, fmt.Errorf("%w: give a seed file or set %s", ErrSeed, SeedEnv)
+		return nil, fmt.Errorf("%w: give a seed file or an environment variable", ErrSeed)
 	}
 	kp, err := keypair.ParseFull(seed)
 	if err != nil {
