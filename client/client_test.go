@@ -12,11 +12,7 @@ import (
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 )
 
-var (
-	payer    = spt.Key("payer")
-	operator = spt.Key("operator")
-	issuer   = spt.Key("issuer")
-)
+var payer, operator, issuer = spt.Payer, spt.Operator, spt.Issuer
 
 func TestPolicyCheck(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)

@@ -17,12 +17,9 @@ import (
 )
 
 var (
-	payer    = spt.Key("payer")
-	operator = spt.Key("operator")
-	issuer   = spt.Key("issuer")
-	stranger = spt.Key("stranger")
-	testNow  = time.Unix(1_800_000_000, 0)
-	testID   = [32]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32}
+	payer, operator, issuer, stranger = spt.Payer, spt.Operator, spt.Issuer, spt.Stranger
+	testNow                           = time.Unix(1_800_000_000, 0)
+	testID                            = [32]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32}
 )
 
 func expected() *Expected {

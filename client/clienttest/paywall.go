@@ -23,13 +23,13 @@ import (
 // Accounts of the paywall's ledger.
 var (
 	// Payer holds 100 TPT.
-	Payer = spt.Key("payer")
+	Payer = spt.Payer
 	// Broke trusts TPT but holds none.
 	Broke = spt.Key("broke")
 	// Operator is the site's account, paid in TPT.
-	Operator = spt.Key("operator")
+	Operator = spt.Operator
 	// Issuer issues TPT.
-	Issuer = spt.Key("issuer")
+	Issuer = spt.Issuer
 	// TPT is the asset.
 	TPT = simledger.Asset{Code: "TPT", Issuer: Issuer.Address()}
 )

@@ -29,10 +29,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /transactions", s.submit)
 	mux.HandleFunc("GET /transactions/{hash}", s.transaction)
 	mux.HandleFunc("GET /accounts/{id}", s.account)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, problem.P{Type: typePrefix + "not_found", Title: "Resource Missing", Status: http.StatusNotFound,
-			Detail: "The resource at the url requested was not found."})
-	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { notFound(w) })
 	return s.faults(mux)
 }
 
@@ -116,8 +113,7 @@ func (s *Server) transaction(w http.ResponseWriter, r *http.Request) {
 	s.wait(r)
 	res, err := s.Ledger.Transaction(r.PathValue("hash"))
 	if err != nil {
-		writeProblem(w, problem.P{Type: typePrefix + "not_found", Title: "Resource Missing", Status: http.StatusNotFound,
-			Detail: "The resource at the url requested was not found."})
+		notFound(w)
 		return
 	}
 	writeJSON(w, http.StatusOK, transactionJSON(res))
@@ -127,8 +123,7 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request) {
 	s.wait(r)
 	v, err := s.Ledger.Account(r.PathValue("id"))
 	if err != nil {
-		writeProblem(w, problem.P{Type: typePrefix + "not_found", Title: "Resource Missing", Status: http.StatusNotFound,
-			Detail: "The resource at the url requested was not found."})
+		notFound(w)
 		return
 	}
 	a := hProtocol.Account{
@@ -181,4 +176,9 @@ func writeProblem(w http.ResponseWriter, p problem.P) {
 	w.Header().Set("Content-Type", "application/problem+json; charset=utf-8")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
+}
+
+func notFound(w http.ResponseWriter) {
+	writeProblem(w, problem.P{Type: typePrefix + "not_found", Title: "Resource Missing", Status: http.StatusNotFound,
+		Detail: "The resource at the url requested was not found."})
 }

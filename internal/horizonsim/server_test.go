@@ -16,11 +16,8 @@ import (
 )
 
 var (
-	payer    = spt.Key("payer")
-	operator = spt.Key("operator")
-	issuer   = spt.Key("issuer")
-	stranger = spt.Key("stranger")
-	tpt      = simledger.Asset{Code: "TPT", Issuer: issuer.Address()}
+	payer, operator, issuer, stranger = spt.Payer, spt.Operator, spt.Issuer, spt.Stranger
+	tpt                               = simledger.Asset{Code: "TPT", Issuer: issuer.Address()}
 )
 
 // start runs a simulated Horizon over a fresh ledger and returns it with

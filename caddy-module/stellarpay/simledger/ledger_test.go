@@ -14,13 +14,10 @@ import (
 )
 
 var (
-	payer    = spt.Key("payer")
-	operator = spt.Key("operator")
-	issuer   = spt.Key("issuer")
-	stranger = spt.Key("stranger")
-	poor     = spt.Key("poor")
-	t0       = time.Unix(1_800_000_000, 0)
-	tpt      = Asset{Code: "TPT", Issuer: issuer.Address()}
+	payer, operator, issuer, stranger = spt.Payer, spt.Operator, spt.Issuer, spt.Stranger
+	poor                              = spt.Key("poor")
+	t0                                = time.Unix(1_800_000_000, 0)
+	tpt                               = Asset{Code: "TPT", Issuer: issuer.Address()}
 )
 
 func genesis() Genesis {

@@ -14,6 +14,18 @@ import (
 // Passphrase is the network passphrase the tests use.
 const Passphrase = "TorPlus Test Network ; 2026"
 
+// The named accounts the tests share.
+var (
+	// Payer pays.
+	Payer = Key("payer")
+	// Operator is the site operator's account, the destination of payments.
+	Operator = Key("operator")
+	// Issuer issues TPT.
+	Issuer = Key("issuer")
+	// Stranger is any other account.
+	Stranger = Key("stranger")
+)
+
 // Key returns a deterministic key pair derived from name, so that the same
 // name gives the same account in every run (and in fuzz seeds).
 func Key(name string) *keypair.Full {
