@@ -58,6 +58,10 @@ func Decode(b64 string, maxLen int) (*Envelope, error) {
 		return nil, fmt.Errorf("%w: base64: %v", ErrMalformed, err)
 	}
 	e := &Envelope{Raw: raw}
+	if fastDecode(raw, &e.XDR) {
+		e.txEnd = signaturesStart(e)
+		return e, nil
+	}
 	d := decoders.Get().(*xdr.BytesDecoder)
 	n, err := d.DecodeBytes(&e.XDR, raw)
 	decoders.Put(d)
@@ -68,16 +72,22 @@ func Decode(b64 string, maxLen int) (*Envelope, error) {
 		return nil, fmt.Errorf("%w: %d bytes after the envelope", ErrMalformed, len(raw)-n)
 	}
 	if e.XDR.Type == xdr.EnvelopeTypeEnvelopeTypeTx && e.XDR.V1 != nil {
-		n := 4
-		for _, s := range e.XDR.V1.Signatures {
-			n += 4 + 4 + (len(s.Signature)+3)&^3
-		}
-		e.txEnd = len(raw) - n
+		e.txEnd = signaturesStart(e)
 		if e.txEnd < 4 || binary.BigEndian.Uint32(raw[e.txEnd:]) != uint32(len(e.XDR.V1.Signatures)) {
 			return nil, fmt.Errorf("%w: signature array not where expected", ErrMalformed)
 		}
 	}
 	return e, nil
+}
+
+// signaturesStart returns the offset of a v1 envelope's signature array:
+// the raw bytes end with the count and the signatures.
+func signaturesStart(e *Envelope) int {
+	n := 4
+	for _, s := range e.XDR.V1.Signatures {
+		n += 4 + 4 + (len(s.Signature)+3)&^3
+	}
+	return len(e.Raw) - n
 }
 
 // V1 returns the v1 envelope, or ErrNotV1 for v0 and fee-bump envelopes.
