@@ -152,6 +152,7 @@ func (c *Client) Get(ctx context.Context, rawURL string) (*http.Response, error)
 		refusal := readRefusal(resp)
 		pr, err := ParseChallenge(strings.Join(resp.Header.Values(ChallengeHeader), ", "))
 		if lastPaid != "" && (refusal.Code != "" || err != nil || pr.ID == lastPaid) {
+			c.forgetSeq() // the payment did not land: trust Horizon's sequence next time
 			return nil, refusal
 		}
 		if err != nil {
@@ -241,6 +242,12 @@ func (c *Client) pay(ctx context.Context, pr PaymentRequest, page *url.URL, via 
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	return "", nil
+}
+
+func (c *Client) forgetSeq() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lastSeq = 0
 }
 
 func (c *Client) do(ctx context.Context, method string, u *url.URL, auth string, body io.Reader) (*http.Response, error) {

@@ -65,7 +65,7 @@ func (h *HorizonSettler) Settle(ctx context.Context, p *Payment) (Receipt, error
 				return Receipt{}, &Error{Kind: ErrUnavailable, Message: "settlement cancelled", cause: errors.Join(err, last)}
 			}
 			wait = min(2*wait, b.Max)
-			if r, err, found := h.lookup(p); found {
+			if r, found, err := h.lookup(p); found {
 				return r, err
 			}
 		}
@@ -80,7 +80,7 @@ func (h *HorizonSettler) Settle(ctx context.Context, p *Payment) (Receipt, error
 		}
 		if errors.Is(verdict, ErrBadSequence) && attempt > 0 {
 			// The sequence number may be used up by our own earlier attempt.
-			if r, err, found := h.lookup(p); found {
+			if r, found, err := h.lookup(p); found {
 				return r, err
 			}
 		}
@@ -89,16 +89,17 @@ func (h *HorizonSettler) Settle(ctx context.Context, p *Payment) (Receipt, error
 	return Receipt{}, &Error{Kind: ErrUnavailable, Message: fmt.Sprintf("the ledger did not answer after %d attempts", b.Attempts), cause: last}
 }
 
-// lookup asks Horizon whether it holds p's transaction.
-func (h *HorizonSettler) lookup(p *Payment) (Receipt, error, bool) {
-	tx, err := h.Client.TransactionDetail(p.HashHex())
-	if err != nil {
-		return Receipt{}, nil, false
+// lookup asks Horizon whether it holds p's transaction; err is the
+// refusal of a transaction that is there but failed.
+func (h *HorizonSettler) lookup(p *Payment) (r Receipt, found bool, err error) {
+	tx, qerr := h.Client.TransactionDetail(p.HashHex())
+	if qerr != nil {
+		return Receipt{}, false, nil
 	}
 	if !tx.Successful {
-		return Receipt{}, rejection(ResultCodes{Transaction: "tx_failed"}), true
+		return Receipt{}, true, rejection(ResultCodes{Transaction: "tx_failed"})
 	}
-	return Receipt{Hash: tx.Hash, Ledger: uint32(tx.Ledger), AlreadyApplied: true}, nil, true
+	return Receipt{Hash: tx.Hash, Ledger: uint32(tx.Ledger), AlreadyApplied: true}, true, nil
 }
 
 // classify tells a definite refusal (400 with result codes, malformed,
