@@ -81,16 +81,9 @@ func FormatAmount(stroops int64) string { return amount.StringFromInt64(stroops)
 // code and issuer, amount, memo hash, time bounds and the signatures of the
 // source accounts. It returns the first refusal found as an *Error.
 func Verify(b64 string, exp *Expected, now time.Time) (*Payment, error) {
-	env, err := txenv.Decode(b64, MaxEnvelopeChars)
-	switch {
-	case errors.Is(err, txenv.ErrTooLarge):
-		return nil, fail(ErrTooLarge, "envelope has %d characters, at most %d are accepted", len(b64), MaxEnvelopeChars)
-	case err != nil:
-		return nil, fail(ErrMalformed, "not a base64 XDR transaction envelope")
-	}
-	v1, err := env.V1()
+	env, v1, err := decodeV1(b64)
 	if err != nil {
-		return nil, fail(ErrNotV1, "envelope type %s: send a plain v1 transaction (no fee bump)", env.XDR.Type)
+		return nil, err
 	}
 	tx := &v1.Tx
 	if len(tx.Operations) != 1 {
@@ -218,4 +211,35 @@ func checkSignatures(env *txenv.Envelope, tx *xdr.Transaction, op *xdr.Operation
 		return hash, srcKey, fail(ErrBadSignature, "no valid signature by %s for network %q", who, passphrase)
 	}
 	return hash, srcKey, nil
+}
+
+// RequestID returns the payment request id an envelope names in its
+// MEMO_HASH, so that a payment endpoint that receives only the envelope
+// (a SEP-7 callback) can look up the request to Verify it against. It
+// refuses what Verify would refuse for size, encoding, type or memo.
+func RequestID(b64 string) ([32]byte, error) {
+	_, v1, err := decodeV1(b64)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	if m := v1.Tx.Memo; m.Type == xdr.MemoTypeMemoHash && m.Hash != nil {
+		return *m.Hash, nil
+	}
+	return [32]byte{}, fail(ErrMemo, "memo must be MEMO_HASH of the payment request id")
+}
+
+// decodeV1 decodes a v1 envelope or returns the refusal.
+func decodeV1(b64 string) (*txenv.Envelope, *xdr.TransactionV1Envelope, error) {
+	env, err := txenv.Decode(b64, MaxEnvelopeChars)
+	switch {
+	case errors.Is(err, txenv.ErrTooLarge):
+		return nil, nil, fail(ErrTooLarge, "envelope has %d characters, at most %d are accepted", len(b64), MaxEnvelopeChars)
+	case err != nil:
+		return nil, nil, fail(ErrMalformed, "not a base64 XDR transaction envelope")
+	}
+	v1, err := env.V1()
+	if err != nil {
+		return nil, nil, fail(ErrNotV1, "envelope type %s: send a plain v1 transaction (no fee bump)", env.XDR.Type)
+	}
+	return env, v1, nil
 }

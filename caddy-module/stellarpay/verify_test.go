@@ -184,3 +184,23 @@ func TestParseAmount(t *testing.T) {
 		}
 	}
 }
+
+func TestRequestID(t *testing.T) {
+	if id, err := RequestID(spt.MustEnvelope(t, goodTx())); err != nil || id != testID {
+		t.Fatalf("RequestID = %x, %v", id, err)
+	}
+	noMemo := goodTx()
+	noMemo.Memo = nil
+	feeBump := goodTx()
+	feeBump.FeeBump = true
+	for b64, want := range map[string]error{
+		spt.MustEnvelope(t, noMemo):  ErrMemo,
+		spt.MustEnvelope(t, feeBump): ErrNotV1,
+		"***":                        ErrMalformed,
+		strings.Repeat("A", 5000):    ErrTooLarge,
+	} {
+		if _, err := RequestID(b64); !errors.Is(err, want) {
+			t.Errorf("RequestID: %v, want %v", err, want)
+		}
+	}
+}
