@@ -123,8 +123,12 @@ func (p *Paywall) file(w http.ResponseWriter, r *http.Request) {
 
 func (p *Paywall) callback(w http.ResponseWriter, r *http.Request) {
 	env, err := stellarpay.EnvelopeFromForm(w, r)
+	var id [32]byte
 	if err == nil {
-		err = p.settle(r.Context(), r.URL.Query().Get("id"), env)
+		id, err = stellarpay.RequestID(env)
+	}
+	if err == nil {
+		err = p.settle(r.Context(), hex.EncodeToString(id[:]), env)
 	}
 	if err != nil {
 		writeError(w, err)
@@ -168,7 +172,7 @@ func (p *Paywall) newRequest(session string) client.PaymentRequest {
 	p.pending[hexID] = pendingRequest{session: session, exp: exp}
 	uri := url.Values{"destination": {exp.Destination}, "amount": {p.price}, "asset_code": {"TPT"},
 		"asset_issuer": {exp.AssetIssuer}, "memo": {base64.StdEncoding.EncodeToString(id[:])}, "memo_type": {"MEMO_HASH"},
-		"network_passphrase": {spt.Passphrase}, "callback": {"url:" + p.srv.URL + "/pay?id=" + hexID}}
+		"network_passphrase": {spt.Passphrase}, "callback": {"url:" + p.srv.URL + "/pay"}}
 	return client.PaymentRequest{ID: hexID, Destination: exp.Destination, AssetCode: "TPT", AssetIssuer: exp.AssetIssuer,
 		Amount: p.price, NetworkPassphrase: spt.Passphrase, Bytes: 11 * int64(p.rounds), ExpiresAt: exp.ExpiresAt,
 		URI: "web+stellar:pay?" + uri.Encode()}
