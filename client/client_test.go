@@ -87,3 +87,25 @@ func TestBudget(t *testing.T) {
 		t.Fatalf("spent %d", b.Spent())
 	}
 }
+
+// FuzzPolicyCheck feeds arbitrary amounts and SEP-7 URIs to the request
+// checks: no panic, and an accepted callback is always on the page's host.
+func FuzzPolicyCheck(f *testing.F) {
+	f.Add("1.5", "web+stellar:pay?amount=1.5&callback=url%3Ahttp%3A%2F%2Fsite.onion%2Fpay")
+	f.Add("0.0000001", "web+stellar:pay?memo=q6s%3D&memo_type=MEMO_HASH")
+	f.Add("1", "web+stellar:pay?callback=url%3A%2F%2Fevil.onion%2Fpay")
+	now := time.Unix(1_800_000_000, 0)
+	page, _ := url.Parse("http://site.onion/file")
+	pol := Policy{NetworkPassphrase: "net", AssetCode: "TPT", AssetIssuer: issuer.Address()}
+	f.Fuzz(func(t *testing.T, amount, uri string) {
+		r := PaymentRequest{ID: strings.Repeat("ab", 32), Destination: operator.Address(), AssetCode: "TPT",
+			AssetIssuer: issuer.Address(), Amount: amount, NetworkPassphrase: "net", ExpiresAt: now.Add(time.Minute), URI: uri}
+		c, err := pol.check(r, page, now)
+		if err != nil {
+			return
+		}
+		if c.stroops <= 0 || (c.callback != nil && !strings.EqualFold(c.callback.Host, page.Host)) {
+			t.Fatalf("accepted %+v", c)
+		}
+	})
+}
