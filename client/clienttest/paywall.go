@@ -1,0 +1,186 @@
+package clienttest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/torplus/torplus/caddy-module/stellarpay"
+	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
+	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
+	"github.com/torplus/torplus/client"
+	"github.com/torplus/torplus/internal/horizonsim"
+)
+
+// Accounts of the paywall's ledger.
+var (
+	// Payer holds 100 TPT.
+	Payer = spt.Payer
+	// Broke trusts TPT but holds none.
+	Broke = spt.Key("broke")
+	// Operator is the site's account, paid in TPT.
+	Operator = spt.Operator
+	// Issuer issues TPT.
+	Issuer = spt.Issuer
+	// TPT is the asset.
+	TPT = simledger.Asset{Code: "TPT", Issuer: Issuer.Address()}
+)
+
+// Paywall is a small site that sells its one file per request in rounds
+// of `rounds` requests, verifying and settling payments with stellarpay
+// against a simulated Horizon: the server side of the wire format, as the
+// hoster's metering handler speaks it.
+type Paywall struct {
+	// URL is the site's base URL; GET URL+"/file" is the paid page.
+	URL string
+	// Horizon is the simulated Horizon the site settles on.
+	Horizon *horizonsim.Server
+
+	srv    *httptest.Server
+	proc   *stellarpay.Processor
+	price  string
+	rounds int
+	notice bool // send the next request early, when one request is left
+
+	mu        sync.Mutex
+	credit    map[string]int // session → requests left
+	pending   map[string]pendingRequest
+	challenge int // 402s sent
+}
+
+type pendingRequest struct {
+	session string
+	exp     stellarpay.Expected
+}
+
+// StartPaywall starts the site and its Horizon; they stop when the test
+// ends. With notice the site sends the next payment request early.
+func StartPaywall(t testing.TB, notice bool) *Paywall {
+	t.Helper()
+	l, err := simledger.New(simledger.Genesis{NetworkPassphrase: spt.Passphrase, Accounts: []simledger.AccountSpec{
+		{Address: Issuer.Address(), Balance: "100"},
+		{Address: Operator.Address(), Balance: "10", Trustlines: []simledger.TrustlineSpec{{Asset: TPT}}},
+		{Address: Payer.Address(), Balance: "10", Trustlines: []simledger.TrustlineSpec{{Asset: TPT, Balance: "100"}}},
+		{Address: Broke.Address(), Balance: "10", Trustlines: []simledger.TrustlineSpec{{Asset: TPT, Balance: "0"}}},
+	}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hz, err := horizonsim.Start(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hz.Close() })
+	p := &Paywall{Horizon: hz, price: "1.5", rounds: 2, notice: notice,
+		proc:   &stellarpay.Processor{Settler: stellarpay.NewHorizonSettler(hz.URL, 5*time.Second)},
+		credit: map[string]int{}, pending: map[string]pendingRequest{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /file", p.file)
+	mux.HandleFunc("POST /pay", p.callback)
+	p.srv = httptest.NewServer(mux) // listens on 127.0.0.1
+	p.URL = p.srv.URL
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+func (p *Paywall) file(w http.ResponseWriter, r *http.Request) {
+	session := r.Header.Get(client.SessionHeader)
+	if h := r.Header.Get("Authorization"); h != "" {
+		cred, _, err := stellarpay.ParseAuthorization(h)
+		if err == nil {
+			err = p.settle(r.Context(), cred.ID, cred.XDR)
+		}
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.credit[session] == 0 {
+		p.challenge++
+		pr := p.newRequest(session)
+		w.Header().Set(client.ChallengeHeader, pr.Challenge())
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusPaymentRequired)
+		json.NewEncoder(w).Encode(pr)
+		return
+	}
+	p.credit[session]--
+	if p.notice && p.credit[session] == 1 {
+		w.Header().Set(client.NoticeHeader, p.newRequest(session).Challenge())
+	}
+	w.Write([]byte("the content"))
+}
+
+func (p *Paywall) callback(w http.ResponseWriter, r *http.Request) {
+	env, err := stellarpay.EnvelopeFromForm(w, r)
+	var id [32]byte
+	if err == nil {
+		id, err = stellarpay.RequestID(env)
+	}
+	if err == nil {
+		err = p.settle(r.Context(), hex.EncodeToString(id[:]), env)
+	}
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	w.Write([]byte(`{"status":"paid"}`))
+}
+
+func (p *Paywall) settle(ctx context.Context, id, env string) error {
+	p.mu.Lock()
+	pr, ok := p.pending[id]
+	p.mu.Unlock()
+	if !ok {
+		return &stellarpay.Error{Kind: stellarpay.ErrMemo, Message: "no such payment request"}
+	}
+	if _, err := p.proc.Process(ctx, env, &pr.exp); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.pending, id)
+	p.credit[pr.session] += p.rounds
+	return nil
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	e := stellarpay.AsError(err)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(e.Kind.Status)
+	json.NewEncoder(w).Encode(e)
+}
+
+// newRequest makes a payment request; it runs under p.mu.
+func (p *Paywall) newRequest(session string) client.PaymentRequest {
+	var id [32]byte
+	rand.Read(id[:])
+	hexID := hex.EncodeToString(id[:])
+	stroops, _ := stellarpay.ParseAmount(p.price)
+	exp := stellarpay.Expected{ID: id, Destination: Operator.Address(), AssetCode: "TPT", AssetIssuer: Issuer.Address(),
+		Amount: stroops, NetworkPassphrase: spt.Passphrase, ExpiresAt: time.Now().Add(5 * time.Minute).Truncate(time.Second)}
+	p.pending[hexID] = pendingRequest{session: session, exp: exp}
+	uri := url.Values{"destination": {exp.Destination}, "amount": {p.price}, "asset_code": {"TPT"},
+		"asset_issuer": {exp.AssetIssuer}, "memo": {base64.StdEncoding.EncodeToString(id[:])}, "memo_type": {"MEMO_HASH"},
+		"network_passphrase": {spt.Passphrase}, "callback": {"url:" + p.srv.URL + "/pay"}}
+	return client.PaymentRequest{ID: hexID, Destination: exp.Destination, AssetCode: "TPT", AssetIssuer: exp.AssetIssuer,
+		Amount: p.price, NetworkPassphrase: spt.Passphrase, Bytes: 11 * int64(p.rounds), ExpiresAt: exp.ExpiresAt,
+		URI: "web+stellar:pay?" + uri.Encode()}
+}
+
+// Challenges counts the 402s the site sent.
+func (p *Paywall) Challenges() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.challenge
+}
