@@ -23,7 +23,8 @@ COPY go.mod go.sum ./
 RUN if [ "$GOPROXY" != off ]; then go mod download; fi
 COPY . .
 RUN if [ -f vendor/modules.txt ]; then mod=-mod=vendor; else mod=-mod=readonly; fi \
- && go build $mod -trimpath -ldflags='-s -w' -o /out/hoster ./hoster \
+ && GOCACHE=/tmp/gocache go build $mod -trimpath -ldflags='-s -w' -o /out/hoster ./hoster \
+ && rm -rf /tmp/gocache \
  && /out/hoster version
 
 FROM ${BASE_IMAGE}

@@ -129,7 +129,7 @@ func privateTorNetwork(t *testing.T) *tornet.Network {
 func images(t *testing.T, e *dockertest.Engine) {
 	t.Helper()
 	imagesOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 		defer cancel()
 		imagesErr = buildImages(ctx, e)
 	})
