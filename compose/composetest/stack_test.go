@@ -214,7 +214,7 @@ func assertRunsUnprivileged(ctx context.Context, t *testing.T, p *dockertest.Pro
 	t.Helper()
 	out, err := p.Run(ctx, "exec", "-T", "hoster", "sh", "-c",
 		"id -u; stat -c '%a %u' /var/lib/torplus/onion/hs_ed25519_secret_key; "+
-			"for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = tor ] && stat -c %u $p; done")
+			"for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = tor ] && stat -c %u $p; done; true")
 	if err != nil {
 		t.Fatal(err)
 	}
