@@ -57,6 +57,7 @@ func TestComposeStackEndToEnd(t *testing.T) {
 	})
 	waitHealthy(ctx, t, p, "hoster", 3*time.Minute)
 	assertAdminAnswers(ctx, t, adminAddr)
+	assertUnhealthyWithoutWeb(ctx, t, p)
 
 	// down + up: the named volume keeps the key, hence the address.
 	if _, err := p.Run(ctx, "down"); err != nil {
@@ -221,6 +222,29 @@ func assertRunsUnprivileged(ctx context.Context, t *testing.T, p *dockertest.Pro
 	lines := strings.Fields(out)
 	if len(lines) != 4 || lines[0] != "10001" || lines[1] != "600" || lines[2] != "10001" || lines[3] != "10001" {
 		t.Fatalf("want uid 10001, key 600 owned by 10001, tor as 10001; got %q", out)
+	}
+}
+
+// assertUnhealthyWithoutWeb stops the web server and checks that the
+// healthcheck command then fails, saying why; then starts it again.
+func assertUnhealthyWithoutWeb(ctx context.Context, t *testing.T, p *dockertest.Project) {
+	t.Helper()
+	if _, err := p.Run(ctx, "stop", "web"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := p.Run(ctx, "exec", "-T", "hoster", "hoster", "health", "--data-dir", "/var/lib/torplus")
+	if err == nil || !strings.Contains(err.Error(), "web server not answering") {
+		t.Fatalf("hoster health with the web server stopped: %v\n%s", err, out)
+	}
+	if _, err := p.Run(ctx, "start", "web"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := p.Run(ctx, "exec", "-T", "hoster", "hoster", "health", "--data-dir", "/var/lib/torplus"); err != nil || !strings.Contains(out, "healthy: http://") {
+		// nginx may take a moment to listen again.
+		time.Sleep(3 * time.Second)
+		if out, err = p.Run(ctx, "exec", "-T", "hoster", "hoster", "health", "--data-dir", "/var/lib/torplus"); err != nil {
+			t.Fatalf("hoster health after the web server came back: %v\n%s", err, out)
+		}
 	}
 }
 
