@@ -5,7 +5,7 @@ GO ?= go
 
 .PHONY: test check build
 test: check
-	$(GO) test -timeout 30m ./...
+	$(GO) test -timeout 60m ./...
 
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
