@@ -121,7 +121,7 @@ func TestHTMLPage(t *testing.T) {
 	page := b.String()
 	for _, want := range []string{
 		`href="web&#43;stellar:pay?destination=` + dest, // the SEP-7 link, not sanitised away
-		`src="data:image/png;base64,iVBOR`,             // a PNG QR code
+		`src="data:image/png;base64,iVBOR`,              // a PNG QR code
 		"2.5 TPT", r.ID, issuer,
 	} {
 		if !strings.Contains(page, want) {
