@@ -65,19 +65,19 @@ type Round struct {
 
 // PaymentRequest is a request for payment of one round, as stored.
 type PaymentRequest struct {
-	ID          [32]byte // random; also the Stellar MEMO_HASH
-	Session     string   // session key it credits
-	Destination string   // Stellar account to pay
-	AssetCode   string
-	AssetIssuer string
-	Amount      string // decimal, in units of the asset
-	Network     string // network passphrase
-	Bytes       int64  // bytes credited when paid
-	CreatedAt   time.Time
-	ExpiresAt   time.Time
-	State       State
-	TxHash      string    // hex transaction hash, once settling or paid
-	PaidAt      time.Time // zero unless paid
+	ID          [32]byte  `json:"-"`           // random; also the Stellar MEMO_HASH
+	Session     string    `json:"session"`     // session key it credits
+	Destination string    `json:"destination"` // Stellar account to pay
+	AssetCode   string    `json:"asset_code"`
+	AssetIssuer string    `json:"asset_issuer"`
+	Amount      string    `json:"amount"`             // decimal, in units of the asset
+	Network     string    `json:"network_passphrase"` // network passphrase
+	Bytes       int64     `json:"bytes"`              // bytes credited when paid
+	CreatedAt   time.Time `json:"created_at"`
+	ExpiresAt   time.Time `json:"expires_at"`
+	State       State     `json:"state"`
+	TxHash      string    `json:"tx_hash,omitempty"` // hex transaction hash, once settling or paid
+	PaidAt      time.Time `json:"paid_at,omitzero"`  // zero unless paid
 }
 
 // Credit records bytes credited to a session by a paid request.
