@@ -1,6 +1,7 @@
 package meter
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -72,7 +73,8 @@ func (s *session) decide(now int64, p *policy) Action {
 	used, allowed := s.served.Load(), s.allowed.Load()
 	if used < allowed {
 		s.graceAt.Store(0)
-		if float64(allowed-used) <= float64(s.currentRound(p))*(1-p.askAt) {
+		round := s.currentRound(p)
+		if allowed-used <= round-int64(math.Round(float64(round)*p.askAt)) {
 			return ServeAndAsk
 		}
 		return Serve
