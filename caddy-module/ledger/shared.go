@@ -37,6 +37,9 @@ func (c Config) withDefaults() (Config, error) {
 		if c.DSN == "" {
 			c.DSN = filepath.Join(caddy.AppDataDir(), "torplus", "ledger.db")
 		}
+		if abs, err := filepath.Abs(c.DSN); err == nil {
+			c.DSN = abs // one file, one shared Ledger, however its path is spelled
+		}
 	case "postgres":
 		if c.DSN == "" {
 			return c, fmt.Errorf("ledger: postgres needs a dsn")

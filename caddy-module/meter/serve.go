@@ -64,8 +64,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return h.refuse(w, r, key, s, now, h.st.budget.retryAfter(now))
 	}
 	action := s.decide(ns, h.policy)
+	if action == Refuse && h.paidElsewhere(r.Context(), key, s, ns) {
+		action = s.decide(ns, h.policy)
+	}
 	if action == Refuse {
-		h.pollPayment(key, s, ns)
 		return h.refuse(w, r, key, s, now, 0)
 	}
 	w.Header().Set(RemainingHeader, strconv.FormatInt(max(s.remaining(), 0), 10))
@@ -124,6 +126,19 @@ func (h *Handler) callback(r *http.Request) string {
 // pollEvery is the least time between two ledger checks of one session
 // for a payment recorded elsewhere (another replica).
 const pollEvery = time.Second
+
+// paidElsewhere checks the ledger, at most once per pollEvery, for credits
+// recorded by another replica before a session is refused (the client is
+// waiting for a 402 anyway), and reports whether the allowance grew.
+func (h *Handler) paidElsewhere(ctx context.Context, key identity.Key, s *session, now int64) bool {
+	last := s.polledAt.Load()
+	if now-last < int64(pollEvery) || !s.polledAt.CompareAndSwap(last, now) {
+		return false
+	}
+	before := s.allowed.Load()
+	h.st.refresh(ctx, key, s)
+	return s.allowed.Load() > before
+}
 
 // pollPayment checks the ledger, in the background and at most once per
 // pollEvery, for credits of a session that is past its allowance.

@@ -76,6 +76,9 @@ func (w *meteredWriter) throttledWrite(p []byte) (int, error) {
 // to the underlying io.ReaderFrom (sendfile for files) for at most the bytes
 // left; what remains past the allowance goes through throttled writes.
 func (w *meteredWriter) ReadFrom(src io.Reader) (int64, error) {
+	if readFromHook != nil {
+		readFromHook()
+	}
 	var total int64
 	if left := w.s.remaining(); left > 0 {
 		outer, _ := src.(*io.LimitedReader)
@@ -102,6 +105,9 @@ func (w *meteredWriter) ReadFrom(src io.Reader) (int64, error) {
 	n, err := io.CopyBuffer(writerOnly{w}, src, make([]byte, throttleChunk))
 	return total + n, err
 }
+
+// readFromHook, if set (by tests), is called on every ReadFrom.
+var readFromHook func()
 
 // writerOnly hides ReadFrom so io.CopyBuffer uses Write.
 type writerOnly struct{ io.Writer }
