@@ -33,6 +33,7 @@ type site struct {
 	dir   string // web root
 	admin string // admin address
 	ports map[string]string
+	cfg   map[string]any
 }
 
 func freeAddr(t testing.TB) string {
@@ -88,6 +89,7 @@ func startSite(t *testing.T, zones map[string]map[string]any, upstream string) *
 		"storage": map[string]any{"module": "file_system", "root": filepath.Join(s.dir, "..", "caddy-storage")},
 		"apps":    map[string]any{"http": map[string]any{"servers": servers}},
 	}
+	s.cfg = cfg
 	s.load(cfg)
 	t.Cleanup(func() { caddy.Stop() })
 	return s

@@ -13,8 +13,11 @@ import (
 // request gets a 402.
 var ErrGraceOver = errors.New("meter: allowance used up and grace period over")
 
-// throttleChunk is the most bytes sent per throttled write.
+// throttleChunk is the most bytes sent per throttled write; slower rates
+// use chunks of a tenth of a second's worth (at least 512 bytes).
 const throttleChunk = 16 << 10
+
+func chunkFor(rate int64) int { return int(min(max(rate/10, 512), throttleChunk)) }
 
 // meteredWriter counts the body bytes a response sends, through Write and
 // ReadFrom alike, without buffering them. While the session is within its
@@ -58,7 +61,7 @@ func (w *meteredWriter) throttledWrite(p []byte) (int, error) {
 			w.add(n)
 			return total + n, err
 		}
-		chunk := p[:min(len(p), throttleChunk)]
+		chunk := p[:min(len(p), chunkFor(w.h.policy.rate))]
 		w.slept = true
 		w.h.sleep(w.s.book(now, int64(len(chunk)), w.h.policy.rate))
 		n, err := w.ResponseWriterWrapper.Write(chunk)
