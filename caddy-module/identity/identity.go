@@ -25,6 +25,9 @@ import (
 // SessionHeader is the request header that carries a client's session token.
 const SessionHeader = "TorPlus-Session"
 
+// sessionKey is SessionHeader in canonical form (looked up directly on the hot path).
+var sessionKey = http.CanonicalHeaderKey(SessionHeader)
+
 // TokenSize is the number of random bytes in a session token.
 const TokenSize = 32
 
@@ -172,8 +175,8 @@ func Identify(r *http.Request, allowClearnet bool) (Key, error) {
 	if cerr != nil && !allowClearnet {
 		return Key{}, ErrClearnetDenied
 	}
-	if v := r.Header.Get(SessionHeader); v != "" {
-		sum, err := ParseToken(v)
+	if v := r.Header[sessionKey]; len(v) > 0 && v[0] != "" {
+		sum, err := ParseToken(v[0])
 		if err != nil {
 			return Key{}, err
 		}

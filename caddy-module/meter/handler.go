@@ -120,12 +120,7 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.log = ctx.Logger()
 	h.sleep = time.Sleep
-	h.setDefaults()
-	h.terms = payreq.Terms{Destination: h.Destination, AssetCode: h.AssetCode, AssetIssuer: h.AssetIssuer,
-		Amount: h.Price, NetworkPassphrase: h.Network, Bytes: h.RoundBytes, TTL: time.Duration(h.RequestTTL)}
-	h.freeSize = max(h.FreeRound, 0)
-	h.policy = &policy{free: h.freeSize, round: h.RoundBytes, askAt: h.AskAt, grace: max(time.Duration(h.Grace), 0),
-		prTTL: time.Duration(h.RequestTTL), rate: h.ThrottleRate, idle: time.Duration(h.IdleTimeout)}
+	h.prepare()
 	if err := h.Validate(); err != nil {
 		return err
 	}
@@ -140,6 +135,16 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		}
 	}
 	return nil
+}
+
+// prepare fills in defaults and derives the payment terms and policy.
+func (h *Handler) prepare() {
+	h.setDefaults()
+	h.terms = payreq.Terms{Destination: h.Destination, AssetCode: h.AssetCode, AssetIssuer: h.AssetIssuer,
+		Amount: h.Price, NetworkPassphrase: h.Network, Bytes: h.RoundBytes, TTL: time.Duration(h.RequestTTL)}
+	h.freeSize = max(h.FreeRound, 0)
+	h.policy = &policy{free: h.freeSize, round: h.RoundBytes, askAt: h.AskAt, grace: max(time.Duration(h.Grace), 0),
+		prTTL: time.Duration(h.RequestTTL), rate: h.ThrottleRate, idle: time.Duration(h.IdleTimeout)}
 }
 
 func (h *Handler) setDefaults() {

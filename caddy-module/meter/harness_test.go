@@ -29,7 +29,7 @@ var (
 
 // site is a running Caddy with metered servers, started from JSON.
 type site struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string // web root
 	admin string // admin address
 	ports map[string]string
@@ -48,7 +48,7 @@ func freeAddr(t testing.TB) string {
 // startSite loads a Caddy config with one server per entry of zones (name
 // → torplus handler JSON), each behind the proxy_protocol listener wrapper
 // and serving dir with file_server (and /proxy/* from upstream if set).
-func startSite(t *testing.T, zones map[string]map[string]any, upstream string) *site {
+func startSite(t testing.TB, zones map[string]map[string]any, upstream string) *site {
 	t.Helper()
 	s := &site{t: t, dir: t.TempDir(), admin: freeAddr(t), ports: map[string]string{}}
 	servers := map[string]any{}
@@ -161,7 +161,7 @@ func newToken() string {
 
 // get fetches url with extra header pairs and returns the response with
 // its whole body read.
-func (c *client) get(t *testing.T, url string, hdr ...string) (*http.Response, []byte) {
+func (c *client) get(t testing.TB, url string, hdr ...string) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest("GET", url, nil)
 	if err != nil {

@@ -25,6 +25,10 @@ const (
 	RemainingHeader = "TorPlus-Remaining"
 )
 
+// remainingKey is RemainingHeader in canonical form, set without
+// re-canonicalising on every request.
+var remainingKey = http.CanonicalHeaderKey(RemainingHeader)
+
 // ServeHTTP identifies the client, decides by its round state, and serves
 // the request through a byte-counting writer.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
@@ -70,7 +74,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if action == Refuse {
 		return h.refuse(w, r, key, s, now, 0)
 	}
-	w.Header().Set(RemainingHeader, strconv.FormatInt(max(s.remaining(), 0), 10))
+	w.Header()[remainingKey] = []string{strconv.FormatInt(max(s.remaining(), 0), 10)}
 	if action != Serve {
 		w.Header().Set(PaymentRequestHeader, h.request(r, key, s, now).Challenge())
 	}
@@ -78,7 +82,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		h.st.metrics.throttles.Inc()
 		h.pollPayment(key, s, ns)
 	}
-	mw := &meteredWriter{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, s: s, h: h}
+	mw := &meteredWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, s: s, h: h}
 	err = next.ServeHTTP(mw, r)
 	h.st.metrics.bytes.Add(float64(mw.n))
 	if inFree {

@@ -25,7 +25,7 @@ func chunkFor(rate int64) int { return int(min(max(rate/10, 512), throttleChunk)
 // file_server's sendfile path), limited to the bytes left; past the
 // allowance every write is paced to the throttled rate.
 type meteredWriter struct {
-	*caddyhttp.ResponseWriterWrapper
+	caddyhttp.ResponseWriterWrapper
 	s     *session
 	h     *Handler
 	n     int64 // bytes of this response

@@ -37,7 +37,7 @@ func newMetered(t *testing.T, allowance int64) (*meteredWriter, *recorder, *[]ti
 	s := newSession(time.Now().UnixNano(), allowance)
 	var slept []time.Duration
 	h := &Handler{policy: testPolicy, st: &state{clock: systemClock{}}, sleep: func(d time.Duration) { slept = append(slept, d) }}
-	return &meteredWriter{ResponseWriterWrapper: &caddyhttp.ResponseWriterWrapper{ResponseWriter: rec}, s: s, h: h}, rec, &slept
+	return &meteredWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: rec}, s: s, h: h}, rec, &slept
 }
 
 func tempFile(t *testing.T, n int) *os.File {
