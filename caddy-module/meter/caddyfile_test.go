@@ -2,6 +2,7 @@ package meter
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -116,5 +117,50 @@ func TestValidate(t *testing.T) {
 		if err := h.Validate(); (err == nil) != tt.ok {
 			t.Errorf("%s: Validate() = %v", tt.name, err)
 		}
+	}
+}
+
+// TestDocExample adapts the Caddyfile examples of docs/metering.md (global
+// options, then the site) and validates the torplus handler they make.
+func TestDocExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/metering.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(doc), "```caddyfile\n")
+	if len(blocks) != 3 {
+		t.Fatalf("want 2 caddyfile examples in docs/metering.md, found %d", len(blocks)-1)
+	}
+	site, global := strings.Split(blocks[1], "```")[0], strings.Split(blocks[2], "```")[0]
+	js, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(global+site), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Apps struct {
+			HTTP struct {
+				Servers map[string]struct {
+					ListenerWrappers []map[string]any `json:"listener_wrappers"`
+					Routes           []struct {
+						Handle []json.RawMessage `json:"handle"`
+					} `json:"routes"`
+				} `json:"servers"`
+			} `json:"http"`
+		} `json:"apps"`
+	}
+	if err := json.Unmarshal(js, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	srv := cfg.Apps.HTTP.Servers["srv0"]
+	if len(srv.ListenerWrappers) != 1 || srv.ListenerWrappers[0]["wrapper"] != "proxy_protocol" || len(srv.Routes) == 0 {
+		t.Fatalf("adapted config: %s", js)
+	}
+	var h Handler
+	if err := json.Unmarshal(srv.Routes[0].Handle[0], &h); err != nil {
+		t.Fatal(err)
+	}
+	h.prepare()
+	if err := h.Validate(); err != nil || h.PoWDifficulty != 18 || h.Ledger.Driver != "sqlite" {
+		t.Fatalf("doc example handler %+v: %v", h, err)
 	}
 }
