@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 )
@@ -57,6 +58,11 @@ func TestGlobalFreeBudget(t *testing.T) {
 		if resp, _ := a.get(t, u); resp.StatusCode != 200 {
 			t.Fatalf("request %d within budget: %s", i, resp.Status)
 		}
+	}
+	// The budget is charged as each response ends, just after its bytes
+	// left: wait (bounded) until both are charged.
+	for i := 0; i < 100 && site.metric(`torplus_free_bytes_served_total{zone="budget"}`) != "4000"; i++ {
+		time.Sleep(20 * time.Millisecond)
 	}
 	for _, c := range []*client{newClient(5002, "", ""), a} {
 		resp, body := c.get(t, u)

@@ -84,11 +84,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	mw := &meteredWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, s: s, h: h}
 	err = next.ServeHTTP(mw, r)
-	h.st.metrics.bytes.Add(float64(mw.n))
 	if inFree {
-		h.st.metrics.freeBytes.Add(float64(mw.n))
 		h.st.budget.take(now, mw.n)
+		h.st.metrics.freeBytes.Add(float64(mw.n))
 	}
+	h.st.metrics.bytes.Add(float64(mw.n))
 	s.mu.Lock()
 	s.dirty = true
 	s.mu.Unlock()
