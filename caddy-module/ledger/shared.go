@@ -50,6 +50,13 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
+// Key names the database cfg selects, defaults filled in: equal keys
+// mean the same Ledger.
+func (c Config) Key() (string, error) {
+	c, err := c.withDefaults()
+	return c.Driver + "\x00" + c.DSN, err
+}
+
 // Validate checks the config without opening anything.
 func (c Config) Validate() error {
 	_, err := c.withDefaults()
@@ -80,7 +87,7 @@ func Acquire(ctx context.Context, cfg Config, onErr func(error)) (*Ledger, error
 	if err != nil {
 		return nil, err
 	}
-	key := cfg.Driver + "\x00" + cfg.DSN
+	key, _ := cfg.Key()
 	v, _, err := pool.LoadOrNew(key, func() (caddy.Destructor, error) {
 		var s Store
 		var err error

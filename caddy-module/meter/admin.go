@@ -65,9 +65,9 @@ func limitParam(r *http.Request) int {
 func zones(r *http.Request) []*state {
 	want := r.URL.Query().Get("zone")
 	var out []*state
-	states.Range(func(key, value any) bool {
-		if want == "" || key == want {
-			out = append(out, value.(*state))
+	states.Range(func(_, value any) bool {
+		if st := value.(*state); want == "" || st.name == want {
+			out = append(out, st)
 		}
 		return true
 	})

@@ -207,7 +207,8 @@ func (h *Handler) Cleanup() error {
 	if h.st == nil {
 		return nil
 	}
-	_, err := states.Delete(h.Zone)
+	lkey, _ := h.Ledger.Key()
+	_, err := states.Delete(stateKey(h.Zone, lkey))
 	return err
 }
 

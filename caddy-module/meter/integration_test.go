@@ -24,8 +24,8 @@ const (
 	mib       = 1 << 20
 	freeRound = 3_000_000
 	roundSize = 5_000_000
-	rate      = 400_000
-	grace     = 3 * time.Second
+	rate      = 1_000_000
+	grace     = 4 * time.Second
 )
 
 func meteredZone() map[string]any {

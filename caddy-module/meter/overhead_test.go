@@ -35,7 +35,7 @@ func BenchmarkServeHTTPOverhead(b *testing.B) {
 	h.prepare()
 	h.log, h.sleep = zap.NewNop(), time.Sleep
 	h.st = &state{table: newTable(), budget: newBudget(0, time.Now()), metrics: newMetrics("bench"),
-		ledger: l, clock: systemClock{}, policy: h.policy, log: zap.NewNop()}
+		ledger: l, policy: h.policy, log: zap.NewNop()}
 	body := make([]byte, 4<<10)
 	next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		_, err := w.Write(body)

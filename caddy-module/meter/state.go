@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -17,12 +18,12 @@ import (
 // Clock tells the time; tests swap it to drive rounds and grace periods.
 type Clock interface{ Now() time.Time }
 
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
-// states holds each zone's state across config reloads.
+// states holds each zone's state across config reloads, keyed by zone
+// and ledger: a reload that moves a zone to another ledger starts afresh
+// from that ledger.
 var states = caddy.NewUsagePool()
+
+func stateKey(zone, ledgerKey string) string { return zone + "\x00" + ledgerKey }
 
 // state is what one metering zone keeps across config reloads: the
 // sessions, the free-byte budget, the PoW secret, the metrics and the ledger.
@@ -35,8 +36,8 @@ type state struct {
 	ledger  *ledger.Ledger
 	log     *zap.Logger
 
+	clock  atomic.Pointer[Clock]
 	mu     sync.Mutex
-	clock  Clock
 	policy *policy // of the latest provisioned handler, for the sweeper
 
 	cancelCredit func()
@@ -45,16 +46,19 @@ type state struct {
 }
 
 func (st *state) now() time.Time {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return st.clock.Now()
+	if c := st.clock.Load(); c != nil {
+		return (*c).Now()
+	}
+	return time.Now()
 }
 
-// setClock swaps the clock (tests).
+// setClock swaps the clock (tests); nil means the system clock.
 func (st *state) setClock(c Clock) {
-	st.mu.Lock()
-	st.clock = c
-	st.mu.Unlock()
+	if c == nil {
+		st.clock.Store(nil)
+		return
+	}
+	st.clock.Store(&c)
 }
 
 func (st *state) currentPolicy() *policy {
@@ -65,13 +69,17 @@ func (st *state) currentPolicy() *policy {
 
 // acquireState returns the zone's state, creating it on first use.
 func acquireState(ctx caddy.Context, zone string, lcfg ledger.Config, p *policy, freePerMinute int64, log *zap.Logger) (*state, error) {
-	v, _, err := states.LoadOrNew(zone, func() (caddy.Destructor, error) {
+	lkey, err := lcfg.Key()
+	if err != nil {
+		return nil, err
+	}
+	v, _, err := states.LoadOrNew(stateKey(zone, lkey), func() (caddy.Destructor, error) {
 		l, err := ledger.Acquire(ctx, lcfg, func(err error) { log.Error("ledger write", zap.Error(err)) })
 		if err != nil {
 			return nil, err
 		}
 		st := &state{
-			name: zone, table: newTable(), ledger: l, log: log, clock: systemClock{},
+			name: zone, table: newTable(), ledger: l, log: log,
 			metrics: newMetrics(zone), stop: make(chan struct{}), done: make(chan struct{}), policy: p,
 		}
 		st.budget = newBudget(freePerMinute, time.Now())
@@ -107,13 +115,30 @@ func (st *state) sweeper() {
 	defer close(st.done)
 	t := time.NewTicker(sweepEvery)
 	defer t.Stop()
-	for {
+	for n := 1; ; n++ {
 		select {
 		case <-st.stop:
 			return
 		case <-t.C:
 			st.flushSessions(true)
+			if n%expireEvery == 0 {
+				st.expireRequests(context.Background())
+			}
 		}
+	}
+}
+
+// expireEvery is how many sweeps pass between two expiries of overdue
+// payment requests.
+const expireEvery = 15
+
+// expireRequests moves overdue pending payment requests to expired.
+func (st *state) expireRequests(ctx context.Context) {
+	if err := st.ledger.Flush(ctx); err != nil {
+		st.log.Error("ledger write", zap.Error(err))
+	}
+	if _, err := st.ledger.ExpirePending(ctx, st.now()); err != nil {
+		st.log.Error("ledger expiry", zap.Error(err))
 	}
 }
 

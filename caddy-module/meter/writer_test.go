@@ -36,7 +36,7 @@ func newMetered(t *testing.T, allowance int64) (*meteredWriter, *recorder, *[]ti
 	rec := &recorder{hdr: http.Header{}}
 	s := newSession(time.Now().UnixNano(), allowance)
 	var slept []time.Duration
-	h := &Handler{policy: testPolicy, st: &state{clock: systemClock{}}, sleep: func(d time.Duration) { slept = append(slept, d) }}
+	h := &Handler{policy: testPolicy, st: &state{}, sleep: func(d time.Duration) { slept = append(slept, d) }}
 	return &meteredWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: rec}, s: s, h: h}, rec, &slept
 }
 
