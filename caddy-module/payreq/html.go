@@ -6,10 +6,13 @@ import (
 	"html/template"
 	"io"
 
+	"github.com/dustin/go-humanize"
 	"rsc.io/qr"
 )
 
-var page = template.Must(template.New("pay").Parse(`<!DOCTYPE html>
+var page = template.Must(template.New("pay").Funcs(template.FuncMap{
+	"bytes": func(n int64) string { return humanize.Bytes(uint64(n)) },
+}).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Payment required</title>
@@ -18,7 +21,7 @@ code{word-break:break-all}img{image-rendering:pixelated;width:16em;height:16em}<
 </head><body>
 <h1>Payment required</h1>
 <p>You have used the free and paid bandwidth of this site. To go on, pay
-<strong>{{.Amount}} {{.AssetCode}}</strong> for the next {{.Bytes}} bytes.</p>
+<strong>{{.Amount}} {{.AssetCode}}</strong> for the next {{bytes .Bytes}}.</p>
 <p><a href="{{.Link}}">Pay with a Stellar wallet</a> (SEP-7), or scan:</p>
 <p><img alt="QR code of the payment link" src="{{.QR}}"></p>
 <dl>

@@ -122,7 +122,7 @@ func TestHTMLPage(t *testing.T) {
 	for _, want := range []string{
 		`href="web&#43;stellar:pay?destination=` + dest, // the SEP-7 link, not sanitised away
 		`src="data:image/png;base64,iVBOR`,              // a PNG QR code
-		"2.5 TPT", r.ID, issuer,
+		"2.5 TPT</strong> for the next 52 MB", r.ID, issuer,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
