@@ -55,7 +55,11 @@ func Start(t testing.TB) *Server {
 			t.Fatalf("pgtest: running as root needs the postgres system user (apt-get install postgresql): %v", err)
 		}
 	}
-	s.dir, err = os.MkdirTemp("", "pgtest-")
+	base := "" // os.TempDir()
+	if s.cred != nil {
+		base = "/tmp" // the postgres user must reach it, whatever TMPDIR says
+	}
+	s.dir, err = os.MkdirTemp(base, "pgtest-")
 	if err != nil {
 		t.Fatal(err)
 	}
