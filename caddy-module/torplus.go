@@ -7,6 +7,8 @@
 package torplus
 
 import (
+	// The torplus handler: metering, payment requests, throttling, 402.
+	_ "github.com/torplus/torplus/caddy-module/meter"
 	// The onion app: tor as a child process and the site's v3 onion service.
 	_ "github.com/torplus/torplus/caddy-module/onionservice"
 )

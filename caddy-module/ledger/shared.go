@@ -1,0 +1,203 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+)
+
+// Config selects the ledger database. It is embedded in the JSON config of
+// the modules that use the ledger; modules with equal configs share one
+// Ledger.
+type Config struct {
+	// Driver is "sqlite" (the default, embedded) or "postgres".
+	Driver string `json:"driver,omitempty"`
+	// DSN is, for sqlite, the database file path (default
+	// "<caddy data dir>/torplus/ledger.db"); for postgres, a connection
+	// URL or key=value string.
+	DSN string `json:"dsn,omitempty"`
+	// FlushInterval is how often queued writes are stored (default 200ms).
+	FlushInterval caddy.Duration `json:"flush_interval,omitempty"`
+}
+
+// ErrBadDriver means Config.Driver names no supported database.
+var ErrBadDriver = errors.New(`ledger: driver must be "sqlite" or "postgres"`)
+
+// withDefaults fills in the default driver and SQLite path.
+func (c Config) withDefaults() (Config, error) {
+	switch c.Driver {
+	case "", "sqlite":
+		c.Driver = "sqlite"
+		if c.DSN == "" {
+			c.DSN = filepath.Join(caddy.AppDataDir(), "torplus", "ledger.db")
+		}
+		if abs, err := filepath.Abs(c.DSN); err == nil {
+			c.DSN = abs // one file, one shared Ledger, however its path is spelled
+		}
+	case "postgres":
+		if c.DSN == "" {
+			return c, fmt.Errorf("ledger: postgres needs a dsn")
+		}
+	default:
+		return c, fmt.Errorf("%w, not %q", ErrBadDriver, c.Driver)
+	}
+	return c, nil
+}
+
+// Key names the database cfg selects, defaults filled in: equal keys
+// mean the same Ledger.
+func (c Config) Key() (string, error) {
+	c, err := c.withDefaults()
+	return c.Driver + "\x00" + c.DSN, err
+}
+
+// Validate checks the config without opening anything.
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
+}
+
+// Ledger is a shared Store with batched writes: reads and the settle steps
+// go straight to the database; sessions, rounds and new payment requests are
+// queued. A payment request still queued is written before it is read or
+// settled. Subscribers hear of every credit this process records.
+type Ledger struct {
+	Store
+	batch *Batcher
+	key   string
+
+	mu   sync.Mutex
+	subs map[int]func(Credit)
+	next int
+}
+
+var pool = caddy.NewUsagePool()
+
+// Acquire returns the Ledger for cfg, opening it on first use. Every
+// Acquire must be paired with a Release; the last Release flushes and
+// closes it. Config reloads that keep the same config keep the same Ledger.
+func Acquire(ctx context.Context, cfg Config, onErr func(error)) (*Ledger, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	key, _ := cfg.Key()
+	v, _, err := pool.LoadOrNew(key, func() (caddy.Destructor, error) {
+		var s Store
+		var err error
+		if cfg.Driver == "sqlite" {
+			if err := os.MkdirAll(filepath.Dir(cfg.DSN), 0o700); err != nil {
+				return nil, err
+			}
+			s, err = OpenSQLite(ctx, cfg.DSN)
+		} else {
+			s, err = OpenPostgres(ctx, cfg.DSN)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &Ledger{Store: s, key: key, batch: NewBatcher(s, time.Duration(cfg.FlushInterval), onErr),
+			subs: make(map[int]func(Credit))}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Ledger), nil
+}
+
+// Release gives back one Acquire.
+func (l *Ledger) Release() error {
+	_, err := pool.Delete(l.key)
+	return err
+}
+
+// Destruct flushes queued writes and closes the store; the pool calls it
+// after the last Release.
+func (l *Ledger) Destruct() error {
+	return errors.Join(l.batch.Close(), l.Store.Close())
+}
+
+// Close is Destruct, for a Ledger built with New rather than Acquire.
+func (l *Ledger) Close() error { return l.Destruct() }
+
+// New wraps store in a Ledger that is not shared through Acquire.
+func New(store Store, flushEvery time.Duration, onErr func(error)) *Ledger {
+	return &Ledger{Store: store, batch: NewBatcher(store, flushEvery, onErr), subs: make(map[int]func(Credit))}
+}
+
+// QueueSession queues a session update; see Batcher.
+func (l *Ledger) QueueSession(s Session) { l.batch.QueueSession(s) }
+
+// QueueRound queues a round record.
+func (l *Ledger) QueueRound(r Round) { l.batch.QueueRound(r) }
+
+// QueuePaymentRequest queues a new payment request.
+func (l *Ledger) QueuePaymentRequest(p PaymentRequest) { l.batch.QueuePaymentRequest(p) }
+
+// Flush writes all queued writes now.
+func (l *Ledger) Flush(ctx context.Context) error { return l.batch.Flush(ctx) }
+
+func (l *Ledger) flushIfQueued(ctx context.Context, id [32]byte) error {
+	if l.batch.Pending(id) {
+		return l.batch.Flush(ctx)
+	}
+	return nil
+}
+
+// PaymentRequest returns one request, writing it first if still queued.
+func (l *Ledger) PaymentRequest(ctx context.Context, id [32]byte) (PaymentRequest, error) {
+	if err := l.flushIfQueued(ctx, id); err != nil {
+		return PaymentRequest{}, err
+	}
+	return l.Store.PaymentRequest(ctx, id)
+}
+
+// BeginSettle is Store.BeginSettle, writing the request first if still queued.
+func (l *Ledger) BeginSettle(ctx context.Context, id [32]byte, txHash string, now time.Time) (PaymentRequest, error) {
+	if err := l.flushIfQueued(ctx, id); err != nil {
+		return PaymentRequest{}, err
+	}
+	return l.Store.BeginSettle(ctx, id, txHash, now)
+}
+
+// FinishSettle is Store.FinishSettle; on success it tells every subscriber
+// of the credit, so this process's meter credits the session at once.
+func (l *Ledger) FinishSettle(ctx context.Context, id [32]byte, txHash string, now time.Time) (Credit, error) {
+	c, err := l.Store.FinishSettle(ctx, id, txHash, now)
+	if err != nil {
+		return c, err
+	}
+	l.mu.Lock()
+	subs := make([]func(Credit), 0, len(l.subs))
+	for _, f := range l.subs {
+		subs = append(subs, f)
+	}
+	l.mu.Unlock()
+	for _, f := range subs {
+		f(c)
+	}
+	return c, nil
+}
+
+// OnCredit calls f for every credit recorded through this Ledger until the
+// returned cancel is called. f must not block.
+func (l *Ledger) OnCredit(f func(Credit)) (cancel func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	id := l.next
+	l.next++
+	l.subs[id] = f
+	return func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		delete(l.subs, id)
+	}
+}
+
+var _ Store = (*Ledger)(nil)

@@ -1,0 +1,155 @@
+package meter
+
+import (
+	"strconv"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/dustin/go-humanize"
+)
+
+func init() {
+	httpcaddyfile.RegisterHandlerDirective("torplus", parseCaddyfile)
+	// Meter before anything that writes a response.
+	httpcaddyfile.RegisterDirectiveOrder("torplus", httpcaddyfile.Before, "header")
+}
+
+func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
+	m := new(Handler)
+	err := m.UnmarshalCaddyfile(h.Dispenser)
+	return m, err
+}
+
+// UnmarshalCaddyfile sets up the handler from Caddyfile tokens. Syntax:
+//
+//	torplus [<zone>] {
+//	    price            <amount>             # TPT per round (required)
+//	    destination      <G… account>         # receives payments (required)
+//	    asset            <code> <issuer G…>   # code defaults to TPT; issuer required
+//	    network          <passphrase>         # default: Stellar testnet
+//	    free_round       <size>|off           # default 5MB
+//	    round            <size>               # paid round, default 50MB
+//	    ask_at           <fraction>           # default 0.8
+//	    grace            <duration>|off       # throttled period before 402, default 30s
+//	    throttle         <size per second>    # default 20KB
+//	    request_ttl      <duration>           # default 15m
+//	    payment_endpoint <path or URL>        # default /.well-known/torplus/pay
+//	    free_budget      <size per minute>    # all clients' free bytes; default unbounded
+//	    pow              <bits>               # proof of work for new sessions; default off
+//	    allow_clearnet                        # serve non-Tor clients (default 403)
+//	    idle_timeout     <duration>           # default 30m
+//	    max_sessions     <n>                  # default 1000000
+//	    ledger           sqlite [<path>] | postgres <dsn>
+//	    flush_interval   <duration>           # ledger write batching, default 200ms
+//	}
+//
+// Sizes take units (5MB = 5,000,000 bytes; 5MiB = 5×2^20).
+func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
+	d.Next() // directive name
+	if d.NextArg() {
+		h.Zone = d.Val()
+	}
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	for d.NextBlock(0) {
+		var err error
+		switch opt := d.Val(); opt {
+		case "price":
+			err = oneArg(d, func(v string) error { h.Price = v; return nil })
+		case "destination":
+			err = oneArg(d, func(v string) error { h.Destination = v; return nil })
+		case "network":
+			err = oneArg(d, func(v string) error { h.Network = v; return nil })
+		case "payment_endpoint":
+			err = oneArg(d, func(v string) error { h.PaymentEndpoint = v; return nil })
+		case "asset":
+			args := d.RemainingArgs()
+			if len(args) != 2 {
+				return d.Errf("asset wants <code> <issuer>")
+			}
+			h.AssetCode, h.AssetIssuer = args[0], args[1]
+		case "free_round":
+			err = oneArg(d, func(v string) error {
+				if v == "off" {
+					h.FreeRound = -1
+					return nil
+				}
+				return size(v, &h.FreeRound)
+			})
+		case "round":
+			err = oneArg(d, func(v string) error { return size(v, &h.RoundBytes) })
+		case "throttle":
+			err = oneArg(d, func(v string) error { return size(v, &h.ThrottleRate) })
+		case "free_budget":
+			err = oneArg(d, func(v string) error { return size(v, &h.FreeBytesPerMinute) })
+		case "ask_at":
+			err = oneArg(d, func(v string) (err error) { h.AskAt, err = strconv.ParseFloat(v, 64); return })
+		case "pow":
+			err = oneArg(d, func(v string) (err error) { h.PoWDifficulty, err = strconv.Atoi(v); return })
+		case "max_sessions":
+			err = oneArg(d, func(v string) (err error) { h.MaxSessions, err = strconv.ParseInt(v, 10, 64); return })
+		case "grace":
+			err = oneArg(d, func(v string) error {
+				if v == "off" {
+					h.Grace = -1
+					return nil
+				}
+				return duration(v, &h.Grace)
+			})
+		case "request_ttl":
+			err = oneArg(d, func(v string) error { return duration(v, &h.RequestTTL) })
+		case "idle_timeout":
+			err = oneArg(d, func(v string) error { return duration(v, &h.IdleTimeout) })
+		case "flush_interval":
+			err = oneArg(d, func(v string) error { return duration(v, &h.Ledger.FlushInterval) })
+		case "allow_clearnet":
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+			h.AllowClearnet = true
+		case "ledger":
+			args := d.RemainingArgs()
+			if len(args) < 1 || len(args) > 2 || (args[0] == "postgres" && len(args) != 2) {
+				return d.Errf("ledger wants sqlite [<path>] or postgres <dsn>")
+			}
+			h.Ledger.Driver = args[0]
+			if len(args) == 2 {
+				h.Ledger.DSN = args[1]
+			}
+		default:
+			return d.Errf("unknown torplus option %q", opt)
+		}
+		if err != nil {
+			return d.Errf("%s: %v", d.Val(), err)
+		}
+	}
+	return nil
+}
+
+func oneArg(d *caddyfile.Dispenser, set func(string) error) error {
+	args := d.RemainingArgs()
+	if len(args) != 1 {
+		return d.ArgErr()
+	}
+	return set(args[0])
+}
+
+func size(v string, dst *int64) error {
+	n, err := humanize.ParseBytes(v)
+	if err != nil {
+		return err
+	}
+	*dst = int64(n)
+	return nil
+}
+
+func duration(v string, dst *caddy.Duration) error {
+	t, err := caddy.ParseDuration(v)
+	*dst = caddy.Duration(t)
+	return err
+}
+
+var _ caddyfile.Unmarshaler = (*Handler)(nil)

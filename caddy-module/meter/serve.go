@@ -1,0 +1,159 @@
+package meter
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/torplus/torplus/caddy-module/identity"
+	"github.com/torplus/torplus/caddy-module/ledger"
+	"github.com/torplus/torplus/caddy-module/payreq"
+)
+
+// Response headers the meter sets.
+const (
+	// PaymentRequestHeader carries the next payment request (a Payment
+	// challenge) once a round is AskAt used, and while throttled.
+	PaymentRequestHeader = "TorPlus-Payment-Request"
+	// RemainingHeader tells the bytes left in the allowance before this response.
+	RemainingHeader = "TorPlus-Remaining"
+)
+
+// remainingKey is RemainingHeader in canonical form, set without
+// re-canonicalising on every request.
+var remainingKey = http.CanonicalHeaderKey(RemainingHeader)
+
+// ServeHTTP identifies the client, decides by its round state, and serves
+// the request through a byte-counting writer.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	key, err := identity.Identify(r, h.AllowClearnet)
+	switch {
+	case errors.Is(err, identity.ErrClearnetDenied):
+		return h.deny(w, http.StatusForbidden, "This site is served only over Tor; open its .onion address in Tor Browser.")
+	case errors.Is(err, identity.ErrBadToken):
+		return h.deny(w, http.StatusBadRequest, "The TorPlus-Session header must be 32 random bytes, base64url-encoded.")
+	case err != nil:
+		return err
+	}
+	now := h.st.now()
+	s, err := h.st.load(r.Context(), key)
+	if err != nil {
+		return caddyhttp.Error(http.StatusServiceUnavailable, err)
+	}
+	if s == nil {
+		if h.PoWDifficulty > 0 {
+			if err := checkStamp(h.st.secret, key, now, h.PoWDifficulty, r.Header.Get(PoWHeader)); err != nil {
+				h.st.metrics.powDenied.Inc()
+				return h.askForWork(w, key, now, err)
+			}
+		}
+		if h.st.table.len() >= h.MaxSessions {
+			return h.deny(w, http.StatusServiceUnavailable, "Too many clients right now; try again later.")
+		}
+		s = h.st.table.add(key, newSession(now.UnixNano(), h.freeSize))
+		if h.freeSize > 0 {
+			h.st.ledger.QueueRound(ledger.Round{Session: key.String(), N: 1, Bytes: h.freeSize, Free: true, StartedAt: now})
+		}
+	}
+	ns := now.UnixNano()
+	s.lastSeen.Store(ns)
+	inFree := s.allowed.Load() <= s.free && s.served.Load() < s.free
+	if inFree && !h.st.budget.available(now) {
+		return h.refuse(w, r, key, s, now, h.st.budget.retryAfter(now))
+	}
+	action := s.decide(ns, h.policy)
+	if action == Refuse && h.paidElsewhere(r.Context(), key, s, ns) {
+		action = s.decide(ns, h.policy)
+	}
+	if action == Refuse {
+		return h.refuse(w, r, key, s, now, 0)
+	}
+	w.Header()[remainingKey] = []string{strconv.FormatInt(max(s.remaining(), 0), 10)}
+	if action != Serve {
+		w.Header().Set(PaymentRequestHeader, h.request(r, key, s, now).Challenge())
+	}
+	if action == Throttle {
+		h.st.metrics.throttles.Inc()
+		h.pollPayment(key, s, ns)
+	}
+	mw := &meteredWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, s: s, h: h}
+	err = next.ServeHTTP(mw, r)
+	if inFree {
+		h.st.budget.take(now, mw.n)
+		h.st.metrics.freeBytes.Add(float64(mw.n))
+	}
+	h.st.metrics.bytes.Add(float64(mw.n))
+	s.mu.Lock()
+	s.dirty = true
+	s.mu.Unlock()
+	if errors.Is(err, ErrGraceOver) {
+		h.log.Debug("cut response at end of grace", zap.Stringer("client", key))
+		return nil
+	}
+	return err
+}
+
+// request returns the session's outstanding payment request, issuing one
+// (and queueing it to the ledger) if needed.
+func (h *Handler) request(r *http.Request, key identity.Key, s *session, now time.Time) payreq.Request {
+	id, expires, issued := s.outstanding(now.UnixNano(), h.policy, payreq.NewID)
+	pr := payreq.New(id, h.terms, h.callback(r), time.Unix(0, expires).Add(-h.policy.prTTL))
+	if issued {
+		h.st.metrics.issued.Inc()
+		h.st.ledger.QueuePaymentRequest(ledger.PaymentRequest{
+			ID: id, Session: key.String(), Destination: pr.Destination, AssetCode: pr.AssetCode,
+			AssetIssuer: pr.AssetIssuer, Amount: pr.Amount, Network: pr.NetworkPassphrase, Bytes: pr.Bytes,
+			CreatedAt: now.UTC(), ExpiresAt: pr.ExpiresAt, State: ledger.Pending,
+		})
+	}
+	return pr
+}
+
+// callback is the absolute URL of the payment endpoint for r.
+func (h *Handler) callback(r *http.Request) string {
+	if strings.Contains(h.PaymentEndpoint, "://") {
+		return h.PaymentEndpoint
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + h.PaymentEndpoint
+}
+
+// pollEvery is the least time between two ledger checks of one session
+// for a payment recorded elsewhere (another replica).
+const pollEvery = time.Second
+
+// paidElsewhere checks the ledger, at most once per pollEvery, for credits
+// recorded by another replica before a session is refused (the client is
+// waiting for a 402 anyway), and reports whether the allowance grew.
+func (h *Handler) paidElsewhere(ctx context.Context, key identity.Key, s *session, now int64) bool {
+	last := s.polledAt.Load()
+	if now-last < int64(pollEvery) || !s.polledAt.CompareAndSwap(last, now) {
+		return false
+	}
+	before := s.allowed.Load()
+	h.st.refresh(ctx, key, s)
+	return s.allowed.Load() > before
+}
+
+// pollPayment checks the ledger, in the background and at most once per
+// pollEvery, for credits of a session that is past its allowance.
+func (h *Handler) pollPayment(key identity.Key, s *session, now int64) {
+	last := s.polledAt.Load()
+	if now-last < int64(pollEvery) || !s.polledAt.CompareAndSwap(last, now) {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		h.st.refresh(ctx, key, s)
+	}()
+}

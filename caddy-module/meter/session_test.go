@@ -1,0 +1,157 @@
+package meter
+
+import (
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/torplus/torplus/caddy-module/identity"
+)
+
+// fakeClock is a Clock tests move by hand.
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) Now() time.Time          { return c.t }
+func (c *fakeClock) Advance(d time.Duration) { c.t = c.t.Add(d) }
+
+var testPolicy = &policy{free: 100, round: 1000, askAt: 0.8, grace: 10 * time.Second,
+	prTTL: time.Minute, rate: 1000, idle: time.Hour}
+
+// TestRoundStateMachine walks one session through its rounds: each step
+// moves the clock, sends bytes and maybe credits a payment, then checks
+// the action for the next request.
+func TestRoundStateMachine(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
+	s := newSession(clock.Now().UnixNano(), testPolicy.free)
+	steps := []struct {
+		name     string
+		wait     time.Duration
+		send     int64
+		credited int64 // total credited bytes after this step (0: no change)
+		want     Action
+	}{
+		{"new session serves", 0, 0, 0, Serve},
+		{"79% of free round", 0, 79, 0, Serve},
+		{"80% of free round asks", 0, 1, 0, ServeAndAsk},
+		{"99% still asks", time.Second, 19, 0, ServeAndAsk},
+		{"free round used: throttle", 0, 1, 0, Throttle},
+		{"grace continues", 9 * time.Second, 0, 0, Throttle},
+		{"grace over: refuse", time.Second, 0, 0, Refuse},
+		{"still refused later", time.Hour, 0, 0, Refuse},
+		{"paid one round: serve", 0, 0, 1000, Serve},
+		{"79% of paid round", 0, 790, 0, Serve},
+		{"80% of paid round asks", 0, 10, 0, ServeAndAsk},
+		{"overshoot throttles again", 0, 500, 0, Throttle},
+		{"grace restarts from the new exhaustion", 5 * time.Second, 0, 0, Throttle},
+		{"paid two rounds while throttled", 0, 0, 3000, Serve},
+		{"just short of 80% of the last round", 0, 1499, 0, Serve}, // 1400 served of 3100
+		{"asks at 80% of the last round", 0, 1, 0, ServeAndAsk},
+	}
+	for _, st := range steps {
+		clock.Advance(st.wait)
+		s.served.Add(st.send)
+		if st.credited != 0 {
+			s.setCredited(st.credited, testPolicy)
+		}
+		if got := s.decide(clock.Now().UnixNano(), testPolicy); got != st.want {
+			t.Fatalf("%s: served %d of %d: got %v, want %v", st.name, s.served.Load(), s.allowed.Load(), got, st.want)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rounds != 1+1+2 {
+		t.Fatalf("rounds = %d, want 4 (free + 1 + 2 paid)", s.rounds)
+	}
+}
+
+func TestOutstandingRequest(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
+	s := newSession(clock.Now().UnixNano(), 100)
+	n := byte(0)
+	newID := func() [32]byte { n++; return [32]byte{n} }
+	id1, exp1, issued := s.outstanding(clock.Now().UnixNano(), testPolicy, newID)
+	if !issued || id1 != [32]byte{1} || time.Unix(0, exp1).Sub(clock.Now()) != time.Minute {
+		t.Fatalf("first request: %x %v %v", id1[:1], issued, time.Unix(0, exp1))
+	}
+	clock.Advance(59 * time.Second)
+	if id, _, issued := s.outstanding(clock.Now().UnixNano(), testPolicy, newID); issued || id != id1 {
+		t.Fatalf("request reissued before expiry")
+	}
+	clock.Advance(time.Second)
+	if id, _, issued := s.outstanding(clock.Now().UnixNano(), testPolicy, newID); !issued || id != [32]byte{2} {
+		t.Fatalf("expired request not replaced")
+	}
+	s.setCredited(1000, testPolicy)
+	if id, _, issued := s.outstanding(clock.Now().UnixNano(), testPolicy, newID); !issued || id != [32]byte{3} {
+		t.Fatalf("paid request not replaced by a new one")
+	}
+	if s.setCredited(1000, testPolicy) != 0 {
+		t.Fatal("a repeated credit notice added rounds")
+	}
+}
+
+func TestThrottleBooking(t *testing.T) {
+	s := newSession(0, 0)
+	now := int64(time.Second)
+	waits := []time.Duration{
+		s.book(now, 500, 1000), // starts at once, books 0.5s
+		s.book(now, 500, 1000), // waits for the first
+		s.book(now+int64(2*time.Second), 1000, 1000),
+	}
+	want := []time.Duration{0, 500 * time.Millisecond, 0}
+	for i := range want {
+		if waits[i] != want[i] {
+			t.Errorf("booking %d waits %v, want %v", i, waits[i], want[i])
+		}
+	}
+}
+
+func TestFreeBudget(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	b := newBudget(6000, t0) // 100 bytes per second
+	steps := []struct {
+		at   time.Duration
+		take int64
+		want bool
+	}{
+		{0, 0, true},
+		{0, 6000, false},
+		{time.Second, 0, true}, // 100 bytes back
+		{time.Second, 200, false},
+		{3 * time.Second, 0, true},
+		{time.Hour, 0, true},
+	}
+	for i, st := range steps {
+		now := t0.Add(st.at)
+		b.take(now, st.take)
+		if got := b.available(now); got != st.want {
+			t.Fatalf("step %d: available = %v, want %v", i, got, st.want)
+		}
+	}
+	b.take(t0.Add(time.Hour), 6000+100)
+	if d := b.retryAfter(t0.Add(time.Hour)); d < time.Second || d > 2*time.Second {
+		t.Fatalf("retryAfter = %v, want about 1s", d)
+	}
+	if !newBudget(0, t0).available(t0) {
+		t.Fatal("unbounded budget refused")
+	}
+}
+
+// BenchmarkIdleSessionMemory holds one million idle sessions in the table
+// and reports the memory each costs (target ≤ 256 bytes) as B/session.
+func BenchmarkIdleSessionMemory(b *testing.B) {
+	const n = 1_000_000
+	for range b.N {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		t := newTable()
+		for i := range uint32(n) {
+			t.add(identity.CircuitKey(i), newSession(int64(i), 5_000_000))
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "B/session")
+		runtime.KeepAlive(t)
+	}
+}

@@ -1,0 +1,158 @@
+// Package payreq builds and reads TorPlus payment requests: what a client
+// must pay, in the Stellar TPT asset, for its next round of bytes.
+//
+// A Request travels three ways: as JSON (the body of a 402 response), as a
+// challenge in `WWW-Authenticate: Payment id="…", method="stellar",
+// request="<base64url JSON>"` (the IETF HTTP Payment authentication draft;
+// the same value rides early in the TorPlus-Payment-Request response header),
+// and as a SEP-7 `web+stellar:pay?…` URI a wallet can open, whose callback is
+// the site's payment endpoint. Browsers get an HTML page with the link and a
+// QR code of it.
+package payreq
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stellar/go-stellar-sdk/strkey"
+)
+
+// Method is the payment method named in challenges.
+const Method = "stellar"
+
+// PubnetPassphrase is the Stellar public network's passphrase, which SEP-7
+// URIs leave out.
+const PubnetPassphrase = "Public Global Stellar Network ; September 2015"
+
+// Errors returned by this package; test them with errors.Is.
+var (
+	ErrBadTerms     = errors.New("payreq: invalid payment terms")
+	ErrBadChallenge = errors.New("payreq: malformed Payment challenge")
+)
+
+// Request is one payment request, as sent to clients.
+type Request struct {
+	// ID is 32 random bytes, hex-encoded; the payment's MEMO_HASH must equal it.
+	ID string `json:"id"`
+	// Method is always "stellar".
+	Method string `json:"method"`
+	// Destination is the Stellar account (G…) to pay.
+	Destination string `json:"destination"`
+	// AssetCode and AssetIssuer name the asset to pay in (TPT and its issuer).
+	AssetCode   string `json:"asset_code"`
+	AssetIssuer string `json:"asset_issuer"`
+	// Amount is the decimal amount of the asset to pay.
+	Amount string `json:"amount"`
+	// NetworkPassphrase names the Stellar network.
+	NetworkPassphrase string `json:"network_passphrase"`
+	// Bytes is how many bytes the payment buys.
+	Bytes int64 `json:"bytes"`
+	// ExpiresAt is when the request stops being accepted.
+	ExpiresAt time.Time `json:"expires_at"`
+	// Callback is the payment endpoint that takes the signed envelope.
+	Callback string `json:"callback"`
+	// URI is the SEP-7 pay URI for wallets.
+	URI string `json:"uri"`
+}
+
+// Terms are the operator's prices: what every request of a site asks for.
+type Terms struct {
+	Destination       string
+	AssetCode         string
+	AssetIssuer       string
+	Amount            string
+	NetworkPassphrase string
+	Bytes             int64
+	TTL               time.Duration
+}
+
+var (
+	assetCodeRE = regexp.MustCompile(`^[A-Za-z0-9]{1,12}$`)
+	amountRE    = regexp.MustCompile(`^[0-9]{1,12}(\.[0-9]{1,7})?$`)
+)
+
+// Validate checks the terms: real Stellar account ids, an asset code of 1–12
+// letters and digits, a positive amount with at most 7 decimals, a network,
+// a positive round size and lifetime.
+func (t Terms) Validate() error {
+	switch {
+	case !strkey.IsValidEd25519PublicKey(t.Destination):
+		return fmt.Errorf("%w: destination %q is not a Stellar account id (G…)", ErrBadTerms, t.Destination)
+	case !strkey.IsValidEd25519PublicKey(t.AssetIssuer):
+		return fmt.Errorf("%w: asset issuer %q is not a Stellar account id (G…)", ErrBadTerms, t.AssetIssuer)
+	case !assetCodeRE.MatchString(t.AssetCode):
+		return fmt.Errorf("%w: asset code %q must be 1-12 letters or digits", ErrBadTerms, t.AssetCode)
+	case !amountRE.MatchString(t.Amount) || strings.Trim(t.Amount, "0.") == "":
+		return fmt.Errorf("%w: amount %q must be a positive decimal with at most 7 decimals", ErrBadTerms, t.Amount)
+	case t.NetworkPassphrase == "":
+		return fmt.Errorf("%w: network passphrase is empty", ErrBadTerms)
+	case t.Bytes <= 0:
+		return fmt.Errorf("%w: a round must cover a positive number of bytes", ErrBadTerms)
+	case t.TTL <= 0:
+		return fmt.Errorf("%w: request lifetime must be positive", ErrBadTerms)
+	}
+	return nil
+}
+
+// NewID returns 32 random bytes for a request id.
+func NewID() [32]byte {
+	var id [32]byte
+	rand.Read(id[:]) // never fails (crypto/rand panics rather than return short)
+	return id
+}
+
+// New builds the request with id under terms, expiring TTL after now, paid
+// through callback (the absolute URL of the payment endpoint).
+func New(id [32]byte, t Terms, callback string, now time.Time) Request {
+	r := Request{
+		ID: hex.EncodeToString(id[:]), Method: Method, Destination: t.Destination,
+		AssetCode: t.AssetCode, AssetIssuer: t.AssetIssuer, Amount: t.Amount,
+		NetworkPassphrase: t.NetworkPassphrase, Bytes: t.Bytes,
+		ExpiresAt: now.Add(t.TTL).UTC().Truncate(time.Second), Callback: callback,
+	}
+	r.URI = r.SEP7()
+	return r
+}
+
+// RawID returns the 32 id bytes (the MEMO_HASH).
+func (r Request) RawID() ([32]byte, error) {
+	var id [32]byte
+	if len(r.ID) != 64 {
+		return id, fmt.Errorf("%w: id must be 64 hex digits", ErrBadChallenge)
+	}
+	if _, err := hex.Decode(id[:], []byte(r.ID)); err != nil {
+		return id, fmt.Errorf("%w: id: %v", ErrBadChallenge, err)
+	}
+	return id, nil
+}
+
+// SEP7 returns the request as a SEP-7 pay URI. The memo is the id as a
+// base64 MEMO_HASH; the callback is "url:" + Callback; the network
+// passphrase is given unless it is the public network's.
+func (r Request) SEP7() string {
+	id, _ := r.RawID()
+	q := []string{
+		"destination=" + url.QueryEscape(r.Destination),
+		"amount=" + url.QueryEscape(r.Amount),
+		"asset_code=" + url.QueryEscape(r.AssetCode),
+		"asset_issuer=" + url.QueryEscape(r.AssetIssuer),
+		"memo=" + url.QueryEscape(base64.StdEncoding.EncodeToString(id[:])),
+		"memo_type=MEMO_HASH",
+	}
+	if r.Callback != "" {
+		q = append(q, "callback="+url.QueryEscape("url:"+r.Callback))
+	}
+	if r.NetworkPassphrase != PubnetPassphrase {
+		q = append(q, "network_passphrase="+url.QueryEscape(r.NetworkPassphrase))
+	}
+	q = append(q, "msg="+url.QueryEscape("TorPlus: "+strconv.FormatInt(r.Bytes, 10)+" bytes"))
+	return "web+stellar:pay?" + strings.Join(q, "&")
+}
