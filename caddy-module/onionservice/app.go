@@ -1,0 +1,188 @@
+// Package onionservice is the Caddy app that owns tor: it keeps the site's
+// v3 onion key in the data directory, prints the address and the records to
+// publish as soon as the config loads, and runs one supervised tor child
+// process (through bine) that publishes the onion service and forwards each
+// visitor's connection, with a PROXY header naming its circuit, to Caddy's
+// unix socket.
+//
+// JSON (app "onion"):
+//
+//	{
+//		"apps": {
+//			"onion": {
+//				"data_dir": "/var/lib/torplus",
+//				"domain":   "example.com",
+//				"torrc":    "/etc/torplus/extra.torrc",
+//				"tor_path": "tor"
+//			}
+//		}
+//	}
+//
+// The http server that tor forwards to listens on unix/<data_dir>/http.sock
+// (see SocketPath) with the proxy_protocol listener wrapper.
+package onionservice
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+
+	"github.com/caddyserver/caddy/v2"
+	"go.uber.org/zap"
+
+	"github.com/torplus/torplus/internal/onion"
+)
+
+func init() {
+	caddy.RegisterModule(App{})
+}
+
+// ErrTorMissing is returned when the tor executable cannot be found.
+var ErrTorMissing = errors.New("tor executable not found: install tor (Debian/Ubuntu: apt-get install tor) or set tor_path")
+
+// Stdout is where the records to publish are printed. Only the address and
+// public records are ever written here, never key material.
+var Stdout io.Writer = os.Stdout
+
+// tors holds one running tor per data directory. Caddy starts the new
+// config's apps before it stops the old ones, so a reload only adds and
+// drops a reference and the same tor keeps running.
+var tors = caddy.NewUsagePool()
+
+// printed remembers which ids this process has announced, so a config reload
+// does not print the records again.
+var printed sync.Map
+
+// App runs tor and publishes the site as a v3 onion service.
+type App struct {
+	// DataDir holds the onion key (onion/hs_ed25519_secret_key, mode 0600),
+	// tor's state (tor/) and the socket Caddy serves on (http.sock).
+	// Default: "torplus" in Caddy's data directory.
+	DataDir string `json:"data_dir,omitempty"`
+
+	// Domain is the owner's DNS domain, used only to print the TXT record
+	// name (torplus.<domain>). Optional.
+	Domain string `json:"domain,omitempty"`
+
+	// Torrc is a file of extra torrc lines appended to ours, for tuning tor
+	// or joining a private Tor network (DirAuthority, TestingTorNetwork).
+	Torrc string `json:"torrc,omitempty"`
+
+	// TorPath is the tor executable. Default: "tor" from $PATH.
+	TorPath string `json:"tor_path,omitempty"`
+
+	// VirtualPort is the port visitors use on the onion address. Default 80.
+	VirtualPort int `json:"virtual_port,omitempty"`
+
+	key    *onion.Key
+	logger *zap.Logger
+}
+
+// CaddyModule returns the Caddy module information.
+func (App) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "onion",
+		New: func() caddy.Module { return new(App) },
+	}
+}
+
+// Provision loads or creates the onion key and prints the records to publish.
+// It runs before tor starts, so the address is known at once.
+func (a *App) Provision(ctx caddy.Context) error {
+	a.logger = ctx.Logger()
+	if a.DataDir == "" {
+		a.DataDir = DefaultDataDir()
+	}
+	dir, err := filepath.Abs(a.DataDir)
+	if err != nil {
+		return fmt.Errorf("onion: data_dir: %w", err)
+	}
+	a.DataDir = dir
+	if a.VirtualPort == 0 {
+		a.VirtualPort = 80
+	}
+	if a.TorPath == "" {
+		a.TorPath = "tor"
+	}
+	if err := os.MkdirAll(a.DataDir, 0o700); err != nil {
+		return fmt.Errorf("onion: data_dir: %w", err)
+	}
+	key, created, err := onion.LoadOrCreateKey(KeyDir(a.DataDir))
+	if err != nil {
+		return err
+	}
+	a.key = key
+	if _, seen := printed.LoadOrStore(key.ID(), true); !seen {
+		fmt.Fprint(Stdout, onion.Records{ID: key.ID(), Domain: a.Domain})
+		a.logger.Info("onion service address",
+			zap.String("address", key.ID().Hostname()),
+			zap.Bool("new_key", created),
+			zap.String("key_file", filepath.Join(KeyDir(a.DataDir), onion.SecretKeyFile)))
+	}
+	return nil
+}
+
+// Validate checks the settings that can be checked before tor starts.
+func (a *App) Validate() error {
+	if a.VirtualPort < 1 || a.VirtualPort > 65535 {
+		return fmt.Errorf("onion: virtual_port %d out of range", a.VirtualPort)
+	}
+	if a.Torrc != "" {
+		if _, err := os.Stat(a.Torrc); err != nil {
+			return fmt.Errorf("onion: torrc: %w", err)
+		}
+	}
+	if _, err := exec.LookPath(a.TorPath); err != nil {
+		return fmt.Errorf("%w (%s)", ErrTorMissing, a.TorPath)
+	}
+	return checkTorrcPath(a.DataDir)
+}
+
+// Start starts tor, or keeps the one an earlier config of this process
+// started on the same data directory.
+func (a *App) Start() error {
+	conf, err := a.torConfig()
+	if err != nil {
+		return err
+	}
+	val, loaded, err := tors.LoadOrNew(a.DataDir, func() (caddy.Destructor, error) {
+		return startSupervisor(conf, a.logger)
+	})
+	if err != nil {
+		return err
+	}
+	if s := val.(*supervisor); loaded && s.conf.torrc != conf.torrc {
+		a.logger.Warn("tor settings changed; they take effect when the hoster restarts")
+	}
+	return nil
+}
+
+// Stop drops this config's reference to tor; the last one stops it.
+func (a *App) Stop() error {
+	_, err := tors.Delete(a.DataDir)
+	return err
+}
+
+// ID returns the onion id of the site (valid after Provision).
+func (a *App) ID() onion.ID { return a.key.ID() }
+
+// DefaultDataDir is the data directory used when none is configured.
+func DefaultDataDir() string { return filepath.Join(caddy.AppDataDir(), "torplus") }
+
+// KeyDir is the hidden-service directory (tor's HiddenServiceDir) in dataDir.
+func KeyDir(dataDir string) string { return filepath.Join(dataDir, "onion") }
+
+// SocketPath is the unix socket in dataDir that tor forwards visitors to and
+// the http server listens on ("unix/" + SocketPath(dir) in a listen address).
+func SocketPath(dataDir string) string { return filepath.Join(dataDir, "http.sock") }
+
+// Interface guards
+var (
+	_ caddy.App         = (*App)(nil)
+	_ caddy.Provisioner = (*App)(nil)
+	_ caddy.Validator   = (*App)(nil)
+)

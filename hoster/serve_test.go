@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+)
+
+func TestServeConfigRejectsBadFlags(t *testing.T) {
+	tests := []struct {
+		name string
+		opts serveOptions
+		err  error  // a sentinel, or nil to match text
+		text string // part of the error message
+	}{
+		{"root and upstream", serveOptions{root: siteDir, upstream: "http://127.0.0.1:8080"}, ErrRootAndUpstream, ""},
+		{"missing root", serveOptions{root: "/no/such/dir"}, nil, "no such file"},
+		{"root is a file", serveOptions{root: filepath.Join(siteDir, "index.html")}, nil, "not a directory"},
+		{"https upstream", serveOptions{upstream: "https://example.com"}, nil, "want http://host:port"},
+		{"upstream with path", serveOptions{upstream: "http://127.0.0.1:8080/blog"}, nil, "want http://host:port"},
+		{"public admin", serveOptions{root: siteDir, admin: "0.0.0.0:2019"}, ErrAdminNotLocal, ""},
+		{"admin on a LAN address", serveOptions{root: siteDir, admin: "192.168.1.2:2019"}, ErrAdminNotLocal, ""},
+		{"admin without port", serveOptions{root: siteDir, admin: "localhost"}, ErrAdminNotLocal, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.opts.dataDir = t.TempDir()
+			_, err := serveConfig(tt.opts)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if tt.err != nil && !errors.Is(err, tt.err) {
+				t.Fatalf("err = %v, want %v", err, tt.err)
+			}
+			if !strings.Contains(err.Error(), tt.text) {
+				t.Fatalf("err = %v, want it to mention %q", err, tt.text)
+			}
+		})
+	}
+}
+
+func TestServeConfigAcceptsLocalAdmin(t *testing.T) {
+	for _, admin := range []string{"localhost:2019", "127.0.0.1:2999", "[::1]:2019", "unix//tmp/admin.sock", "off"} {
+		if _, err := serveConfig(serveOptions{root: siteDir, dataDir: t.TempDir(), admin: admin}); err != nil {
+			t.Errorf("--admin %s: %v", admin, err)
+		}
+	}
+}
+
+// TestServeSocketReadsProxyHeaders loads the http part of the serve config
+// into a real Caddy (tor is not needed to speak to the socket) and talks to
+// it the way tor does: a PROXY v1 line naming the circuit, then HTTP.
+func TestServeSocketReadsProxyHeaders(t *testing.T) {
+	dataDir, err := os.MkdirTemp("", "torplus-sock-") // short: unix socket paths are limited
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dataDir) })
+	cfg, err := serveConfig(serveOptions{root: siteDir, dataDir: dataDir, admin: "off"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(cfg.AppsRaw, "onion")
+	addWhoami(t, cfg)
+	if err := caddy.Run(cfg); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = caddy.Stop() })
+	sock := filepath.Join(dataDir, "http.sock")
+
+	tests := []struct {
+		name, proxy, path string
+		wantStatus        int
+		wantBody          string
+	}{
+		{"circuit 0x1c", "PROXY TCP6 fc00:dead:beef:4dad::0:1c ::1 28 80\r\n", "/whoami", 200, "fc00:dead:beef:4dad::1c"},
+		{"circuit 0x10001", "PROXY TCP6 fc00:dead:beef:4dad::1:1 ::1 1 80\r\n", "/whoami", 200, "fc00:dead:beef:4dad::1:1"},
+		{"a page", "PROXY TCP6 fc00:dead:beef:4dad::0:1c ::1 28 80\r\n", "/about.html", 200, "About this site"},
+		{"dotfiles hidden", "PROXY TCP6 fc00:dead:beef:4dad::0:1c ::1 28 80\r\n", "/.gitignore", 404, ""},
+		{"malformed header", "PROXY TCP6 not-an-address ::1 28 80\r\n", "/whoami", 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := rawRequest(t, sock, tt.proxy, tt.path)
+			if status != tt.wantStatus {
+				t.Fatalf("status %d, want %d (body %q)", status, tt.wantStatus, body)
+			}
+			if !strings.Contains(body, tt.wantBody) {
+				t.Fatalf("body %q lacks %q", body, tt.wantBody)
+			}
+		})
+	}
+}
+
+// addWhoami puts a route answering the client's address in front of the site.
+func addWhoami(t *testing.T, cfg *caddy.Config) {
+	t.Helper()
+	var app caddyhttp.App
+	if err := json.Unmarshal(cfg.AppsRaw["http"], &app); err != nil {
+		t.Fatal(err)
+	}
+	srv := app.Servers["onion"]
+	whoami := caddyhttp.Route{
+		MatcherSetsRaw: caddyhttp.RawMatcherSets{{"path": caddyconfig.JSON([]string{"/whoami"}, nil)}},
+		HandlersRaw: []json.RawMessage{caddyconfig.JSONModuleObject(map[string]any{
+			"body": "{http.request.remote.host}",
+		}, "handler", "static_response", nil)},
+		Terminal: true,
+	}
+	srv.Routes = append(caddyhttp.RouteList{whoami}, srv.Routes...)
+	cfg.AppsRaw["http"] = caddyconfig.JSON(app, nil)
+}
+
+// rawRequest sends proxyLine and a GET over the unix socket; status 0 means
+// the server closed the connection without an answer.
+func rawRequest(t *testing.T, sock, proxyLine, path string) (int, string) {
+	t.Helper()
+	conn, err := net.DialTimeout("unix", sock, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, proxyLine+"GET "+path+" HTTP/1.1\r\nHost: x.onion\r\nConnection: close\r\n\r\n"); err != nil {
+		return 0, ""
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		return 0, ""
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
