@@ -140,8 +140,8 @@ func ReadRequest(r *http.Request, maxBody int64) (Report, error) {
 // session, path and visible_ms are ignored.
 func ParseJSON(body []byte) (Report, error) {
 	var raw struct {
-		Session   *string      `json:"session"`
-		Path      *string      `json:"path"`
+		Session   *string         `json:"session"`
+		Path      *string         `json:"path"`
 		VisibleMS json.RawMessage `json:"visible_ms"`
 	}
 	if err := json.Unmarshal(body, &raw); err != nil {
