@@ -15,6 +15,7 @@ import (
 	"github.com/stellar/go-stellar-sdk/keypair"
 
 	"github.com/torplus/torplus/caddy-module/attention"
+	_ "github.com/torplus/torplus/caddy-module/dashboard" // the dashboard admin page
 	"github.com/torplus/torplus/caddy-module/ledger"
 	"github.com/torplus/torplus/caddy-module/revenue"
 )
