@@ -35,10 +35,16 @@ func (Admin) Routes() []caddy.AdminRoute {
 }
 
 func serveDashboard(w http.ResponseWriter, r *http.Request) error {
-	if r.Method != http.MethodGet {
+	return serve(w, r, r.URL.Query().Get("site"))
+}
+
+// serve answers with the dashboard of the named site (the only one if ""),
+// or its figures as JSON with ?format=json. Errors are caddy.APIError.
+func serve(w http.ResponseWriter, r *http.Request, name string) error {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return caddy.APIError{HTTPStatus: http.StatusMethodNotAllowed, Err: errors.New("GET only")}
 	}
-	site, err := attention.LookupSite(r.URL.Query().Get("site"))
+	site, err := attention.LookupSite(name)
 	if err != nil {
 		return attention.APIError(err)
 	}

@@ -46,11 +46,18 @@ func requestsChart(days []DayCount) template.HTML {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="prtitle" xmlns="http://www.w3.org/2000/svg">`, w, h)
 	b.WriteString(`<title id="prtitle">Payment requests and payments per day</title>`)
-	for i := 0; i <= 4; i++ {
-		y := float64(top) + plotH*float64(i)/4
+	ticks := int64(1) // grid lines at whole numbers
+	for _, n := range []int64{5, 4, 2} {
+		if ymax%n == 0 {
+			ticks = n
+			break
+		}
+	}
+	for i := int64(0); i <= ticks; i++ {
+		y := float64(top) + plotH*float64(i)/float64(ticks)
 		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="%s"/>`, left, w-right, y, y, colourGrid)
 		fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end" font-size="11" fill="%s">%d</text>`,
-			left-6, y+4, colourText, ymax*int64(4-i)/4)
+			left-6, y+4, colourText, ymax*(ticks-i)/ticks)
 	}
 	slot := plotW / float64(max(len(days), 1))
 	bar := slot * 0.38
