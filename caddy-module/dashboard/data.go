@@ -29,8 +29,8 @@ const ActiveFor = 5 * time.Minute
 type Data struct {
 	Site           string                `json:"site"`
 	GeneratedAt    time.Time             `json:"generated_at"`
-	From           string                `json:"from"` // first day of the window
-	To             string                `json:"to"`   // day after the window
+	From           string                `json:"from"`            // first day of the window
+	To             string                `json:"to"`              // day after the window
 	BytesServed    int64                 `json:"bytes_served"`    // by sessions seen in the window
 	Sessions       int                   `json:"sessions"`        // seen in the window
 	ActiveSessions int                   `json:"active_sessions"` // seen in the last 5 minutes
