@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caddyserver/caddy/v2"
+
 	"github.com/torplus/torplus/caddy-module/attention/attentiontest"
 	"github.com/torplus/torplus/internal/pgtest"
 )
@@ -133,4 +135,27 @@ func adminAttention(t *testing.T, admin, site string) Attention {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// TestReloadKeepsSessionsAndTotals: a config reload keeps the sessions'
+// clocks and rate limits and loses no accepted report.
+func TestReloadKeepsSessionsAndTotals(t *testing.T) {
+	srv := startSite(t, site(t), "sqlite", "rate 60 2")
+	ep := srv.Site + DefaultEndpoint
+	s := "session-reloadreloadreload"
+	for i, want := range []int{204, 204} {
+		if code, body, _ := post(t, ep, "application/json", jsonReport(s, "/about.html", 0)); code != want {
+			t.Fatalf("report %d: %d %s", i, code, body)
+		}
+	}
+	if err := caddy.Load(srv.Config, true); err != nil {
+		t.Fatal(err)
+	}
+	if code, body, _ := post(t, ep, "application/json", jsonReport(s, "/about.html", 0)); code != 429 {
+		t.Errorf("after reload the burst is forgotten: %d %s", code, body)
+	}
+	got := adminAttention(t, srv.Admin, "testsite")
+	if len(got.Pages) != 1 || got.Pages[0].Reports != 2 {
+		t.Errorf("after reload: %+v", got.Pages)
+	}
 }

@@ -24,6 +24,8 @@ type Server struct {
 	Site string
 	// Admin is the base URL of the admin API.
 	Admin string
+	// Config is the loaded JSON config, for reloading it.
+	Config []byte
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
@@ -62,7 +64,7 @@ func Start(t testing.TB, globals, site string) *Server {
 			t.Errorf("stopping Caddy: %v", err)
 		}
 	})
-	s := &Server{Site: fmt.Sprintf("http://127.0.0.1:%d", sitePort), Admin: fmt.Sprintf("http://127.0.0.1:%d", adminPort)}
+	s := &Server{Site: fmt.Sprintf("http://127.0.0.1:%d", sitePort), Admin: fmt.Sprintf("http://127.0.0.1:%d", adminPort), Config: cfg}
 	// Bounded wait for the listener.
 	for i := 0; i < 100; i++ {
 		if resp, err := http.Get(s.Admin + "/config/"); err == nil {
