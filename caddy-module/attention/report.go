@@ -1,0 +1,243 @@
+// Package attention records how long visitors really look at a site's
+// pages, so that a content provider's income can be split by attention
+// share without tracking or ads.
+//
+// The Caddy HTTP handler http.handlers.torplus_attention (Caddyfile
+// directive `torplus_attention`) answers POSTs to a well-known path of the
+// site (default /.well-known/torplus/attention) carrying one Report, as
+// JSON or as the form navigator.sendBeacon sends. Each report is validated
+// (the path is a page of the site, the visible time fits in the wall time
+// since the session's previous report, a per-session rate limit, a body
+// cap) and added, in memory, to its site's, page's and day's totals; a
+// Recorder writes the totals to the ledger's database in batches. Only the
+// totals are stored: no session id, address or time of a single report.
+package attention
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Report is one attention report: a session looked at a page for a time.
+type Report struct {
+	// Session is an id the client made (16 to 128 characters of
+	// A-Z a-z 0-9 - _). Only its SHA-256 is kept, in memory.
+	Session string `json:"session"`
+	// Path is the page's URL path, as location.pathname gives it.
+	Path string `json:"path"`
+	// VisibleMS is how long the page was visible since the session's
+	// previous report, in milliseconds.
+	VisibleMS int64 `json:"visible_ms"`
+}
+
+// Limits of a report's fields.
+const (
+	MinSessionLen = 16
+	MaxSessionLen = 128
+	MaxPathLen    = 1024
+)
+
+// Errors of reading and checking reports; test them with errors.Is. Status
+// gives the HTTP status each is answered with.
+var (
+	ErrMethod      = errors.New("attention: reports must be POSTed")
+	ErrTooLarge    = errors.New("attention: report body too large")
+	ErrContentType = errors.New("attention: content type must be application/json, text/plain (JSON), application/x-www-form-urlencoded or multipart/form-data")
+	ErrMalformed   = errors.New("attention: malformed report")
+	ErrBadSession  = errors.New("attention: session must be 16 to 128 characters of A-Z a-z 0-9 - _")
+	ErrBadPath     = errors.New("attention: path must be an absolute URL path")
+	ErrNotAPage    = errors.New("attention: path is not a page of this site")
+	ErrBadVisible  = errors.New("attention: visible_ms must be a whole number of milliseconds, 0 or more")
+	ErrInflated    = errors.New("attention: visible time exceeds the wall time since the session's previous report")
+	ErrRateLimited = errors.New("attention: too many reports from this session")
+	ErrTooMany     = errors.New("attention: too many sessions in memory; try again later")
+	ErrBadDay      = errors.New("attention: bad date")
+	ErrNoSuchSite  = errors.New("attention: no such site")
+	ErrUnavailable = errors.New("attention: storage unavailable")
+)
+
+// Status returns the HTTP status for an error of this package: a 4xx for
+// every rejection of a report, 503 for being busy, 500 otherwise.
+func Status(err error) int {
+	for _, s := range []struct {
+		err  error
+		code int
+	}{
+		{ErrMethod, http.StatusMethodNotAllowed},
+		{ErrTooLarge, http.StatusRequestEntityTooLarge},
+		{ErrContentType, http.StatusUnsupportedMediaType},
+		{ErrMalformed, http.StatusBadRequest},
+		{ErrBadSession, http.StatusBadRequest},
+		{ErrBadPath, http.StatusBadRequest},
+		{ErrBadVisible, http.StatusBadRequest},
+		{ErrNotAPage, http.StatusUnprocessableEntity},
+		{ErrInflated, http.StatusUnprocessableEntity},
+		{ErrRateLimited, http.StatusTooManyRequests},
+		{ErrTooMany, http.StatusServiceUnavailable},
+		{ErrUnavailable, http.StatusServiceUnavailable},
+	} {
+		if errors.Is(err, s.err) {
+			return s.code
+		}
+	}
+	return http.StatusInternalServerError
+}
+
+// ReadRequest reads the report in r's body, reading at most maxBody bytes.
+// It accepts JSON (application/json, or text/plain as sendBeacon sends a
+// string) and forms (application/x-www-form-urlencoded as sendBeacon sends
+// URLSearchParams, multipart/form-data as it sends FormData), then checks
+// the fields' syntax with Report.Check.
+func ReadRequest(r *http.Request, maxBody int64) (Report, error) {
+	if r.Method != http.MethodPost {
+		return Report{}, ErrMethod
+	}
+	if r.ContentLength > maxBody {
+		return Report{}, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, r.ContentLength, maxBody)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return Report{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if int64(len(body)) > maxBody {
+		return Report{}, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, maxBody)
+	}
+	ct := r.Header.Get("Content-Type")
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil && ct != "" {
+		return Report{}, fmt.Errorf("%w, not %q", ErrContentType, ct)
+	}
+	var rep Report
+	switch mt {
+	case "application/json", "text/plain", "":
+		rep, err = ParseJSON(body)
+	case "application/x-www-form-urlencoded":
+		rep, err = ParseForm(body)
+	case "multipart/form-data":
+		rep, err = parseMultipart(body, params["boundary"])
+	default:
+		return Report{}, fmt.Errorf("%w, not %q", ErrContentType, mt)
+	}
+	if err != nil {
+		return Report{}, err
+	}
+	if err := rep.Check(); err != nil {
+		return Report{}, err
+	}
+	return rep, nil
+}
+
+// ParseJSON parses a report written as a JSON object. Fields other than
+// session, path and visible_ms are ignored.
+func ParseJSON(body []byte) (Report, error) {
+	var raw struct {
+		Session   *string         `json:"session"`
+		Path      *string         `json:"path"`
+		VisibleMS json.RawMessage `json:"visible_ms"`
+	}
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return Report{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if raw.Session == nil || raw.Path == nil || raw.VisibleMS == nil {
+		return Report{}, fmt.Errorf("%w: session, path and visible_ms are required", ErrMalformed)
+	}
+	if c := raw.VisibleMS[0]; c != '-' && (c < '0' || c > '9') {
+		return Report{}, fmt.Errorf("%w: visible_ms must be a number", ErrMalformed)
+	}
+	ms, err := parseMS(string(raw.VisibleMS))
+	return Report{Session: *raw.Session, Path: *raw.Path, VisibleMS: ms}, err
+}
+
+// ParseForm parses a report sent as an application/x-www-form-urlencoded
+// body with the fields session, path and visible_ms.
+func ParseForm(body []byte) (Report, error) {
+	v, err := url.ParseQuery(string(body))
+	if err != nil {
+		return Report{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return fromValues(v)
+}
+
+func parseMultipart(body []byte, boundary string) (Report, error) {
+	if boundary == "" {
+		return Report{}, fmt.Errorf("%w: multipart without a boundary", ErrMalformed)
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	form, err := mr.ReadForm(int64(len(body)) + 1024)
+	if err != nil {
+		return Report{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	defer form.RemoveAll()
+	if len(form.File) > 0 {
+		return Report{}, fmt.Errorf("%w: files are not accepted", ErrMalformed)
+	}
+	return fromValues(form.Value)
+}
+
+func fromValues(v map[string][]string) (Report, error) {
+	one := func(k string) (string, error) {
+		if len(v[k]) != 1 {
+			return "", fmt.Errorf("%w: want exactly one %s field", ErrMalformed, k)
+		}
+		return v[k][0], nil
+	}
+	var rep Report
+	var err error
+	if rep.Session, err = one("session"); err != nil {
+		return rep, err
+	}
+	if rep.Path, err = one("path"); err != nil {
+		return rep, err
+	}
+	ms, err := one("visible_ms")
+	if err != nil {
+		return rep, err
+	}
+	rep.VisibleMS, err = parseMS(ms)
+	return rep, err
+}
+
+// parseMS accepts a whole, non-negative number of milliseconds; a fraction
+// (performance.now() differences) is truncated.
+func parseMS(s string) (int64, error) {
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		frac := s[i+1:]
+		if frac == "" || strings.Trim(frac, "0123456789") != "" {
+			return 0, fmt.Errorf("%w, not %q", ErrBadVisible, s)
+		}
+		s = s[:i]
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || s == "" || s[0] == '+' {
+		return 0, fmt.Errorf("%w, not %q", ErrBadVisible, s)
+	}
+	return n, nil
+}
+
+// Check checks the syntax of the report's fields (not whether the path is
+// a page, nor the time against the clock: a Validator does that).
+func (r Report) Check() error {
+	if len(r.Session) < MinSessionLen || len(r.Session) > MaxSessionLen {
+		return ErrBadSession
+	}
+	for i := 0; i < len(r.Session); i++ {
+		c := r.Session[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return ErrBadSession
+		}
+	}
+	if r.VisibleMS < 0 {
+		return ErrBadVisible
+	}
+	_, err := CleanPath(r.Path)
+	return err
+}

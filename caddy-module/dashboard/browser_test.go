@@ -1,0 +1,222 @@
+package dashboard
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/torplus/torplus/caddy-module/attention"
+	"github.com/torplus/torplus/caddy-module/attention/attentiontest"
+	"github.com/torplus/torplus/caddy-module/ledger"
+	"github.com/torplus/torplus/caddy-module/revenue"
+)
+
+// browser starts Debian's headless Chromium, stopped (by its PID, through
+// chromedp) when the test ends. A machine without it fails the test.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatalf("headless Chromium is needed: install Debian's chromium (apt-get install chromium): %v", err)
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1200, 900))
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelA() })
+	if err := chromedp.Do(ctx); err != nil { // start the browser now
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	return ctx
+}
+
+func getText(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %s %s", url, resp.Status, b)
+	}
+	return string(b)
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %s", url, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// seedLedger records, through the site's own shared ledger, what the meter
+// and payment endpoint would have: sessions with bytes served, and three
+// payment requests of which two were paid.
+func seedLedger(t *testing.T, cfg ledger.Config, dest string) {
+	ctx := context.Background()
+	l, err := ledger.Acquire(ctx, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	now := time.Now().UTC()
+	if err := l.PutSessions(ctx, []ledger.Session{
+		{Key: "c:1", FirstSeen: now.Add(-time.Hour), LastSeen: now.Add(-time.Minute), BytesServed: 7_500_000, FreeBytes: 5_000_000},
+		{Key: "c:2", FirstSeen: now.Add(-2 * time.Hour), LastSeen: now.Add(-time.Hour), BytesServed: 52_000_000, FreeBytes: 5_000_000},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i, amount := range []string{"1.5", "1.5", "1.5"} {
+		id := [32]byte{byte(i + 1)}
+		at := now.Add(-time.Duration(i) * 24 * time.Hour)
+		if err := l.PutPaymentRequests(ctx, []ledger.PaymentRequest{{ID: id, Session: "c:2", Destination: dest,
+			AssetCode: "TPT", Amount: amount, CreatedAt: at, ExpiresAt: now.Add(time.Hour)}}); err != nil {
+			t.Fatal(err)
+		}
+		if i == 2 {
+			continue // left unpaid
+		}
+		tx := strings.Repeat(fmt.Sprint(i), 64)
+		if _, err := l.BeginSettle(ctx, id, tx, now); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.FinishSettle(ctx, id, tx, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestBrowserBeaconAndDashboard(t *testing.T) {
+	ctx := browser(t)
+	root, err := filepath.Abs("../../www-example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := ledger.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "ledger.db")}
+	const dest = "GDESTINATIONOFTHESITE"
+	srv := attentiontest.Start(t, "", fmt.Sprintf(`	root * %s
+	file_server {
+		hide .*
+	}
+	torplus_attention example {
+		ledger sqlite %s
+		destination %s
+	}
+	handle /dashboard {
+		torplus_dashboard example
+	}`, root, cfg.DSN, dest))
+	seedLedger(t, cfg, dest)
+
+	// A visitor reads the home page for a while, then goes to another page.
+	const stay = 2500 * time.Millisecond
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.Site+"/"), chromedp.WaitVisible(chromedp.CSS("main"))); err != nil {
+		t.Fatal(err)
+	}
+	state, err := chromedp.Run(ctx, chromedp.Evaluate[string]("document.visibilityState"))
+	if err != nil || state != "visible" {
+		t.Fatalf("visibilityState %q, %v", state, err)
+	}
+	time.Sleep(stay)
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.Site+"/about.html"), chromedp.WaitVisible(chromedp.CSS("main"))); err != nil {
+		t.Fatal(err)
+	}
+	var att attention.Attention
+	var home attention.PageTotal
+	for i := 0; i < 50 && home.Reports < 2; i++ { // the view and the report on leaving
+		time.Sleep(100 * time.Millisecond)
+		getJSON(t, srv.Admin+"/torplus/attention?site=example", &att)
+		for _, p := range att.Pages {
+			if p.Path == "/" {
+				home = p
+			}
+		}
+	}
+	if home.Reports != 2 || home.VisibleMS < stay.Milliseconds() || home.VisibleMS > stay.Milliseconds()+5000 {
+		t.Fatalf("home page attention %+v, want 2 reports and about %v visible (all: %+v)", home, stay, att.Pages)
+	}
+
+	// The owner opens the dashboard.
+	var rev revenue.Report
+	getJSON(t, srv.Admin+"/torplus/revenue?site=example", &rev)
+	var want Data
+	getJSON(t, srv.Admin+"/torplus/dashboard?site=example&format=json", &want)
+	if rev.Income != 30_000_000 || rev.Payments != 2 || want.Requests != 3 || want.Payments != 2 || want.BytesServed != 59_500_000 || want.ActiveSessions != 1 {
+		t.Fatalf("admin API: revenue %v from %d payments; dashboard %+v", rev.Income, rev.Payments, want)
+	}
+	// Caddy's admin listener refuses typed-in browser navigations, so a
+	// person opens the dashboard handler on a loopback site; the admin
+	// route gives scripts the same page.
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.Site+"/dashboard"), chromedp.WaitVisible(chromedp.CSS("#revenue-split"))); err != nil {
+		t.Fatal(err)
+	}
+	shown := map[string]string{}
+	for _, id := range []string{"bytes-served", "active-sessions", "payment-requests", "payments", "revenue"} {
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#"+id+" .value")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		shown[id] = v
+	}
+	expect := map[string]string{"bytes-served": "60 MB", "active-sessions": "1", "payment-requests": "3",
+		"payments": "2", "revenue": rev.Income.String()}
+	for k, v := range expect {
+		if shown[k] != v {
+			t.Errorf("dashboard shows %s = %q, the admin API says %q", k, shown[k], v)
+		}
+	}
+	split, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#revenue-split table")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range rev.Pages {
+		if !strings.Contains(split, p.Path) || !strings.Contains(split, p.Amount.String()) {
+			t.Errorf("revenue table lacks %s %s:\n%s", p.Path, p.Amount, split)
+		}
+	}
+	adminPage := getText(t, srv.Admin+"/torplus/dashboard?site=example")
+	for k, v := range expect {
+		if !strings.Contains(adminPage, `id="`+k+`"`) || !strings.Contains(adminPage, ">"+v+"<") {
+			t.Errorf("the admin route's page lacks %s = %s", k, v)
+		}
+	}
+	bars, err := chromedp.Run(ctx, chromedp.Evaluate[int]("document.querySelectorAll('svg.chart rect').length"))
+	if err != nil || bars < 2*Window {
+		t.Errorf("charts have %d bars (%v)", bars, err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 gives a PNG
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := os.Getenv("TORPLUS_TEST_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "torplus-test-artifacts")
+	}
+	os.MkdirAll(dir, 0o755)
+	shot := filepath.Join(dir, "dashboard.png")
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("dashboard screenshot: %s", shot)
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	caddycmd "github.com/caddyserver/caddy/v2/cmd"
+	"github.com/spf13/cobra"
+	"github.com/stellar/go-stellar-sdk/keypair"
+
+	"github.com/torplus/torplus/caddy-module/attention"
+	_ "github.com/torplus/torplus/caddy-module/dashboard" // the dashboard admin page
+	"github.com/torplus/torplus/caddy-module/ledger"
+	"github.com/torplus/torplus/caddy-module/revenue"
+)
+
+func init() {
+	caddycmd.RegisterCommand(caddycmd.Command{
+		Name:  "revenue",
+		Usage: "[--site <name>] [--from <YYYY-MM-DD>] [--to <YYYY-MM-DD>] [--pool <amount>] [--format json|csv] [--sign --key-file <file>] [--ledger sqlite|postgres] [--dsn <path or url>]",
+		Short: "Splits a period's income by attention share; signs and verifies such reports",
+		Long: `
+Reports a site's income over a period — the payment requests paid in it,
+plus an optional --pool amount (say, a monthly allocation) — split by the
+attention each page got, as JSON or CSV. Amounts are exact, in stroops
+(7 decimal places); the parts always sum to the income.
+
+The period is [--from, --to) in UTC days, by default the current month.
+The data comes from the ledger database the hoster writes (--ledger and
+--dsn, as in the torplus handler's "ledger" option; default: SQLite in
+Caddy's data directory). --destination and --asset choose which payments
+count (default: every paid TPT request).
+
+--sign signs the JSON report with the site's Stellar key, read from
+--key-file (a file of mode 0600 holding the S… seed) or from the
+TORPLUS_STELLAR_SEED environment variable; the seed is never printed.
+"hoster revenue verify <file>" checks a signed report.`,
+		CobraFunc: func(cmd *cobra.Command) {
+			f := cmd.Flags()
+			f.String("site", attention.DefaultSite, "Site name, as in torplus_attention")
+			f.String("from", "", "First day of the period, YYYY-MM-DD (default: first of this month)")
+			f.String("to", "", "Day after the period, YYYY-MM-DD (default: first of next month)")
+			f.String("pool", "0", "Amount added to the payments' income")
+			f.String("format", "json", "json or csv")
+			f.String("ledger", "sqlite", "Ledger database: sqlite or postgres")
+			f.String("dsn", "", "SQLite file or PostgreSQL URL (default: SQLite in Caddy's data dir)")
+			f.String("destination", "", "Count only payments to this Stellar account (the site's)")
+			f.String("asset", attention.DefaultAsset, "Asset code income is counted in")
+			f.Bool("sign", false, "Sign the JSON report with the site's Stellar key")
+			f.String("key-file", "", "File (mode 0600) with the Stellar secret seed; default $"+revenue.SeedEnv)
+			f.StringP("output", "o", "", "Write to this file instead of standard output")
+			cmd.RunE = caddycmd.WrapCommandFuncForCobra(cmdRevenue)
+			verify := &cobra.Command{
+				Use:   "verify [--signer <G…>] [--format json|csv] <file>",
+				Short: "Checks a signed revenue report and prints it",
+				Args:  cobra.ExactArgs(1),
+			}
+			verify.Flags().String("signer", "", "Require this Stellar account to be the signer")
+			verify.Flags().String("format", "json", "Print the verified report as json or csv")
+			verify.RunE = caddycmd.WrapCommandFuncForCobra(cmdRevenueVerify)
+			cmd.AddCommand(verify)
+		},
+	})
+}
+
+// ErrFormat means --format is neither json nor csv (or csv with --sign).
+var ErrFormat = errors.New(`--format must be "json" or "csv" (signed reports are JSON)`)
+
+func cmdRevenue(fl caddycmd.Flags) (int, error) {
+	ctx := context.Background()
+	from, to := revenue.Month(time.Now())
+	var err error
+	if v := fl.String("from"); v != "" {
+		if from, err = attention.ParseDay(v); err != nil {
+			return caddy.ExitCodeFailedStartup, err
+		}
+	}
+	if v := fl.String("to"); v != "" {
+		if to, err = attention.ParseDay(v); err != nil {
+			return caddy.ExitCodeFailedStartup, err
+		}
+	}
+	pool, err := revenue.ParseAmount(fl.String("pool"))
+	if err != nil {
+		return caddy.ExitCodeFailedStartup, fmt.Errorf("--pool: %w", err)
+	}
+	format, sign := fl.String("format"), fl.Bool("sign")
+	if (format != "json" && format != "csv") || (sign && format != "json") {
+		return caddy.ExitCodeFailedStartup, ErrFormat
+	}
+	var kp *keypair.Full
+	if sign {
+		if kp, err = revenue.LoadKey(fl.String("key-file")); err != nil {
+			return caddy.ExitCodeFailedStartup, err
+		}
+	}
+	cfg, err := ledger.Config{Driver: fl.String("ledger"), DSN: fl.String("dsn")}.Resolved()
+	if err != nil {
+		return caddy.ExitCodeFailedStartup, err
+	}
+	if cfg.Driver == "sqlite" {
+		if _, err := os.Stat(cfg.DSN); err != nil {
+			return caddy.ExitCodeFailedStartup, fmt.Errorf("no ledger database: %w", err)
+		}
+	}
+	l, err := ledger.Acquire(ctx, cfg, nil)
+	if err != nil {
+		return caddy.ExitCodeFailedStartup, err
+	}
+	defer l.Release()
+	db, driver, _ := ledger.SQL(l)
+	store, err := attention.NewSQLStore(ctx, db, driver)
+	if err != nil {
+		return caddy.ExitCodeFailedStartup, err
+	}
+	rep, err := revenue.Build(ctx, l, store, revenue.Inputs{Site: fl.String("site"), From: from, To: to, Pool: pool,
+		Terms: attention.RevenueTerms{Destination: fl.String("destination"), AssetCode: fl.String("asset")}, Now: time.Now()})
+	if err != nil {
+		return caddy.ExitCodeFailedStartup, err
+	}
+	return writeOutput(fl.String("output"), func(w io.Writer) error {
+		switch {
+		case sign:
+			b, err := revenue.Sign(rep, kp)
+			if err == nil {
+				_, err = w.Write(b)
+			}
+			return err
+		case format == "csv":
+			return rep.WriteCSV(w)
+		default:
+			return writeIndented(w, rep)
+		}
+	})
+}
+
+func cmdRevenueVerify(fl caddycmd.Flags) (int, error) {
+	file, err := os.ReadFile(fl.Arg(0))
+	if err != nil {
+		return caddy.ExitCodeFailedStartup, err
+	}
+	rep, signer, err := revenue.Verify(file, fl.String("signer"))
+	if err != nil {
+		return caddy.ExitCodeFailedStartup, fmt.Errorf("%s: %w", fl.Arg(0), err)
+	}
+	fmt.Fprintf(os.Stderr, "good signature by %s: %s income %s %s, %s to %s\n",
+		signer, rep.Site, rep.Income, rep.AssetCode, rep.From, rep.To)
+	if fl.String("format") == "csv" {
+		return writeOutput("", rep.WriteCSV)
+	}
+	return writeOutput("", func(w io.Writer) error { return writeIndented(w, rep) })
+}
+
+// writeOutput runs write on the named file (created 0644), or on standard
+// output when name is "".
+func writeOutput(name string, write func(io.Writer) error) (int, error) {
+	if name == "" {
+		if err := write(os.Stdout); err != nil {
+			return caddy.ExitCodeFailedStartup, err
+		}
+		return caddy.ExitCodeSuccess, nil
+	}
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return caddy.ExitCodeFailedStartup, err
+	}
+	if err := errors.Join(write(f), f.Close()); err != nil {
+		return caddy.ExitCodeFailedStartup, err
+	}
+	return caddy.ExitCodeSuccess, nil
+}
+
+func writeIndented(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stellar/go-stellar-sdk/keypair"
+
+	"github.com/torplus/torplus/caddy-module/attention"
+	"github.com/torplus/torplus/caddy-module/ledger"
+)
+
+// runHoster runs the hoster command line (this test binary acting as it)
+// and returns its exit code, standard output and standard error.
+func runHoster(t *testing.T, env []string, args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], args...)
+	cmd.Env = append(append(os.Environ(), runAsHoster+"=1"), env...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, out.String(), errOut.String()
+}
+
+// revenueLedger writes a ledger with two paid requests (6 + 2 TPT) in
+// November 2026 and pages with 3:1 attention.
+func revenueLedger(t *testing.T) string {
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	ctx := context.Background()
+	l, err := ledger.OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	at := time.Date(2026, 11, 5, 9, 0, 0, 0, time.UTC)
+	for i, amount := range []string{"6", "2"} {
+		id := [32]byte{byte(i + 1)}
+		tx := strings.Repeat(string(rune('a'+i)), 64)
+		if err := l.PutPaymentRequests(ctx, []ledger.PaymentRequest{{ID: id, Session: "s", Destination: "GSITE",
+			AssetCode: "TPT", Amount: amount, CreatedAt: at, ExpiresAt: at.Add(time.Hour)}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.BeginSettle(ctx, id, tx, at); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.FinishSettle(ctx, id, tx, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, driver, _ := ledger.SQL(l)
+	s, err := attention.NewSQLStore(ctx, db, driver)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Add(ctx, []attention.Daily{{Site: "news", Day: attention.DayOf(at), Path: "/a.html", VisibleMS: 30_000, Reports: 3},
+		{Site: "news", Day: attention.DayOf(at), Path: "/b.html", VisibleMS: 10_000, Reports: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestRevenueCommand(t *testing.T) {
+	db := revenueLedger(t)
+	period := []string{"--site", "news", "--dsn", db, "--from", "2026-11-01", "--to", "2026-12-01"}
+
+	code, out, errOut := runHoster(t, nil, append([]string{"revenue", "--format", "csv", "--pool", "4"}, period...)...)
+	want := "site,from,to,asset_code,path,visible_ms,reports,share_ppm,amount\n" +
+		"news,2026-11-01,2026-12-01,TPT,/a.html,30000,3,750000,9.0000000\n" +
+		"news,2026-11-01,2026-12-01,TPT,/b.html,10000,1,250000,3.0000000\n" +
+		"news,2026-11-01,2026-12-01,TPT,(total),40000,4,1000000,12.0000000\n"
+	if code != 0 || out != want {
+		t.Fatalf("revenue --format csv: exit %d\n%s%s\nwant:\n%s", code, out, errOut, want)
+	}
+
+	kp := keypair.MustRandom()
+	keyFile := filepath.Join(t.TempDir(), "seed")
+	os.WriteFile(keyFile, []byte(kp.Seed()), 0o600)
+	signed := filepath.Join(t.TempDir(), "report.json")
+	code, out, errOut = runHoster(t, nil, append([]string{"revenue", "--sign", "--key-file", keyFile, "-o", signed}, period...)...)
+	if code != 0 || strings.Contains(out+errOut, kp.Seed()) {
+		t.Fatalf("revenue --sign: exit %d, output %q %q", code, out, errOut)
+	}
+	code, out, errOut = runHoster(t, nil, "revenue", "verify", "--signer", kp.Address(), "--format", "csv", signed)
+	if code != 0 || !strings.Contains(errOut, "good signature by "+kp.Address()) || !strings.Contains(out, "/a.html,30000,3,750000,6.0000000") {
+		t.Fatalf("verify: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	// One altered byte: verify fails.
+	b, _ := os.ReadFile(signed)
+	i := bytes.Index(b, []byte("6.0000000"))
+	b[i] = '7'
+	altered := filepath.Join(t.TempDir(), "altered.json")
+	os.WriteFile(altered, b, 0o644)
+	if code, _, errOut := runHoster(t, nil, "revenue", "verify", altered); code == 0 || !strings.Contains(errOut, "signature does not verify") {
+		t.Errorf("verify of an altered report: exit %d, %s", code, errOut)
+	}
+
+	// The seed from the environment; a group-readable seed file is refused.
+	if code, _, errOut := runHoster(t, []string{"TORPLUS_STELLAR_SEED=" + kp.Seed()}, append([]string{"revenue", "--sign"}, period...)...); code != 0 {
+		t.Errorf("seed from the environment: exit %d %s", code, errOut)
+	}
+	os.Chmod(keyFile, 0o640)
+	if code, _, errOut := runHoster(t, nil, append([]string{"revenue", "--sign", "--key-file", keyFile}, period...)...); code == 0 || !strings.Contains(errOut, "chmod 600") {
+		t.Errorf("group-readable seed file: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := runHoster(t, nil, "revenue", "--dsn", filepath.Join(t.TempDir(), "none.db")); code == 0 || !strings.Contains(errOut, "no ledger database") {
+		t.Errorf("missing database: exit %d %s", code, errOut)
+	}
+}
