@@ -7,8 +7,14 @@
 package torplus
 
 import (
+	// The torplus_attention handler: time spent on pages, per page and day.
+	_ "github.com/torplus/torplus/caddy-module/attention"
+	// The dashboard: a loopback page and admin API route for site owners.
+	_ "github.com/torplus/torplus/caddy-module/dashboard"
 	// The torplus handler: metering, payment requests, throttling, 402.
 	_ "github.com/torplus/torplus/caddy-module/meter"
 	// The onion app: tor as a child process and the site's v3 onion service.
 	_ "github.com/torplus/torplus/caddy-module/onionservice"
+	// The revenue report's admin API route.
+	_ "github.com/torplus/torplus/caddy-module/revenue"
 )
