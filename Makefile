@@ -1,11 +1,12 @@
-# The test command of the README: format and vet checks, then every test.
+# The test command of the README: format and vet checks, then every test
+# (-count=1: tests of real servers always run, never from the test cache).
 # Tests that need tor, Knot, Unbound, PostgreSQL … fail (never skip) when it
 # is missing; .ci/run installs them first.
 GO ?= go
 
 .PHONY: test check build
 test: check
-	$(GO) test -timeout 60m ./...
+	$(GO) test -count=1 -timeout 60m ./...
 
 check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
