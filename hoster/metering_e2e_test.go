@@ -189,4 +189,3 @@ http:// {
 		t.Fatal(err)
 	}
 }
-

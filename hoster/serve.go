@@ -48,6 +48,14 @@ on a TCP port, and no certificates are requested.`,
 			cmd.Flags().String("tor", "tor", "The tor executable")
 			cmd.Flags().String("admin", caddy.DefaultAdminListen, `Admin API address (loopback or unix socket only), or "off"`)
 			cmd.Flags().Bool("access-log", false, "Log every request")
+			cmd.Flags().String("dashboard", "off", `Loopback address for the owner's dashboard (e.g. 127.0.0.1:2020), or "off"`)
+			cmd.Flags().String("pay-to", "", "Your Stellar account (G…): turns metering on, with payment requests in TPT")
+			cmd.Flags().String("price", "1", "TPT per paid round (with --pay-to)")
+			cmd.Flags().String("asset-code", "TPT", "Asset code of payments (with --pay-to)")
+			cmd.Flags().String("asset-issuer", "", "Issuer account (G…) of the asset (required with --pay-to)")
+			cmd.Flags().String("network", "", "Stellar network passphrase (default: testnet)")
+			cmd.Flags().String("free-round", "", "Size of each visitor's free first round (default 5MB)")
+			cmd.Flags().String("round", "", "Bytes per paid round (default 50MB)")
 			cmd.RunE = caddycmd.WrapCommandFuncForCobra(cmdServe)
 		},
 	})
@@ -55,15 +63,21 @@ on a TCP port, and no certificates are requested.`,
 
 // serveOptions are the flags of "hoster serve".
 type serveOptions struct {
-	root, upstream, dataDir, torrc, domain, tor, admin string
-	accessLog                                          bool
+	root, upstream, dataDir, torrc, domain, tor, admin, dashboard string
+	accessLog                                                     bool
+	meter                                                         meterOptions
 }
 
 func cmdServe(fl caddycmd.Flags) (int, error) {
 	opts := serveOptions{
 		root: fl.String("root"), upstream: fl.String("upstream"), dataDir: fl.String("data-dir"),
 		torrc: fl.String("torrc"), domain: fl.String("domain"), tor: fl.String("tor"),
-		admin: fl.String("admin"), accessLog: fl.Bool("access-log"),
+		admin: fl.String("admin"), dashboard: fl.String("dashboard"), accessLog: fl.Bool("access-log"),
+		meter: meterOptions{
+			payTo: fl.String("pay-to"), price: fl.String("price"), assetCode: fl.String("asset-code"),
+			assetIssuer: fl.String("asset-issuer"), network: fl.String("network"),
+			freeRound: fl.String("free-round"), round: fl.String("round"),
+		},
 	}
 	cfg, err := serveConfig(opts)
 	if err != nil {
@@ -95,7 +109,11 @@ func serveConfig(o serveOptions) (*caddy.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	handler, err := siteHandler(o)
+	site, err := siteHandler(o)
+	if err != nil {
+		return nil, err
+	}
+	handlers, err := siteRoutes(o, dataDir, site)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +126,7 @@ func serveConfig(o serveOptions) (*caddy.Config, error) {
 			caddyconfig.JSONModuleObject(map[string]any{"allow": []string{"127.0.0.1/32", "::1/128"}}, "wrapper", "proxy_protocol", nil),
 		},
 		AutoHTTPS: &caddyhttp.AutoHTTPSConfig{Disabled: true},
-		Routes:    caddyhttp.RouteList{{HandlersRaw: []json.RawMessage{handler}}},
+		Routes:    caddyhttp.RouteList{{HandlersRaw: handlers}},
 	}
 	if o.accessLog {
 		server.Logs = &caddyhttp.ServerLogConfig{}
@@ -117,11 +135,17 @@ func serveConfig(o serveOptions) (*caddy.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	servers := map[string]*caddyhttp.Server{"onion": server}
+	if o.dashboard != "off" && o.dashboard != "" {
+		if servers["dashboard"], err = dashboardServer(o.dashboard); err != nil {
+			return nil, err
+		}
+	}
 	return &caddy.Config{
 		Admin: admin,
 		AppsRaw: caddy.ModuleMap{
 			"onion": caddyconfig.JSON(onionApp, nil),
-			"http":  caddyconfig.JSON(caddyhttp.App{Servers: map[string]*caddyhttp.Server{"onion": server}}, nil),
+			"http":  caddyconfig.JSON(caddyhttp.App{Servers: servers}, nil),
 		},
 	}, nil
 }
@@ -137,10 +161,7 @@ func siteHandler(o serveOptions) (json.RawMessage, error) {
 			"upstreams": []map[string]string{{"dial": u.Host}},
 		}, "handler", "reverse_proxy", nil), nil
 	}
-	root := o.root
-	if root == "" {
-		root = "."
-	}
+	root := rootOrDot(o.root)
 	st, err := os.Stat(root)
 	if err != nil {
 		return nil, fmt.Errorf("--root: %w", err)
@@ -169,15 +190,21 @@ func adminConfig(listen string) (*caddy.AdminConfig, error) {
 	if strings.HasPrefix(listen, "unix/") {
 		return cfg, nil
 	}
+	if !isLoopback(listen) {
+		return nil, ErrAdminNotLocal
+	}
+	return cfg, nil
+}
+
+// isLoopback reports whether listen is a host:port on loopback.
+func isLoopback(listen string) bool {
 	host, _, err := net.SplitHostPort(listen)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrAdminNotLocal, err)
+		return false
 	}
 	if host == "localhost" {
-		return cfg, nil
+		return true
 	}
-	if ip, err := netip.ParseAddr(host); err == nil && ip.IsLoopback() {
-		return cfg, nil
-	}
-	return nil, ErrAdminNotLocal
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -68,17 +69,7 @@ func TestServeSocketReadsProxyHeaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dataDir) })
-	cfg, err := serveConfig(serveOptions{root: siteDir, dataDir: dataDir, admin: "off"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	delete(cfg.AppsRaw, "onion")
-	addWhoami(t, cfg)
-	if err := caddy.Run(cfg); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = caddy.Stop() })
-	sock := filepath.Join(dataDir, "http.sock")
+	sock := runServeConfig(t, serveOptions{root: siteDir, dataDir: dataDir, admin: "off"})
 
 	tests := []struct {
 		name, proxy, path string
@@ -127,20 +118,87 @@ func addWhoami(t *testing.T, cfg *caddy.Config) {
 // the server closed the connection without an answer.
 func rawRequest(t *testing.T, sock, proxyLine, path string) (int, string) {
 	t.Helper()
+	status, _, body := rawExchange(t, sock, proxyLine, "GET "+path+" HTTP/1.1\r\nHost: x.onion\r\nConnection: close\r\n\r\n")
+	return status, body
+}
+
+// rawExchange sends proxyLine then request over the unix socket and reads
+// the response; status 0 means the connection closed without an answer.
+func rawExchange(t *testing.T, sock, proxyLine, request string) (int, http.Header, string) {
+	t.Helper()
 	conn, err := net.DialTimeout("unix", sock, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := io.WriteString(conn, proxyLine+"GET "+path+" HTTP/1.1\r\nHost: x.onion\r\nConnection: close\r\n\r\n"); err != nil {
-		return 0, ""
+	if _, err := io.WriteString(conn, proxyLine+request); err != nil {
+		return 0, nil, ""
 	}
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
-		return 0, ""
+		return 0, nil, ""
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	return resp.StatusCode, resp.Header, string(body)
+}
+
+// runServeConfig loads the http part of the serve config for o (tor is not
+// needed to talk to the socket) with a /whoami route in front, and returns
+// the socket's path.
+func runServeConfig(t *testing.T, o serveOptions) string {
+	t.Helper()
+	cfg, err := serveConfig(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(cfg.AppsRaw, "onion")
+	addWhoami(t, cfg)
+	if err := caddy.Run(cfg); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = caddy.Stop() })
+	return filepath.Join(o.dataDir, "http.sock")
+}
+
+// TestServeMetersAndTakesAttention: with --pay-to, serve meters every
+// visitor and takes the beacon's attention reports for pages of the site.
+func TestServeMetersAndTakesAttention(t *testing.T) {
+	dataDir, err := os.MkdirTemp("", "torplus-sock-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dataDir) })
+	sock := runServeConfig(t, serveOptions{root: siteDir, dataDir: dataDir, admin: "off", meter: meterOptions{
+		payTo: testDestination, price: "2", assetCode: "TPT", assetIssuer: testIssuer, freeRound: "1MB", round: "10MB",
+	}})
+	const circuit = "PROXY TCP6 fc00:dead:beef:4dad::0:2a ::1 42 80\r\n"
+	status, hdr, _ := rawExchange(t, sock, circuit, "GET /about.html HTTP/1.1\r\nHost: x.onion\r\nConnection: close\r\n\r\n")
+	if status != 200 || hdr.Get("TorPlus-Remaining") != "1000000" {
+		t.Fatalf("metered page: status %d, TorPlus-Remaining %q", status, hdr.Get("TorPlus-Remaining"))
+	}
+	report := `{"session":"serve-test-session-0001","path":"/about.html","visible_ms":0}`
+	for _, tt := range []struct {
+		report string
+		want   int
+	}{
+		{report, http.StatusNoContent},
+		{`{"session":"serve-test-session-0002","path":"/no-such-page.html","visible_ms":0}`, http.StatusUnprocessableEntity},
+	} {
+		req := "POST /.well-known/torplus/attention HTTP/1.1\r\nHost: x.onion\r\nContent-Type: application/json\r\n" +
+			"Content-Length: " + strconv.Itoa(len(tt.report)) + "\r\nConnection: close\r\n\r\n" + tt.report
+		if status, _, body := rawExchange(t, sock, circuit, req); status != tt.want {
+			t.Fatalf("attention report %s: status %d (%s), want %d", tt.report, status, body, tt.want)
+		}
+	}
+}
+
+func TestServeConfigDashboard(t *testing.T) {
+	for addr, ok := range map[string]bool{"127.0.0.1:2020": true, "[::1]:2020": true, "0.0.0.0:2020": false, "example.com:80": false, "localhost": false, "off": true} {
+		_, err := serveConfig(serveOptions{root: siteDir, dataDir: t.TempDir(), admin: "off", dashboard: addr})
+		if (err == nil) != ok || (!ok && !errors.Is(err, ErrDashboardNotLocal)) {
+			t.Errorf("--dashboard %s: err = %v", addr, err)
+		}
+	}
 }

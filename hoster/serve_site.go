@@ -1,0 +1,90 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/caddyserver/caddy/v2/caddyconfig"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/dustin/go-humanize"
+
+	"github.com/torplus/torplus/caddy-module/attention"
+	"github.com/torplus/torplus/caddy-module/ledger"
+	"github.com/torplus/torplus/caddy-module/meter"
+)
+
+// meterOptions are the serve flags that turn metering on: with --pay-to set,
+// every visitor gets a free round and then payment requests.
+type meterOptions struct {
+	payTo, price, assetCode, assetIssuer, network string
+	freeRound, round                              string
+}
+
+// ErrDashboardNotLocal is returned for a dashboard address off loopback.
+var ErrDashboardNotLocal = errors.New("--dashboard must be a loopback address (127.0.0.1:2020, [::1]:2020) or \"off\"")
+
+// siteRoutes are the handlers in front of the site: attention reports (for
+// a folder of pages), metering (with --pay-to), then the site itself.
+func siteRoutes(o serveOptions, dataDir string, site json.RawMessage) ([]json.RawMessage, error) {
+	store := ledger.Config{Driver: "sqlite", DSN: filepath.Join(dataDir, "ledger.db")}
+	var handlers []json.RawMessage
+	if o.upstream == "" {
+		root, err := filepath.Abs(rootOrDot(o.root))
+		if err != nil {
+			return nil, err
+		}
+		handlers = append(handlers, caddyconfig.JSONModuleObject(attention.Handler{
+			Root: root, Destination: o.meter.payTo, Ledger: store,
+		}, "handler", "torplus_attention", nil))
+	}
+	if o.meter.payTo != "" {
+		m := meter.Handler{
+			Destination: o.meter.payTo, Price: o.meter.price, AssetCode: o.meter.assetCode,
+			AssetIssuer: o.meter.assetIssuer, Network: o.meter.network, Ledger: store,
+		}
+		var err error
+		if m.FreeRound, err = parseSize("--free-round", o.meter.freeRound); err != nil {
+			return nil, err
+		}
+		if m.RoundBytes, err = parseSize("--round", o.meter.round); err != nil {
+			return nil, err
+		}
+		handlers = append(handlers, caddyconfig.JSONModuleObject(m, "handler", "torplus", nil))
+	}
+	return append(handlers, site), nil
+}
+
+// dashboardServer is a loopback-only http server for the site owner's dashboard.
+func dashboardServer(listen string) (*caddyhttp.Server, error) {
+	if !isLoopback(listen) {
+		return nil, ErrDashboardNotLocal
+	}
+	return &caddyhttp.Server{
+		Listen:    []string{listen},
+		AutoHTTPS: &caddyhttp.AutoHTTPSConfig{Disabled: true},
+		Routes: caddyhttp.RouteList{{HandlersRaw: []json.RawMessage{
+			caddyconfig.JSONModuleObject(struct{}{}, "handler", "torplus_dashboard", nil),
+		}}},
+	}, nil
+}
+
+func rootOrDot(root string) string {
+	if root == "" {
+		return "."
+	}
+	return root
+}
+
+// parseSize reads a size flag ("5MB", "50MiB", "0" for the handler's default).
+func parseSize(flag, v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := humanize.ParseBytes(v)
+	if err != nil || n > 1<<62 {
+		return 0, fmt.Errorf("%s %q: want a size such as 5MB or 50MiB", flag, v)
+	}
+	return int64(n), nil
+}
