@@ -150,14 +150,14 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err := h.Validate(); err != nil {
 		return err
 	}
+	if err := h.provisionPayments(); err != nil {
+		return err
+	}
 	st, err := acquireState(ctx, h.Zone, h.Ledger, h.policy, h.FreeBytesPerMinute, h.log)
 	if err != nil {
 		return fmt.Errorf("torplus: %w", err)
 	}
 	h.st = st
-	if err := h.provisionPayments(); err != nil {
-		return err
-	}
 	if reg := ctx.GetMetricsRegistry(); reg != nil {
 		if err := st.metrics.register(reg, st.table); err != nil {
 			return fmt.Errorf("torplus: metrics: %w", err)
