@@ -14,6 +14,7 @@ import (
 
 	"github.com/torplus/torplus/caddy-module/stellarpay"
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
+	"github.com/torplus/torplus/client/clienttest"
 )
 
 func TestCaddyfilePaymentOptions(t *testing.T) {
@@ -65,7 +66,7 @@ func TestProvisionPayments(t *testing.T) {
 		}
 		return p
 	}
-	genesis, _ := json.Marshal(payGenesis())
+	genesis, _ := json.Marshal(clienttest.Genesis())
 	accounts := write("accounts.json", string(genesis), 0o644)
 	otherSeed := payPayer.Seed()
 	tests := []struct {
@@ -75,11 +76,11 @@ func TestProvisionPayments(t *testing.T) {
 		says string // the error must say this
 	}{
 		{name: "offline from a file", h: Handler{Backend: "offline", OfflineLedgerFile: accounts}},
-		{name: "offline inline", h: Handler{Backend: "offline", OfflineLedger: ptr(payGenesis())}},
+		{name: "offline inline", h: Handler{Backend: "offline", OfflineLedger: ptr(clienttest.Genesis())}},
 		{name: "offline without accounts", h: Handler{Backend: "offline"}, want: stellarpay.ErrConfig, says: "offline_ledger"},
 		{name: "offline file missing", h: Handler{Backend: "offline", OfflineLedgerFile: filepath.Join(dir, "none.json")}, want: stellarpay.ErrConfig},
 		{name: "offline file not JSON", h: Handler{Backend: "offline", OfflineLedgerFile: write("bad.json", "{", 0o644)}, want: stellarpay.ErrConfig},
-		{name: "offline on another network", h: Handler{Backend: "offline", OfflineLedger: ptr(payGenesis()), Network: "Other ; 1"}, want: stellarpay.ErrConfig, says: "network"},
+		{name: "offline on another network", h: Handler{Backend: "offline", OfflineLedger: ptr(clienttest.Genesis()), Network: "Other ; 1"}, want: stellarpay.ErrConfig, says: "network"},
 		{name: "horizon", h: Handler{Backend: "horizon", HorizonURL: "http://127.0.0.1:1/"}},
 		{name: "horizon without URL", h: Handler{Backend: "horizon"}, want: stellarpay.ErrConfig},
 		{name: "unknown backend", h: Handler{Backend: "rpc"}, want: stellarpay.ErrConfig},

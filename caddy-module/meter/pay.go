@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stellar/go-stellar-sdk/amount"
 	"go.uber.org/zap"
 
 	"github.com/torplus/torplus/caddy-module/ledger"
@@ -173,7 +172,7 @@ func (h *Handler) retrySettle(pay *stellarpay.Payment) {
 
 // expected is what a payment of pr must meet.
 func expected(pr ledger.PaymentRequest) (*stellarpay.Expected, error) {
-	stroops, err := amount.ParseInt64(pr.Amount)
+	stroops, err := stellarpay.ParseAmount(pr.Amount)
 	if err != nil {
 		return nil, &stellarpay.Error{Kind: stellarpay.ErrExpectation, Message: "stored amount is not a decimal"}
 	}

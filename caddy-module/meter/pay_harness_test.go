@@ -1,7 +1,6 @@
 package meter
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -14,7 +13,6 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/stellar/go-stellar-sdk/clients/horizonclient"
 	"github.com/stellar/go-stellar-sdk/keypair"
-	"github.com/stellar/go-stellar-sdk/txnbuild"
 
 	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
@@ -24,44 +22,19 @@ import (
 	"github.com/torplus/torplus/internal/horizonsim"
 )
 
-// Accounts of the payment tests' ledgers.
+// Accounts of the payment tests' ledgers (clienttest.Genesis).
 var (
-	payOperator = spt.Operator
-	payIssuer   = spt.Issuer
-	payPayer    = spt.Payer
-	payBroke    = spt.Key("broke")
-	tpt         = simledger.Asset{Code: "TPT", Issuer: payIssuer.Address()}
+	payOperator = clienttest.Operator
+	payIssuer   = clienttest.Issuer
+	payPayer    = clienttest.Payer
+	payBroke    = clienttest.Broke
+	tpt         = clienttest.TPT
 )
 
 const (
 	payPrice   = "1.5"
 	payStroops = 15_000_000
 )
-
-// payGenesis is the accounts of a payment test ledger.
-func payGenesis() simledger.Genesis {
-	return simledger.Genesis{NetworkPassphrase: spt.Passphrase, Accounts: []simledger.AccountSpec{
-		{Address: payIssuer.Address(), Balance: "100"},
-		{Address: payOperator.Address(), Balance: "10", Trustlines: []simledger.TrustlineSpec{{Asset: tpt}}},
-		{Address: payPayer.Address(), Balance: "10", Trustlines: []simledger.TrustlineSpec{{Asset: tpt, Balance: "1000"}}},
-		{Address: payBroke.Address(), Balance: "10", Trustlines: []simledger.TrustlineSpec{{Asset: tpt, Balance: "0"}}},
-	}}
-}
-
-// startHorizon starts a simulated Horizon on a fresh payGenesis ledger.
-func startHorizon(t *testing.T) *horizonsim.Server {
-	t.Helper()
-	l, err := simledger.New(payGenesis(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hz, err := horizonsim.Start(l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { hz.Close() })
-	return hz
-}
 
 // startPaySite runs Caddy with one server: the torplus handler h (terms
 // of the payment tests filled in, clearnet clients keyed by their session
@@ -118,16 +91,8 @@ func payingClient(t *testing.T, hz *horizonsim.Server, key *keypair.Full, budget
 // envelope signs a payment of amount TPT from payer for pr at sequence seq.
 func envelope(t *testing.T, pr payreq.Request, payer *keypair.Full, seq int64, amount string) string {
 	t.Helper()
-	id, err := hex.DecodeString(pr.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var memo txnbuild.MemoHash
-	copy(memo[:], id)
-	return spt.MustEnvelope(t, spt.Tx{Source: payer, Sequence: seq,
-		Ops:        []txnbuild.Operation{spt.Pay(pr.Destination, pr.AssetCode, pr.AssetIssuer, amount)},
-		Memo:       memo,
-		TimeBounds: txnbuild.NewTimebounds(0, pr.ExpiresAt.Unix())})
+	pr.Amount = amount
+	return signedBy(t, pr, payer, payer, seq)
 }
 
 // refusal is a payment endpoint's JSON answer.

@@ -20,6 +20,7 @@ import (
 	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 	payclient "github.com/torplus/torplus/client"
+	"github.com/torplus/torplus/client/clienttest"
 )
 
 // paidZone is a zone with small rounds settled on hz's Horizon.
@@ -29,7 +30,7 @@ func paidZone(hzURL string) map[string]any {
 }
 
 func TestPayingClientNeverThrottled(t *testing.T) {
-	hz := startHorizon(t)
+	hz := clienttest.StartHorizon(t)
 	s := startPaySite(t, "paying", paidZone(hz.URL))
 	want := s.file("f.bin", 50_000)
 	c := payingClient(t, hz, payPayer, 100*payStroops)
@@ -60,7 +61,7 @@ func TestPayingClientNeverThrottled(t *testing.T) {
 }
 
 func TestClientWithoutFundsThrottledThen402(t *testing.T) {
-	hz := startHorizon(t)
+	hz := clienttest.StartHorizon(t)
 	s := startPaySite(t, "broke", paidZone(hz.URL))
 	s.file("f.bin", 50_000)
 	c := payingClient(t, hz, payBroke, 100*payStroops)
@@ -86,7 +87,7 @@ func TestClientWithoutFundsThrottledThen402(t *testing.T) {
 }
 
 func TestPaymentReplayAndRefusals(t *testing.T) {
-	g := payGenesis()
+	g := clienttest.Genesis()
 	s := startPaySite(t, "replay", map[string]any{"free_round": -1, "grace": -1, "backend": "offline", "offline_ledger": g})
 	s.file("f.bin", 1000)
 	l := offlineLedger(t)
@@ -170,7 +171,7 @@ func TestPaymentReplayAndRefusals(t *testing.T) {
 }
 
 func TestSettlementBackendFailures(t *testing.T) {
-	hz := startHorizon(t)
+	hz := clienttest.StartHorizon(t)
 	z := paidZone(hz.URL)
 	z["free_round"], z["grace"], z["throttle_rate"] = -1, "1m", 1_000_000
 	s := startPaySite(t, "faults", z)
