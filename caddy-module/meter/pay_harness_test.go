@@ -89,7 +89,7 @@ func payingClient(t *testing.T, hz *horizonsim.Server, key *keypair.Full, budget
 }
 
 // envelope signs a payment of amount TPT from payer for pr at sequence seq.
-func envelope(t *testing.T, pr payreq.Request, payer *keypair.Full, seq int64, amount string) string {
+func envelope(t testing.TB, pr payreq.Request, payer *keypair.Full, seq int64, amount string) string {
 	t.Helper()
 	pr.Amount = amount
 	return signedBy(t, pr, payer, payer, seq)
@@ -145,7 +145,7 @@ func challenge(t *testing.T, s *site, zone, path, token string) (int, payreq.Req
 }
 
 // seqOf returns the account's current sequence number.
-func seqOf(t *testing.T, l *simledger.Ledger, addr string) int64 {
+func seqOf(t testing.TB, l *simledger.Ledger, addr string) int64 {
 	t.Helper()
 	a, err := l.Account(addr)
 	if err != nil {
@@ -155,7 +155,7 @@ func seqOf(t *testing.T, l *simledger.Ledger, addr string) int64 {
 }
 
 // tptOf returns the account's TPT balance in stroops.
-func tptOf(t *testing.T, l *simledger.Ledger, addr string) int64 {
+func tptOf(t testing.TB, l *simledger.Ledger, addr string) int64 {
 	t.Helper()
 	b, err := l.Balance(addr, tpt)
 	if err != nil {

@@ -244,7 +244,7 @@ func TestSettlementBackendFailures(t *testing.T) {
 }
 
 // signedBy signs a payment for pr from source's account with signer's key.
-func signedBy(t *testing.T, pr payreq.Request, source, signer *keypair.Full, seq int64) string {
+func signedBy(t testing.TB, pr payreq.Request, source, signer *keypair.Full, seq int64) string {
 	t.Helper()
 	id, _ := hex.DecodeString(pr.ID)
 	var memo txnbuild.MemoHash
@@ -256,7 +256,7 @@ func signedBy(t *testing.T, pr payreq.Request, source, signer *keypair.Full, seq
 }
 
 // offlineLedger returns the one offline backend ledger in use.
-func offlineLedger(t *testing.T) *simledger.Ledger {
+func offlineLedger(t testing.TB) *simledger.Ledger {
 	t.Helper()
 	var found []*simledger.Ledger
 	offlineLedgers.Range(func(_, v any) bool {
