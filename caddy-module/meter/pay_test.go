@@ -156,6 +156,15 @@ func TestPaymentReplayAndRefusals(t *testing.T) {
 			t.Fatalf("answered %s %s", resp.Status, body)
 		}
 	})
+	t.Run("credential repeated after crediting is served", func(t *testing.T) {
+		hdr := stellarpay.Credential{ID: pr.ID, XDR: env}.Header()
+		if resp, body := (&client{Client: http.DefaultClient, token: tok}).get(t, s.url("replay", "/f.bin"), "Authorization", hdr); resp.StatusCode != 200 {
+			t.Fatalf("answered %s %s", resp.Status, body)
+		}
+		if got := tptOf(t, l, payOperator.Address()) - before; got != payStroops {
+			t.Fatalf("operator received %d stroops, want %d", got, payStroops)
+		}
+	})
 	t.Run("GET on the endpoint", func(t *testing.T) {
 		resp, _ := (&client{Client: http.DefaultClient}).get(t, endpoint, "TorPlus-Session", newToken())
 		if resp.StatusCode != 405 || resp.Header.Get("Allow") != "POST" {
