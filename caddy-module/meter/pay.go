@@ -164,11 +164,18 @@ func (h *Handler) submit(ctx context.Context, pay *stellarpay.Payment, now time.
 
 // retrySettle settles a payment whose backend was unreachable, with
 // back-off, until it lands, is refused, is settled by another submission,
-// or can no longer be applied (its max_time passed).
+// can no longer be applied (its max_time passed), or the zone's state is
+// torn down (the last handler of the zone went away).
 func (h *Handler) retrySettle(pay *stellarpay.Payment) {
 	wait := time.Second
 	for time.Now().Before(pay.MaxTime) {
-		time.Sleep(wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-h.st.stop:
+			t.Stop()
+			return
+		}
 		wait = min(2*wait, 30*time.Second)
 		_, err := h.submit(context.Background(), pay, h.st.now())
 		if !errors.Is(err, stellarpay.ErrUnavailable) {
