@@ -52,6 +52,9 @@ func TestPayingClientNeverThrottled(t *testing.T) {
 	if count < 7 || count > 8 || got != int64(count)*payStroops || stroops != got {
 		t.Fatalf("%d payments of %d stroops in all; operator received %d", count, stroops, got)
 	}
+	if v := s.metric(`torplus_payment_requests_issued_total{zone="paying"}`); v != strconv.Itoa(count) {
+		t.Fatalf("%s payment requests issued, %d paid", v, count)
+	}
 	if v := s.metric(`torplus_throttled_responses_total{zone="paying"}`); v != "0" {
 		t.Fatalf("paying client throttled %s times", v)
 	}
