@@ -7,8 +7,12 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -295,4 +299,76 @@ func paidSessions(info map[string]SessionInfo) int {
 		}
 	}
 	return n
+}
+
+// flakyProxy is a real HTTP reverse proxy to target that answers 503 to
+// everything while down is set; failed counts those answers.
+type flakyProxy struct {
+	URL          string
+	down, failed atomic.Int64
+}
+
+func startFlakyProxy(t *testing.T, target string) *flakyProxy {
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &flakyProxy{}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f.down.Load() != 0 {
+			f.failed.Add(1)
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	f.URL = srv.URL + "/"
+	return f
+}
+
+func TestPayingClientRidesOutBackendOutage(t *testing.T) {
+	hz := clienttest.StartHorizon(t)
+	flaky := startFlakyProxy(t, hz.URL) // the site's way to Horizon; the client's is direct
+	z := paidZone(flaky.URL)
+	z["grace"] = "1m"
+	s := startPaySite(t, "outage", z)
+	want := s.file("f.bin", 50_000)
+	c := payingClient(t, hz, payPayer, 100*payStroops)
+	before := tptOf(t, hz.Ledger, payOperator.Address())
+	for i := range 24 {
+		switch i {
+		case 6:
+			flaky.down.Store(1)
+		case 12:
+			flaky.down.Store(0)
+		}
+		resp, err := c.Get(context.Background(), s.url("outage", "/f.bin"))
+		if err != nil {
+			t.Fatalf("fetch %d: %v", i, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || string(body) != string(want) {
+			t.Fatalf("fetch %d: %s, %d bytes", i, resp.Status, len(body))
+		}
+	}
+	count, _ := c.Paid()
+	var got int64
+	for range 100 { // the payment sent during the outage lands in the background
+		if got = tptOf(t, hz.Ledger, payOperator.Address()) - before; got == int64(count)*payStroops {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if count < 5 || got != int64(count)*payStroops {
+		t.Fatalf("%d payments sent; operator received %d stroops", count, got)
+	}
+	if v := s.metric(`torplus_payment_required_total{zone="outage"}`); v != "0" {
+		t.Fatalf("client got %s 402s during the outage", v)
+	}
+	if flaky.failed.Load() == 0 {
+		t.Fatal("no settlement met the outage")
+	}
 }
