@@ -29,6 +29,7 @@ func (pooledSettler) Destruct() error { return nil }
 // provisionPayments sets up the settlement backend and checks the
 // operator's seed, if one is configured. It never logs the seed.
 func (h *Handler) provisionPayments() error {
+	h.payPath = endpointPath(h.PaymentEndpoint)
 	if h.SeedFile != "" || h.SeedEnv != "" {
 		kp, err := stellarpay.LoadSeed(h.SeedFile, h.SeedEnv)
 		if err != nil {

@@ -125,3 +125,16 @@ func TestProvisionPayments(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestEndpointPath(t *testing.T) {
+	for in, want := range map[string]string{
+		DefaultPaymentEndpoint:                "/.well-known/torplus/pay",
+		"/pay":                                "/pay",
+		"http://abc.onion/.well-known/pay":    "/.well-known/pay",
+		"https://pay.example.org/torplus/pay": "/torplus/pay",
+	} {
+		if got := endpointPath(in); got != want {
+			t.Errorf("endpointPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

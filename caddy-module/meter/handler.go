@@ -127,6 +127,7 @@ type Handler struct {
 	SeedEnv  string `json:"seed_env,omitempty"`
 
 	settler       stellarpay.Settler
+	payPath       string
 	settleTimeout time.Duration
 	offlineKey    string
 	policy        *policy

@@ -41,12 +41,12 @@ type receipt struct {
 	Bytes  int64  `json:"bytes"`
 }
 
-// payPath is the path of the payment endpoint on this server.
-func (h *Handler) payPath() string {
-	if u, err := url.Parse(h.PaymentEndpoint); err == nil && u.Scheme != "" {
+// endpointPath is the path of the payment endpoint on this server.
+func endpointPath(endpoint string) string {
+	if u, err := url.Parse(endpoint); err == nil && u.Scheme != "" {
 		return u.Path
 	}
-	return h.PaymentEndpoint
+	return endpoint
 }
 
 // servePayment is the SEP-7 callback: it settles the envelope in the form

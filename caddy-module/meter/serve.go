@@ -41,7 +41,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	case err != nil:
 		return err
 	}
-	if r.URL.Path == h.payPath() {
+	if r.URL.Path == h.payPath {
 		return h.servePayment(w, r)
 	}
 	if answered, err := h.payByAuthorization(w, r); answered {
