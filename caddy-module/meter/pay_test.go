@@ -41,15 +41,7 @@ func TestPayingClientNeverThrottled(t *testing.T) {
 	before := tptOf(t, hz.Ledger, payOperator.Address())
 	const fetches = 30 // 1.5 MB: the free round and 7 paid rounds
 	for i := range fetches {
-		resp, err := c.Get(context.Background(), s.url("paying", "/f.bin"))
-		if err != nil {
-			t.Fatalf("fetch %d: %v", i, err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || string(body) != string(want) {
-			t.Fatalf("fetch %d: %s, %d bytes", i, resp.Status, len(body))
-		}
+		fetchOK(t, c, s.url("paying", "/f.bin"), want, i)
 	}
 	count, stroops := c.Paid()
 	got := tptOf(t, hz.Ledger, payOperator.Address()) - before
@@ -344,15 +336,7 @@ func TestPayingClientRidesOutBackendOutage(t *testing.T) {
 		case 12:
 			flaky.down.Store(0)
 		}
-		resp, err := c.Get(context.Background(), s.url("outage", "/f.bin"))
-		if err != nil {
-			t.Fatalf("fetch %d: %v", i, err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || string(body) != string(want) {
-			t.Fatalf("fetch %d: %s, %d bytes", i, resp.Status, len(body))
-		}
+		fetchOK(t, c, s.url("outage", "/f.bin"), want, i)
 	}
 	count, _ := c.Paid()
 	var got int64
@@ -370,5 +354,19 @@ func TestPayingClientRidesOutBackendOutage(t *testing.T) {
 	}
 	if flaky.failed.Load() == 0 {
 		t.Fatal("no settlement met the outage")
+	}
+}
+
+// fetchOK fetches u with the paying client and wants 200 with body want.
+func fetchOK(t *testing.T, c *payclient.Client, u string, want []byte, i int) {
+	t.Helper()
+	resp, err := c.Get(context.Background(), u)
+	if err != nil {
+		t.Fatalf("fetch %d: %v", i, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(body, want) {
+		t.Fatalf("fetch %d: %s, %d bytes", i, resp.Status, len(body))
 	}
 }
