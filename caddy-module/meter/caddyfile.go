@@ -43,6 +43,11 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    max_sessions     <n>                  # default 1000000
 //	    ledger           sqlite [<path>] | postgres <dsn>
 //	    flush_interval   <duration>           # ledger write batching, default 200ms
+//	    backend          offline | horizon <url>  # settles payments; unset: none (503)
+//	    offline_ledger   <file.json>          # the offline backend's accounts (simledger.Genesis)
+//	    settle_timeout   <duration>           # one settlement, retries included; default 15s
+//	    seed_file        <path>               # operator seed (0600), checked against destination
+//	    seed_env         <VARIABLE>           # or the operator seed from the environment
 //	}
 //
 // Sizes take units (5MB = 5,000,000 bytes; 5MiB = 5×2^20).
@@ -63,6 +68,24 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			err = oneArg(d, func(v string) error { h.Destination = v; return nil })
 		case "network":
 			err = oneArg(d, func(v string) error { h.Network = v; return nil })
+		case "offline_ledger":
+			err = oneArg(d, func(v string) error { h.OfflineLedgerFile = v; return nil })
+		case "seed_file":
+			err = oneArg(d, func(v string) error { h.SeedFile = v; return nil })
+		case "seed_env":
+			err = oneArg(d, func(v string) error { h.SeedEnv = v; return nil })
+		case "settle_timeout":
+			err = oneArg(d, func(v string) error { return duration(v, &h.SettleTimeout) })
+		case "backend":
+			args := d.RemainingArgs()
+			switch {
+			case len(args) == 1 && args[0] == "offline":
+			case len(args) == 2 && args[0] == "horizon":
+				h.HorizonURL = args[1]
+			default:
+				return d.Errf("backend wants offline or horizon <url>")
+			}
+			h.Backend = args[0]
 		case "payment_endpoint":
 			err = oneArg(d, func(v string) error { h.PaymentEndpoint = v; return nil })
 		case "asset":

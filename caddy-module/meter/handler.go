@@ -20,6 +20,8 @@ import (
 
 	"github.com/torplus/torplus/caddy-module/ledger"
 	"github.com/torplus/torplus/caddy-module/payreq"
+	"github.com/torplus/torplus/caddy-module/stellarpay"
+	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
 )
 
 func init() {
@@ -103,12 +105,37 @@ type Handler struct {
 	// Ledger selects the ledger database (default SQLite in Caddy's data dir).
 	Ledger ledger.Config `json:"ledger,omitempty"`
 
-	policy   *policy
-	terms    payreq.Terms
-	freeSize int64
-	st       *state
-	log      *zap.Logger
-	sleep    func(time.Duration)
+	// Backend settles payments: "offline" (an in-process ledger seeded
+	// from OfflineLedger or OfflineLedgerFile, kept across reloads) or
+	// "horizon" (HorizonURL). Unset: the payment endpoint answers 503.
+	Backend string `json:"backend,omitempty"`
+	// HorizonURL is the Horizon server of the horizon backend.
+	HorizonURL string `json:"horizon_url,omitempty"`
+	// OfflineLedger holds the offline backend's accounts (simledger.Genesis;
+	// its network defaults to Network).
+	OfflineLedger *simledger.Genesis `json:"offline_ledger,omitempty"`
+	// OfflineLedgerFile is a JSON file holding OfflineLedger instead.
+	OfflineLedgerFile string `json:"offline_ledger_file,omitempty"`
+	// SettleTimeout bounds one settlement with the backend, retries
+	// included (default 15s); past it the client gets 503 and the handler
+	// keeps retrying in the background.
+	SettleTimeout caddy.Duration `json:"settle_timeout,omitempty"`
+	// SeedFile (mode 0600) or SeedEnv (an environment variable) holds the
+	// operator's secret seed. Optional; if set it must be the seed of
+	// Destination, or provisioning fails. It is never logged.
+	SeedFile string `json:"seed_file,omitempty"`
+	SeedEnv  string `json:"seed_env,omitempty"`
+
+	settler       stellarpay.Settler
+	payPath       string
+	settleTimeout time.Duration
+	offlineKey    string
+	policy        *policy
+	terms         payreq.Terms
+	freeSize      int64
+	st            *state
+	log           *zap.Logger
+	sleep         func(time.Duration)
 }
 
 // CaddyModule returns the Caddy module information.
@@ -122,6 +149,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	h.sleep = time.Sleep
 	h.prepare()
 	if err := h.Validate(); err != nil {
+		return err
+	}
+	if err := h.provisionPayments(); err != nil {
 		return err
 	}
 	st, err := acquireState(ctx, h.Zone, h.Ledger, h.policy, h.FreeBytesPerMinute, h.log)
@@ -204,6 +234,9 @@ func (h *Handler) Validate() error {
 // Cleanup leaves the zone's state; the last handler to leave it writes the
 // sessions to the ledger.
 func (h *Handler) Cleanup() error {
+	if err := h.cleanupPayments(); err != nil {
+		return err
+	}
 	if h.st == nil {
 		return nil
 	}

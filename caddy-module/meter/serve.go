@@ -41,6 +41,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	case err != nil:
 		return err
 	}
+	if r.URL.Path == h.payPath {
+		return h.servePayment(w, r)
+	}
+	if answered, err := h.payByAuthorization(w, r); answered {
+		return err
+	}
 	now := h.st.now()
 	s, err := h.st.load(r.Context(), key)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 const Scheme = "Payment"
 
 // MaxChallenge bounds the size of a challenge this package will parse.
-const MaxChallenge = 8 << 10
+const MaxChallenge = 16 << 10
 
 // Challenge returns the request as a WWW-Authenticate value:
 // Payment id="<hex>", method="stellar", request="<base64url JSON>".
@@ -22,18 +22,15 @@ func (r Request) Challenge() string {
 		base64.RawURLEncoding.EncodeToString(js))
 }
 
-// ParseChallenge reads a Payment challenge made by Challenge (from a
-// WWW-Authenticate or TorPlus-Payment-Request header) and returns its
-// request. The id and method parameters must agree with the request.
+// ParseChallenge finds the Payment challenge in a header value made by
+// Challenge (WWW-Authenticate or TorPlus-Payment-Request; the value may
+// hold several challenges, RFC 9110 §11.6.1) and returns its request. The
+// id and method parameters must agree with the request.
 func ParseChallenge(v string) (Request, error) {
 	if len(v) > MaxChallenge {
 		return Request{}, fmt.Errorf("%w: longer than %d bytes", ErrBadChallenge, MaxChallenge)
 	}
-	scheme, rest, _ := strings.Cut(strings.TrimSpace(v), " ")
-	if !strings.EqualFold(scheme, Scheme) {
-		return Request{}, fmt.Errorf("%w: scheme %q is not %s", ErrBadChallenge, scheme, Scheme)
-	}
-	params, err := parseParams(rest)
+	params, err := paymentParams(v)
 	if err != nil {
 		return Request{}, err
 	}
@@ -57,54 +54,109 @@ func ParseChallenge(v string) (Request, error) {
 	return r, nil
 }
 
-// parseParams reads comma-separated auth-params: name=token or
-// name="quoted string" (RFC 9110 §11.2). Repeated names are an error.
-func parseParams(s string) (map[string]string, error) {
-	params := make(map[string]string)
+// paymentParams returns the auth-params of the first Payment challenge in
+// a list of challenges.
+func paymentParams(h string) (map[string]string, error) {
+	p := &parser{s: h}
 	for {
-		s = strings.TrimLeft(s, " \t,")
-		if s == "" {
+		p.skip(" \t,")
+		if p.done() {
+			return nil, fmt.Errorf("%w: no %s challenge", ErrBadChallenge, Scheme)
+		}
+		name := p.token()
+		if name == "" {
+			p.i++ // not a scheme (e.g. the padding of a token68): skip it
+			continue
+		}
+		params, err := p.params()
+		if err != nil {
+			return nil, err
+		}
+		if strings.EqualFold(name, Scheme) {
 			return params, nil
 		}
-		eq := strings.IndexByte(s, '=')
-		if eq <= 0 {
-			return nil, fmt.Errorf("%w: parameter without a value", ErrBadChallenge)
+	}
+}
+
+// parser reads challenges and auth-params (RFC 9110 §11.2–11.3).
+type parser struct {
+	s string
+	i int
+}
+
+func (p *parser) done() bool { return p.i >= len(p.s) }
+
+func (p *parser) skip(set string) {
+	for !p.done() && strings.IndexByte(set, p.s[p.i]) >= 0 {
+		p.i++
+	}
+}
+
+// isTchar reports whether c may appear in an RFC 9110 token.
+func isTchar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+func (p *parser) token() string {
+	start := p.i
+	for !p.done() && isTchar(p.s[p.i]) {
+		p.i++
+	}
+	return p.s[start:p.i]
+}
+
+// params reads name=value pairs up to the next challenge (a token not
+// followed by '=') or the end. Names are lower-cased; a repeated name is an error.
+func (p *parser) params() (map[string]string, error) {
+	out := map[string]string{}
+	for {
+		p.skip(" \t,")
+		save := p.i
+		name := p.token()
+		p.skip(" \t")
+		if name == "" || p.done() || p.s[p.i] != '=' {
+			p.i = save // the next challenge starts here (or the input ends)
+			return out, nil
 		}
-		name := strings.ToLower(strings.TrimSpace(s[:eq]))
-		if name == "" || strings.ContainsAny(name, " \t\",") {
-			return nil, fmt.Errorf("%w: bad parameter name %q", ErrBadChallenge, name)
-		}
-		s = strings.TrimLeft(s[eq+1:], " \t")
+		p.i++
+		p.skip(" \t")
 		var val string
-		if strings.HasPrefix(s, `"`) {
-			var b strings.Builder
-			i := 1
-			for ; i < len(s) && s[i] != '"'; i++ {
-				if s[i] == '\\' && i+1 < len(s) {
-					i++
-				}
-				b.WriteByte(s[i])
+		if !p.done() && p.s[p.i] == '"' {
+			v, err := p.quoted()
+			if err != nil {
+				return nil, err
 			}
-			if i >= len(s) {
-				return nil, fmt.Errorf("%w: unterminated quoted string", ErrBadChallenge)
-			}
-			val, s = b.String(), s[i+1:]
+			val = v
 		} else {
-			end := strings.IndexAny(s, ", \t")
-			if end < 0 {
-				end = len(s)
+			val = p.token()
+		}
+		key := strings.ToLower(name)
+		if _, dup := out[key]; dup {
+			return nil, fmt.Errorf("%w: parameter %s repeated", ErrBadChallenge, key)
+		}
+		out[key] = val
+	}
+}
+
+// quoted reads a quoted-string with backslash escapes.
+func (p *parser) quoted() (string, error) {
+	var b strings.Builder
+	for p.i++; !p.done(); p.i++ {
+		switch c := p.s[p.i]; c {
+		case '"':
+			p.i++
+			return b.String(), nil
+		case '\\':
+			p.i++
+			if p.done() {
+				return "", fmt.Errorf("%w: unterminated escape", ErrBadChallenge)
 			}
-			val, s = s[:end], s[end:]
-		}
-		if _, dup := params[name]; dup {
-			return nil, fmt.Errorf("%w: parameter %q repeated", ErrBadChallenge, name)
-		}
-		params[name] = val
-		s = strings.TrimLeft(s, " \t")
-		if s != "" && s[0] != ',' {
-			return nil, fmt.Errorf("%w: expected ',' after parameter %q", ErrBadChallenge, name)
+			b.WriteByte(p.s[p.i])
+		default:
+			b.WriteByte(c)
 		}
 	}
+	return "", fmt.Errorf("%w: unterminated quoted string", ErrBadChallenge)
 }
 
 // ParseSEP7 reads a SEP-7 `web+stellar:pay?…` URI and returns its

@@ -137,6 +137,8 @@ func FuzzParseChallenge(f *testing.F) {
 	f.Add(New(NewID(), terms, "http://x.onion/pay", now).Challenge())
 	f.Add(`Payment id="a", method=stellar, request=e30`)
 	f.Add(`Payment a="\"", b=c`)
+	f.Add(`Basic realm="x", ` + New(NewID(), terms, "", now).Challenge())
+	f.Add(`Negotiate abc==, Payment`)
 	f.Fuzz(func(t *testing.T, v string) {
 		r, err := ParseChallenge(v)
 		if err != nil {

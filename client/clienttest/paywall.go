@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
 	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
@@ -33,6 +34,17 @@ var (
 	// TPT is the asset.
 	TPT = simledger.Asset{Code: "TPT", Issuer: Issuer.Address()}
 )
+
+// Genesis is the accounts of a test ledger: Issuer, Operator (trusting
+// TPT), Payer (100 TPT) and Broke (no TPT), on spt.Passphrase.
+func Genesis() simledger.Genesis {
+	return simledger.Genesis{NetworkPassphrase: spt.Passphrase, Accounts: []simledger.AccountSpec{
+		{Address: Issuer.Address(), Balance: "100"},
+		{Address: Operator.Address(), Balance: "10", Trustlines: []simledger.TrustlineSpec{{Asset: TPT}}},
+		{Address: Payer.Address(), Balance: "10", Trustlines: []simledger.TrustlineSpec{{Asset: TPT, Balance: "100"}}},
+		{Address: Broke.Address(), Balance: "10", Trustlines: []simledger.TrustlineSpec{{Asset: TPT, Balance: "0"}}},
+	}}
+}
 
 // Paywall is a small site that sells its one file per request in rounds
 // of `rounds` requests, verifying and settling payments with stellarpay
@@ -61,16 +73,11 @@ type pendingRequest struct {
 	exp     stellarpay.Expected
 }
 
-// StartPaywall starts the site and its Horizon; they stop when the test
-// ends. With notice the site sends the next payment request early.
-func StartPaywall(t testing.TB, notice bool) *Paywall {
+// StartHorizon starts a simulated Horizon on a fresh Genesis ledger; it
+// stops when the test ends.
+func StartHorizon(t testing.TB) *horizonsim.Server {
 	t.Helper()
-	l, err := simledger.New(simledger.Genesis{NetworkPassphrase: spt.Passphrase, Accounts: []simledger.AccountSpec{
-		{Address: Issuer.Address(), Balance: "100"},
-		{Address: Operator.Address(), Balance: "10", Trustlines: []simledger.TrustlineSpec{{Asset: TPT}}},
-		{Address: Payer.Address(), Balance: "10", Trustlines: []simledger.TrustlineSpec{{Asset: TPT, Balance: "100"}}},
-		{Address: Broke.Address(), Balance: "10", Trustlines: []simledger.TrustlineSpec{{Asset: TPT, Balance: "0"}}},
-	}}, nil)
+	l, err := simledger.New(Genesis(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,6 +86,14 @@ func StartPaywall(t testing.TB, notice bool) *Paywall {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { hz.Close() })
+	return hz
+}
+
+// StartPaywall starts the site and its Horizon; they stop when the test
+// ends. With notice the site sends the next payment request early.
+func StartPaywall(t testing.TB, notice bool) *Paywall {
+	t.Helper()
+	hz := StartHorizon(t)
 	p := &Paywall{Horizon: hz, price: "1.5", rounds: 2, notice: notice,
 		proc:   &stellarpay.Processor{Settler: stellarpay.NewHorizonSettler(hz.URL, 5*time.Second)},
 		credit: map[string]int{}, pending: map[string]pendingRequest{}}
@@ -173,7 +188,7 @@ func (p *Paywall) newRequest(session string) client.PaymentRequest {
 	uri := url.Values{"destination": {exp.Destination}, "amount": {p.price}, "asset_code": {"TPT"},
 		"asset_issuer": {exp.AssetIssuer}, "memo": {base64.StdEncoding.EncodeToString(id[:])}, "memo_type": {"MEMO_HASH"},
 		"network_passphrase": {spt.Passphrase}, "callback": {"url:" + p.srv.URL + "/pay"}}
-	return client.PaymentRequest{ID: hexID, Destination: exp.Destination, AssetCode: "TPT", AssetIssuer: exp.AssetIssuer,
+	return client.PaymentRequest{ID: hexID, Method: payreq.Method, Callback: p.srv.URL + "/pay", Destination: exp.Destination, AssetCode: "TPT", AssetIssuer: exp.AssetIssuer,
 		Amount: p.price, NetworkPassphrase: spt.Passphrase, Bytes: 11 * int64(p.rounds), ExpiresAt: exp.ExpiresAt,
 		URI: "web+stellar:pay?" + uri.Encode()}
 }

@@ -99,7 +99,7 @@ func (s *SOCKS) serve(c net.Conn) {
 	c.Write([]byte{5, 0, 0, 1, 127, 0, 0, 1, 0, 0})
 	done := make(chan struct{}, 2)
 	go func() { io.Copy(up, c); up.(*net.TCPConn).CloseWrite(); done <- struct{}{} }()
-	go func() { io.Copy(c, up); done <- struct{}{} }()
+	go func() { io.Copy(c, up); c.(*net.TCPConn).CloseWrite(); done <- struct{}{} }()
 	<-done
 	<-done
 }

@@ -1,0 +1,82 @@
+package meter
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+
+	"github.com/torplus/torplus/caddy-module/ledger"
+	"github.com/torplus/torplus/caddy-module/payreq"
+	"github.com/torplus/torplus/caddy-module/stellarpay"
+	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
+	"github.com/torplus/torplus/client/clienttest"
+)
+
+// FuzzPaymentEndpoint posts arbitrary envelopes and Authorization values
+// to a provisioned handler (offline backend) holding one outstanding
+// payment request: every answer is 200 or a JSON refusal with a code, and
+// the operator is paid at most once.
+func FuzzPaymentEndpoint(f *testing.F) {
+	h := &Handler{Zone: "fuzz", Price: payPrice, Destination: payOperator.Address(), AssetIssuer: payIssuer.Address(),
+		Network: spt.Passphrase, Backend: "offline", OfflineLedger: ptr(clienttest.Genesis()),
+		Ledger: ledger.Config{DSN: filepath.Join(f.TempDir(), "fuzz.db")}}
+	ctx, cancel := caddy.NewContext(caddy.Context{Context: f.Context()})
+	f.Cleanup(cancel)
+	if err := h.Provision(ctx); err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { h.Cleanup() })
+	id := payreq.NewID()
+	pr := payreq.New(id, h.terms, "", time.Now())
+	if err := h.st.ledger.PutPaymentRequests(ctx, []ledger.PaymentRequest{{ID: id, Session: "circuit:1",
+		Destination: pr.Destination, AssetCode: pr.AssetCode, AssetIssuer: pr.AssetIssuer, Amount: pr.Amount,
+		Network: pr.NetworkPassphrase, Bytes: pr.Bytes, CreatedAt: time.Now(), ExpiresAt: pr.ExpiresAt, State: ledger.Pending}}); err != nil {
+		f.Fatal(err)
+	}
+	l := offlineLedger(f)
+	before := tptOf(f, l, payOperator.Address())
+	valid := envelope(f, pr, payPayer, seqOf(f, l, payPayer.Address())+1, payPrice)
+	f.Add(valid, "")
+	f.Add("", stellarpay.Credential{ID: hex.EncodeToString(id[:]), XDR: valid}.Header())
+	f.Add("AAAAAg==", "Payment e30")
+	f.Add(strings.Repeat("A", 5000), "Payment "+strings.Repeat("A", 9000))
+	f.Fuzz(func(t *testing.T, xdr, auth string) {
+		var r *http.Request
+		if auth == "" {
+			r = httptest.NewRequest("POST", DefaultPaymentEndpoint, strings.NewReader(url.Values{"xdr": {xdr}}.Encode()))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		} else {
+			r = httptest.NewRequest("GET", "/f.bin", nil)
+			r.Header.Set("Authorization", auth)
+		}
+		w := httptest.NewRecorder()
+		var err error
+		if auth == "" {
+			err = h.servePayment(w, r)
+		} else if answered, aerr := h.payByAuthorization(w, r); answered {
+			err = aerr
+		} else {
+			w.WriteHeader(http.StatusOK) // credited; the request would go on
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.Code != http.StatusOK {
+			var body struct{ Error, Message string }
+			if json.Unmarshal(w.Body.Bytes(), &body) != nil || body.Error == "" || body.Message == "" || w.Code < 400 {
+				t.Fatalf("refusal %d %q", w.Code, w.Body)
+			}
+		}
+		if paid := tptOf(t, l, payOperator.Address()) - before; paid != 0 && paid != payStroops {
+			t.Fatalf("operator paid %d stroops", paid)
+		}
+	})
+}
