@@ -151,6 +151,24 @@ func fetch(ctx context.Context, t *testing.T, c *http.Client, url string) (*http
 
 func writeMeteredCaddyfile(t *testing.T, path, dataDir, torrc, site string) {
 	t.Helper()
+	writeCaddyfileWith(t, path, dataDir, torrc, site, `torplus {
+			price 2.5
+			destination `+testDestination+`
+			asset TPT `+testIssuer+`
+			free_round `+strconv.Itoa(freeRound)+`B
+			round 1MB
+			ask_at 0.8
+			grace 4s
+			throttle `+strconv.Itoa(throttleRate)+`B
+			ledger sqlite `+filepath.Join(dataDir, "ledger.db")+`
+		}`)
+}
+
+// writeCaddyfileWith writes a Caddyfile that publishes site through the
+// onion app in dataDir, with torplus (a torplus directive block) in front of
+// the files and an unmetered /ping.
+func writeCaddyfileWith(t *testing.T, path, dataDir, torrc, site, torplus string) {
+	t.Helper()
 	text := `{
 	admin off
 	onion ` + dataDir + ` {
@@ -169,17 +187,7 @@ http:// {
 		respond "pong"
 	}
 	handle {
-		torplus {
-			price 2.5
-			destination ` + testDestination + `
-			asset TPT ` + testIssuer + `
-			free_round ` + strconv.Itoa(freeRound) + `B
-			round 1MB
-			ask_at 0.8
-			grace 4s
-			throttle ` + strconv.Itoa(throttleRate) + `B
-			ledger sqlite ` + filepath.Join(dataDir, "ledger.db") + `
-		}
+		` + torplus + `
 		root * ` + site + `
 		file_server
 	}
