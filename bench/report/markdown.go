@@ -33,7 +33,7 @@ func machine() string {
 // table is the Markdown table of the rows.
 func table(rows []row) string {
 	var b strings.Builder
-	b.WriteString("| measure | figures (medians) | ratio | target | result |\n|---|---|---:|---:|---|\n")
+	b.WriteString("| measure | figures (medians) | ratio (median) | rounds' range | target | result |\n|---|---|---:|---:|---:|---|\n")
 	for _, r := range rows {
 		cmp, res := "≤", "pass"
 		if r.Higher {
@@ -45,7 +45,11 @@ func table(rows []row) string {
 				res += " (" + r.Note + ")"
 			}
 		}
-		fmt.Fprintf(&b, "| %s | %s | %.3f | %s %.2f | %s |\n", r.What, r.Figures, r.Ratio, cmp, r.Target, res)
+		spread := "–"
+		if r.Hi > 0 {
+			spread = fmt.Sprintf("%.2f – %.2f", r.Lo, r.Hi)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.3f | %s | %s %.2f | %s |\n", r.What, r.Figures, r.Ratio, spread, cmp, r.Target, res)
 	}
 	return b.String()
 }
