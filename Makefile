@@ -14,3 +14,9 @@ check:
 
 build:
 	$(GO) build -o bin/hoster ./hoster
+
+# Performance: plain Caddy vs the metered hoster vs haproxy+nginx, and the Go
+# benchmarks, as ratios measured in one run (docs/BENCHMARKS.md). Not a test.
+.PHONY: bench
+bench:
+	bench/run
