@@ -56,6 +56,8 @@ on a TCP port, and no certificates are requested.`,
 			cmd.Flags().String("network", "", "Stellar network passphrase (default: testnet)")
 			cmd.Flags().String("free-round", "", "Size of each visitor's free first round (default 5MB)")
 			cmd.Flags().String("round", "", "Bytes per paid round (default 50MB)")
+			cmd.Flags().String("horizon", "", "Stellar Horizon URL that settles payments (with --pay-to)")
+			cmd.Flags().String("offline-ledger", "", "JSON file of accounts for the embedded offline ledger, instead of --horizon (demos)")
 			cmd.RunE = caddycmd.WrapCommandFuncForCobra(cmdServe)
 		},
 	})
@@ -77,6 +79,7 @@ func cmdServe(fl caddycmd.Flags) (int, error) {
 			payTo: fl.String("pay-to"), price: fl.String("price"), assetCode: fl.String("asset-code"),
 			assetIssuer: fl.String("asset-issuer"), network: fl.String("network"),
 			freeRound: fl.String("free-round"), round: fl.String("round"),
+			horizon: fl.String("horizon"), offlineLedger: fl.String("offline-ledger"),
 		},
 	}
 	cfg, err := serveConfig(opts)

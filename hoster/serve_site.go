@@ -20,7 +20,11 @@ import (
 type meterOptions struct {
 	payTo, price, assetCode, assetIssuer, network string
 	freeRound, round                              string
+	horizon, offlineLedger                        string // the settlement backend
 }
+
+// ErrTwoBackends is returned when both --horizon and --offline-ledger are given.
+var ErrTwoBackends = errors.New("give --horizon or --offline-ledger, not both")
 
 // ErrDashboardNotLocal is returned for a dashboard address off loopback.
 var ErrDashboardNotLocal = errors.New("--dashboard must be a loopback address (127.0.0.1:2020, [::1]:2020) or \"off\"")
@@ -43,6 +47,14 @@ func siteRoutes(o serveOptions, dataDir string, site json.RawMessage) ([]json.Ra
 		m := meter.Handler{
 			Destination: o.meter.payTo, Price: o.meter.price, AssetCode: o.meter.assetCode,
 			AssetIssuer: o.meter.assetIssuer, Network: o.meter.network, Ledger: store,
+		}
+		switch {
+		case o.meter.horizon != "" && o.meter.offlineLedger != "":
+			return nil, ErrTwoBackends
+		case o.meter.horizon != "":
+			m.Backend, m.HorizonURL = "horizon", o.meter.horizon
+		case o.meter.offlineLedger != "":
+			m.Backend, m.OfflineLedgerFile = "offline", o.meter.offlineLedger
 		}
 		var err error
 		if m.FreeRound, err = parseSize("--free-round", o.meter.freeRound); err != nil {

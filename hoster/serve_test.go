@@ -34,6 +34,8 @@ func TestServeConfigRejectsBadFlags(t *testing.T) {
 		{"public admin", serveOptions{root: siteDir, admin: "0.0.0.0:2019"}, ErrAdminNotLocal, ""},
 		{"admin on a LAN address", serveOptions{root: siteDir, admin: "192.168.1.2:2019"}, ErrAdminNotLocal, ""},
 		{"admin without port", serveOptions{root: siteDir, admin: "localhost"}, ErrAdminNotLocal, ""},
+		{"two backends", serveOptions{root: siteDir, admin: "off", meter: meterOptions{payTo: testDestination, horizon: "http://127.0.0.1:8000", offlineLedger: "accounts.json"}}, ErrTwoBackends, ""},
+		{"bad round size", serveOptions{root: siteDir, admin: "off", meter: meterOptions{payTo: testDestination, round: "lots"}}, nil, "--round"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
