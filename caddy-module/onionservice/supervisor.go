@@ -211,7 +211,7 @@ func parseBootstrap(v string) map[string]string {
 	args := map[string]string{}
 	for _, f := range strings.Fields(v) {
 		if k, val, ok := strings.Cut(f, "="); ok {
-			args[k] = strings.Trim(val, `"`)
+			args[k] = strings.ReplaceAll(val, `"`, "") // display text only
 		}
 	}
 	if _, summary, ok := strings.Cut(v, `SUMMARY="`); ok {

@@ -93,3 +93,24 @@ func TestKeyNeverPrintsSecret(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseSecret(f *testing.F) {
+	k, err := GenerateKey(nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(k.MarshalSecret())
+	f.Add(make([]byte, 96))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		k, err := ParseSecret(b)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(k.MarshalSecret(), b) {
+			t.Fatalf("accepted key file does not round-trip")
+		}
+		if _, err := ParseID(string(k.ID())); err != nil {
+			t.Fatalf("key gives an invalid id: %v", err)
+		}
+	})
+}
