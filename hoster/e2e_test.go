@@ -31,10 +31,7 @@ func TestOnionServiceEndToEnd(t *testing.T) {
 	defer cancel()
 
 	dataDir := t.TempDir()
-	torrc := filepath.Join(t.TempDir(), "privnet.torrc")
-	if err := os.WriteFile(torrc, []byte(tn.JoinTorrc()), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	torrc := privnetTorrc(t, tn)
 
 	// 1. hoster serve: the records come at once, then tor publishes.
 	h := startHoster(t, "serve", "--root", siteDir, "--data-dir", dataDir, "--torrc", torrc, "--admin", "off", "--domain", "example.test")

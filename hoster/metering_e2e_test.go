@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/torplus/torplus/caddy-module/payreq"
+	"github.com/torplus/torplus/internal/tornet"
 )
 
 // Stellar accounts named in the metering test's payment requests (the test
@@ -39,29 +40,20 @@ func TestMeteringThroughTor(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 
-	dataDir := t.TempDir()
-	site := t.TempDir()
-	blob := make([]byte, fileSize)
-	rand.Read(blob)
-	if err := os.WriteFile(filepath.Join(site, "file.bin"), blob, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	torrc := filepath.Join(t.TempDir(), "privnet.torrc")
-	if err := os.WriteFile(torrc, []byte(tn.JoinTorrc()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	caddyfile := filepath.Join(t.TempDir(), "Caddyfile")
-	writeMeteredCaddyfile(t, caddyfile, dataDir, torrc, site)
-	h := startHoster(t, "run", "--config", caddyfile, "--adapter", "caddyfile")
-	id := addressLine.FindStringSubmatch(h.waitLine(&h.stdout, "onion address:", 20*time.Second).text)[1]
-	h.waitLine(&h.stderr, "onion service published", 3*time.Minute)
+	id, _ := startMeteredHoster(ctx, t, tn, fileSize, func(dataDir string) string {
+		return `torplus {
+			price 2.5
+			destination ` + testDestination + `
+			asset TPT ` + testIssuer + `
+			free_round ` + strconv.Itoa(freeRound) + `B
+			round 1MB
+			ask_at 0.8
+			grace 4s
+			throttle ` + strconv.Itoa(throttleRate) + `B
+			ledger sqlite ` + filepath.Join(dataDir, "ledger.db") + `
+		}`
+	})
 	url := "http://" + id + ".onion/file.bin"
-
-	// Reachability first, with a session of its own so the test client's
-	// allowance is untouched.
-	if _, err := tn.GetEventually(ctx, "warmup", "http://"+id+".onion/ping", 12); err != nil {
-		t.Fatal(err)
-	}
 	client, err := tn.HTTPClient("miser") // one circuit: one client to the meter
 	if err != nil {
 		t.Fatal(err)
@@ -151,19 +143,38 @@ func fetch(ctx context.Context, t *testing.T, c *http.Client, url string) (*http
 	return resp, body
 }
 
-func writeMeteredCaddyfile(t *testing.T, path, dataDir, torrc, site string) {
+// startMeteredHoster publishes a site holding one random file of size
+// bytes (/file.bin) through the private network, with the torplus block
+// that block(dataDir) returns in front of it, and waits until the site is
+// reachable. It returns the onion id and the file's content.
+func startMeteredHoster(ctx context.Context, t *testing.T, tn *tornet.Network, size int, block func(dataDir string) string) (string, []byte) {
 	t.Helper()
-	writeCaddyfileWith(t, path, dataDir, torrc, site, `torplus {
-			price 2.5
-			destination `+testDestination+`
-			asset TPT `+testIssuer+`
-			free_round `+strconv.Itoa(freeRound)+`B
-			round 1MB
-			ask_at 0.8
-			grace 4s
-			throttle `+strconv.Itoa(throttleRate)+`B
-			ledger sqlite `+filepath.Join(dataDir, "ledger.db")+`
-		}`)
+	dataDir, site := t.TempDir(), t.TempDir()
+	blob := make([]byte, size)
+	rand.Read(blob)
+	if err := os.WriteFile(filepath.Join(site, "file.bin"), blob, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	caddyfile := filepath.Join(t.TempDir(), "Caddyfile")
+	writeCaddyfileWith(t, caddyfile, dataDir, privnetTorrc(t, tn), site, block(dataDir))
+	h := startHoster(t, "run", "--config", caddyfile, "--adapter", "caddyfile")
+	id := addressLine.FindStringSubmatch(h.waitLine(&h.stdout, "onion address:", 20*time.Second).text)[1]
+	h.waitLine(&h.stderr, "onion service published", 3*time.Minute)
+	// Reachability first, on a circuit of its own (/ping is not metered).
+	if _, err := tn.GetEventually(ctx, "warmup", "http://"+id+".onion/ping", 12); err != nil {
+		t.Fatal(err)
+	}
+	return id, blob
+}
+
+// privnetTorrc writes the torrc lines that join the private network to a file.
+func privnetTorrc(t *testing.T, tn *tornet.Network) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "privnet.torrc")
+	if err := os.WriteFile(path, []byte(tn.JoinTorrc()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // writeCaddyfileWith writes a Caddyfile that publishes site through the

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -30,37 +28,22 @@ func TestPaymentThroughTor(t *testing.T) {
 	defer cancel()
 	hz := clienttest.StartHorizon(t)
 
-	dataDir, site := t.TempDir(), t.TempDir()
-	blob := make([]byte, 50_000)
-	rand.Read(blob)
-	if err := os.WriteFile(filepath.Join(site, "file.bin"), blob, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	torrc := filepath.Join(t.TempDir(), "privnet.torrc")
-	if err := os.WriteFile(torrc, []byte(tn.JoinTorrc()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	caddyfile := filepath.Join(t.TempDir(), "Caddyfile")
-	writeCaddyfileWith(t, caddyfile, dataDir, torrc, site, `torplus {
+	id, blob := startMeteredHoster(ctx, t, tn, 50_000, func(dataDir string) string {
+		return `torplus {
 			price 1.5
-			destination `+clienttest.Operator.Address()+`
-			asset TPT `+clienttest.Issuer.Address()+`
-			network "`+stellarpaytest.Passphrase+`"
+			destination ` + clienttest.Operator.Address() + `
+			asset TPT ` + clienttest.Issuer.Address() + `
+			network "` + stellarpaytest.Passphrase + `"
 			free_round 100KB
 			round 200KB
 			ask_at 0.5
 			grace 5s
-			backend horizon `+hz.URL+`
+			backend horizon ` + hz.URL + `
 			settle_timeout 10s
-			ledger sqlite `+filepath.Join(dataDir, "ledger.db")+`
-		}`)
-	h := startHoster(t, "run", "--config", caddyfile, "--adapter", "caddyfile")
-	id := addressLine.FindStringSubmatch(h.waitLine(&h.stdout, "onion address:", 20*time.Second).text)[1]
-	h.waitLine(&h.stderr, "onion service published", 3*time.Minute)
+			ledger sqlite ` + filepath.Join(dataDir, "ledger.db") + `
+		}`
+	})
 	url := "http://" + id + ".onion/file.bin"
-	if _, err := tn.GetEventually(ctx, "warmup", "http://"+id+".onion/ping", 12); err != nil {
-		t.Fatal(err)
-	}
 
 	before, err := hz.Ledger.Balance(clienttest.Operator.Address(), clienttest.TPT)
 	if err != nil {
