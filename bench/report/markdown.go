@@ -102,7 +102,7 @@ No timing is asserted anywhere.
 * **Go benchmarks** already in the repository:
   ` + "`go test -run XXX -bench VerifyVsEd25519 -cpu 1 ./caddy-module/stellarpay/`" + ` (payment
   verification vs bare ed25519, same thread, thread CPU clock),
-  ` + "`-bench IdleSession -benchtime 1x ./caddy-module/meter/`" + ` (1M idle sessions, B/session),
+  ` + "`-bench IdleSession -benchtime 1x ./caddy-module/meter/`" + ` (10k, 100k and 1M idle sessions; the worst B/session is reported),
   ` + "`-bench Ingest ./caddy-module/attention/`" + ` (attention reports/s into SQLite).
 * **Start to onion address:** ` + "`bin/hoster serve --root www-example --torrc <DisableNetwork 1>`" + `,
   time from exec until the ` + "`onion address:`" + ` line on stdout (polled every 10 ms). The first

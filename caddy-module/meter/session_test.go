@@ -1,6 +1,7 @@
 package meter
 
 import (
+	"fmt"
 	"runtime"
 	"testing"
 	"time"
@@ -140,18 +141,21 @@ func TestFreeBudget(t *testing.T) {
 // BenchmarkIdleSessionMemory holds one million idle sessions in the table
 // and reports the memory each costs (target ≤ 256 bytes) as B/session.
 func BenchmarkIdleSessionMemory(b *testing.B) {
-	const n = 1_000_000
-	for range b.N {
-		runtime.GC()
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		t := newTable()
-		for i := range uint32(n) {
-			t.add(identity.CircuitKey(i), newSession(int64(i), 5_000_000))
-		}
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "B/session")
-		runtime.KeepAlive(t)
+	for _, n := range []int{10_000, 100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("sessions=%d", n), func(b *testing.B) {
+			for range b.N {
+				runtime.GC()
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				t := newTable()
+				for i := range uint32(n) {
+					t.add(identity.CircuitKey(i), newSession(int64(i), 5_000_000))
+				}
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(n), "B/session")
+				runtime.KeepAlive(t)
+			}
+		})
 	}
 }
