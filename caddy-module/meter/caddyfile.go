@@ -135,12 +135,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			h.AllowClearnet = true
 		case "ledger":
 			args := d.RemainingArgs()
-			if len(args) < 1 || len(args) > 2 || (args[0] == "postgres" && len(args) != 2) {
-				return d.Errf("ledger wants sqlite [<path>] or postgres <dsn>")
-			}
-			h.Ledger.Driver = args[0]
-			if len(args) == 2 {
-				h.Ledger.DSN = args[1]
+			if err := h.Ledger.ParseArgs(args); err != nil {
+				return d.Err(err.Error())
 			}
 		default:
 			return d.Errf("unknown torplus option %q", opt)
