@@ -13,9 +13,14 @@ import (
 
 // OpenSQLite opens (creating if needed) the SQLite ledger at path, in WAL
 // mode with a busy timeout, through the pure-Go modernc.org/sqlite driver.
+//
+// synchronous is FULL: a commit returns only once the write-ahead log is
+// on disk, so a payment or report the hoster acknowledged survives a power
+// loss, not only a crash of the process (NORMAL, in WAL mode, can lose the
+// last commits to a power loss).
 func OpenSQLite(ctx context.Context, path string) (Store, error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
-		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: open sqlite %s: %w", path, err)
