@@ -21,13 +21,23 @@ import (
 func OpenSQLite(ctx context.Context, path string) (Store, error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_txlock=immediate"
+	// One writer connection: writers queue in order in database/sql
+	// (bounded by their contexts) instead of polling SQLite's lock, which
+	// under many concurrent payments starved some past busy_timeout.
+	// Reads use a pool of their own (WAL readers do not block the writer).
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: open sqlite %s: %w", path, err)
 	}
-	s := &sqlStore{db: db, d: dialect{name: "sqlite", blob: "BLOB", isUnique: sqliteUnique}}
-	if err := s.migrate(ctx); err != nil {
+	db.SetMaxOpenConns(1)
+	rdb, err := sql.Open("sqlite", dsn)
+	if err != nil {
 		db.Close()
+		return nil, fmt.Errorf("ledger: open sqlite %s: %w", path, err)
+	}
+	s := &sqlStore{db: db, rdb: rdb, d: dialect{name: "sqlite", blob: "BLOB", isUnique: sqliteUnique}}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
 		return nil, err
 	}
 	return s, nil

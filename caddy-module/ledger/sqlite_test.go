@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 )
@@ -15,24 +16,21 @@ func TestSQLiteCommitsAreDurable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	db, _, _ := SQL(s)
-	db.SetMaxIdleConns(4)
-	for i := 0; i < 3; i++ { // several pooled connections, each with its pragmas
-		conn, err := db.Conn(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
+	ss := s.(*sqlStore)
+	for i, db := range []*sql.DB{ss.db, ss.rdb} { // the writer and the readers
 		var mode string
 		var sync int
-		if err := conn.QueryRowContext(context.Background(), `PRAGMA journal_mode`).Scan(&mode); err != nil {
+		if err := db.QueryRowContext(context.Background(), `PRAGMA journal_mode`).Scan(&mode); err != nil {
 			t.Fatal(err)
 		}
-		if err := conn.QueryRowContext(context.Background(), `PRAGMA synchronous`).Scan(&sync); err != nil {
+		if err := db.QueryRowContext(context.Background(), `PRAGMA synchronous`).Scan(&sync); err != nil {
 			t.Fatal(err)
 		}
 		if mode != "wal" || sync != 2 {
-			t.Fatalf("connection %d: journal_mode %q, synchronous %d; want wal, 2 (FULL)", i, mode, sync)
+			t.Fatalf("pool %d: journal_mode %q, synchronous %d; want wal, 2 (FULL)", i, mode, sync)
 		}
+	}
+	if n := ss.db.Stats().MaxOpenConnections; n != 1 {
+		t.Fatalf("the writer pool allows %d connections, want 1 (writers queue in order)", n)
 	}
 }

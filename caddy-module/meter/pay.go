@@ -163,6 +163,7 @@ func (h *Handler) submit(ctx context.Context, pay *stellarpay.Payment, now time.
 	}
 	if err != nil {
 		h.log.Error("crediting a settled payment", zap.String("id", idHex), zap.String("tx", hash), zap.Error(err))
+		go h.recoverSettling() // credits it as soon as the database takes the write
 		return receipt{}, &stellarpay.Error{Kind: stellarpay.ErrUnavailable, Message: "the payment landed but could not be recorded yet"}
 	}
 	h.log.Info("payment credited", zap.String("id", idHex), zap.String("tx", hash), zap.Int64("bytes", credit.Bytes))
