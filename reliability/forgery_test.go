@@ -179,10 +179,18 @@ func forge(pr payreq.Request, payer *keypair.Full, seq int64, n int) (string, er
 	var other [32]byte
 	rand.Read(other[:])
 	wrong := []func(tx *spt.Tx){
-		func(tx *spt.Tx) { tx.Ops = []txnbuild.Operation{spt.Pay(stranger.Address(), pr.AssetCode, pr.AssetIssuer, pr.Amount)} },
-		func(tx *spt.Tx) { tx.Ops = []txnbuild.Operation{spt.Pay(pr.Destination, "TPX", pr.AssetIssuer, pr.Amount)} },
-		func(tx *spt.Tx) { tx.Ops = []txnbuild.Operation{spt.Pay(pr.Destination, pr.AssetCode, stranger.Address(), pr.Amount)} },
-		func(tx *spt.Tx) { tx.Ops = []txnbuild.Operation{spt.Pay(pr.Destination, pr.AssetCode, pr.AssetIssuer, "0.9999999")} },
+		func(tx *spt.Tx) {
+			tx.Ops = []txnbuild.Operation{spt.Pay(stranger.Address(), pr.AssetCode, pr.AssetIssuer, pr.Amount)}
+		},
+		func(tx *spt.Tx) {
+			tx.Ops = []txnbuild.Operation{spt.Pay(pr.Destination, "TPX", pr.AssetIssuer, pr.Amount)}
+		},
+		func(tx *spt.Tx) {
+			tx.Ops = []txnbuild.Operation{spt.Pay(pr.Destination, pr.AssetCode, stranger.Address(), pr.Amount)}
+		},
+		func(tx *spt.Tx) {
+			tx.Ops = []txnbuild.Operation{spt.Pay(pr.Destination, pr.AssetCode, pr.AssetIssuer, "0.9999999")}
+		},
 		func(tx *spt.Tx) { tx.Ops = []txnbuild.Operation{spt.Pay(pr.Destination, "", "", pr.Amount)} }, // XLM
 		func(tx *spt.Tx) {
 			tx.Ops = append(tx.Ops, spt.Pay(pr.Destination, pr.AssetCode, pr.AssetIssuer, pr.Amount))
