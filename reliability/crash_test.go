@@ -45,9 +45,18 @@ func TestCrashConsistency(t *testing.T) {
 
 // crashRun is what the clients of one crash test did.
 type crashRun struct {
-	h     *harness.Hoster
-	st    *harness.Stellar
-	pages int64
+	h      *harness.Hoster
+	st     *harness.Stellar
+	pg     *pgtest.Server
+	site   harness.Site
+	pages  int64
+	target int64 // payments to acknowledge
+	faults int
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	stop   chan struct{}
+	wg     sync.WaitGroup
 
 	mu        sync.Mutex
 	payments  []sentPayment
@@ -64,71 +73,92 @@ type sentPayment struct {
 }
 
 func runCrashes(t *testing.T, driver string) {
-	crashes, payments, workers := harness.Size(3, 25), harness.Size(200, 1000), harness.Size(8, 16)
+	run := startPayers(t, driver, "")
+	run.inject(t, harness.Size(3, 25), func(int) error {
+		run.h.Kill()
+		time.Sleep(time.Duration(mathrand.IntN(300)) * time.Millisecond)
+		return run.h.TryStart(time.Minute)
+	})
+	row := run.finish(t)
+	row.Faults += 2 // and the two kills of finish
+	row.Crashes = row.Faults
+	tally.Record(t, row)
+}
+
+// startPayers starts a hoster on a ledger of driver (in dir for SQLite,
+// if set) with metering and attention, and the paying workers.
+func startPayers(t *testing.T, driver, dir string) *crashRun {
+	payments, workers := harness.Size(200, 1000), harness.Size(8, 16)
 	st := harness.StartStellar(t, workers)
-	run := &crashRun{st: st, pages: int64(payments) * 2, reports: map[string]bool{}, unexpects: map[int]int{}}
-	site := harness.Site{
+	run := &crashRun{st: st, target: int64(payments), pages: int64(payments) * 2, reports: map[string]bool{},
+		unexpects: map[int]int{}, stop: make(chan struct{})}
+	run.site = harness.Site{
 		Root: harness.SiteFiles(t, roundBytes, int(run.pages)),
 		Torplus: append(st.Terms("1"), "free_round off", fmt.Sprintf("round %dB", roundBytes), "grace off",
 			"settle_timeout 10s", "flush_interval 100ms"),
 		Attention: []string{"rate 100000 100000"},
 	}
 	if driver == "postgres" {
-		site.Ledger = "postgres " + pgtest.Start(t).DSN
+		run.pg = pgtest.Start(t)
+		run.site.Ledger = "postgres " + run.pg.DSN
 	}
 	run.h = harness.NewHoster(t, func(h *harness.Hoster) string {
 		if driver == "sqlite" {
-			site.Ledger = "sqlite " + filepath.Join(h.Dir, "ledger.db")
+			if dir == "" {
+				dir = h.Dir
+			}
+			run.site.Ledger = "sqlite " + filepath.Join(dir, "ledger.db")
 		}
-		return site.Caddyfile(h)
+		return run.site.Caddyfile(h)
 	})
 	run.h.Start()
-
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(harness.Size(3, 10))*time.Minute)
-	defer cancel()
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
+	run.ctx, run.cancel = context.WithTimeout(context.Background(), time.Duration(harness.Size(3, 10))*time.Minute)
+	t.Cleanup(run.cancel)
 	for i := range workers {
-		wg.Add(1)
-		go func() { defer wg.Done(); run.worker(ctx, stop, i) }()
+		run.wg.Add(1)
+		go func() { defer run.wg.Done(); run.worker(run.ctx, run.stop, i) }()
 	}
-	// Kill at random moments while payments settle; then let the payers
-	// reach their count.
-	survived := 0
-	for survived < crashes && ctx.Err() == nil {
+	return run
+}
+
+// inject runs fault n times at random moments while payments settle, then
+// lets the payers reach their count and stops them.
+func (r *crashRun) inject(t *testing.T, n int, fault func(i int) error) {
+	t.Helper()
+	for r.faults < n && r.ctx.Err() == nil {
 		time.Sleep(time.Duration(300+mathrand.IntN(1200)) * time.Millisecond)
-		run.h.Kill()
-		time.Sleep(time.Duration(mathrand.IntN(300)) * time.Millisecond)
-		if err := run.h.TryStart(time.Minute); err != nil {
-			close(stop)
-			wg.Wait()
-			t.Fatalf("restart after crash %d: %v\n%s", survived+1, err, run.h.Tail(30))
+		if err := fault(r.faults); err != nil {
+			close(r.stop)
+			r.wg.Wait()
+			t.Fatalf("fault %d: %v\n%s", r.faults+1, err, r.h.Tail(30))
 		}
-		survived++
+		r.faults++
 	}
-	for run.acked.Load() < int64(payments) && ctx.Err() == nil {
+	for r.acked.Load() < r.target && r.ctx.Err() == nil {
 		time.Sleep(100 * time.Millisecond)
 	}
-	close(stop)
-	wg.Wait()
-	if ctx.Err() != nil {
-		t.Fatalf("timed out: %d of %d payments acknowledged after %d crashes", run.acked.Load(), payments, survived)
+	close(r.stop)
+	r.wg.Wait()
+	if r.ctx.Err() != nil {
+		t.Fatalf("timed out: %d of %d payments acknowledged after %d faults", r.acked.Load(), r.target, r.faults)
 	}
+}
 
-	// One last crash; the restart finishes interrupted settlements, and
-	// the books are read after a final kill -9 (no graceful shutdown).
-	run.h.Kill()
-	run.h.Start()
+// finish kills the hoster, starts it again (which finishes interrupted
+// settlements), kills it again, and checks the books.
+func (r *crashRun) finish(t *testing.T) tally.Row {
+	r.h.Kill()
+	r.h.Start()
 	deadline := time.Now().Add(time.Minute)
-	for run.unsettled(t, harness.ReadBooks(t, site.Ledger)) > 0 && time.Now().Before(deadline) {
+	for r.unsettled(t, harness.ReadBooks(t, r.site.Ledger)) > 0 && time.Now().Before(deadline) {
 		time.Sleep(500 * time.Millisecond)
 	}
-	run.h.Kill()
-	row := run.check(t, harness.ReadBooks(t, site.Ledger))
-	row.Faults, row.Crashes = int64(survived+2), int64(survived+2)
+	r.h.Kill()
+	row := r.check(t, harness.ReadBooks(t, r.site.Ledger))
+	row.Faults = int64(r.faults)
 	t.Logf("%d payments sent, %d acknowledged; %d reports sent; unexpected statuses %v",
-		len(run.payments), run.acked.Load(), len(run.reports), run.unexpects)
-	tally.Record(t, row)
+		len(r.payments), r.acked.Load(), len(r.reports), r.unexpects)
+	return row
 }
 
 // worker is one payer on its own circuit and session: it fetches /f.bin,
@@ -185,6 +215,9 @@ func (r *crashRun) pay(ctx context.Context, c *harness.Client, payer *keypair.Fu
 		cred := stellarpay.Credential{ID: pr.ID, XDR: env}
 		resp, err := c.Get(rctx, "/f.bin", http.Header{"Authorization": {cred.Header()}})
 		acked = err == nil && resp.StatusCode == http.StatusOK && len(resp.Body) == roundBytes
+		if err == nil && resp.StatusCode >= 500 {
+			r.unexpected(1000 + resp.StatusCode)
+		}
 	} else {
 		resp, err := c.PostForm(rctx, "/.well-known/torplus/pay", url.Values{"xdr": {env}})
 		var rc struct {
@@ -193,6 +226,9 @@ func (r *crashRun) pay(ctx context.Context, c *harness.Client, payer *keypair.Fu
 		}
 		acked = err == nil && resp.StatusCode == http.StatusOK && json.Unmarshal(resp.Body, &rc) == nil &&
 			rc.Status == "paid" && rc.TxHash == hash
+		if err == nil && resp.StatusCode >= 500 {
+			r.unexpected(1000 + resp.StatusCode) // 1xxx: the payment endpoint
+		}
 	}
 	r.mu.Lock()
 	r.payments = append(r.payments, sentPayment{hash: hash, stroop: stroops, acked: acked})
@@ -213,6 +249,9 @@ func (r *crashRun) report(ctx context.Context, c *harness.Client) {
 	defer cancel()
 	resp, err := c.PostJSON(rctx, "/.well-known/torplus/attention",
 		fmt.Sprintf(`{"session":%q,"path":%q,"visible_ms":1000}`, randomToken(), page))
+	if err == nil && resp.StatusCode >= 500 {
+		r.unexpected(2000 + resp.StatusCode) // 2xxx: the attention endpoint
+	}
 	r.mu.Lock()
 	r.reports[page] = err == nil && resp.StatusCode == http.StatusNoContent
 	r.mu.Unlock()
@@ -241,7 +280,21 @@ func (r *crashRun) check(t *testing.T, b harness.Books) tally.Row {
 	var row tally.Row
 	sent := map[string]bool{}
 	var landedStroops int64
+	// A payment refused before it reached Stellar is sent again as the
+	// same envelope (same request, same sequence number): one per hash.
+	byHash := map[string]sentPayment{}
+	var order []string
 	for _, p := range r.payments {
+		q, seen := byHash[p.hash]
+		if !seen {
+			order = append(order, p.hash)
+			q = p
+		}
+		q.acked = q.acked || p.acked
+		byHash[p.hash] = q
+	}
+	for _, hash := range order {
+		p := byHash[hash]
 		sent[p.hash] = true
 		landed := r.st.Landed(p.hash)
 		n := b.Credits[p.hash]
@@ -303,12 +356,12 @@ func (r *crashRun) check(t *testing.T, b harness.Books) tally.Row {
 	}
 	row.Inputs = int64(len(r.payments) + len(r.reports))
 	var interrupted int
-	for _, p := range r.payments {
+	for _, p := range byHash {
 		if !p.acked && r.st.Landed(p.hash) {
 			interrupted++
 		}
 	}
-	t.Logf("%d payments landed without an answer to the client (interrupted), credited on recovery", interrupted)
+	t.Logf("%d distinct payments; %d landed without a 2xx to the client, credited afterwards", len(byHash), interrupted)
 	if r.acked.Load() == 0 || row.Records == 0 {
 		t.Errorf("nothing was acknowledged: the test proved nothing")
 	}
