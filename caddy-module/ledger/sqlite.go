@@ -35,6 +35,10 @@ func OpenSQLite(ctx context.Context, path string) (Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("ledger: open sqlite %s: %w", path, err)
 	}
+	// Readers are kept open: a new connection runs the pragmas above,
+	// which under a burst of thousands of clients met the writer's lock.
+	rdb.SetMaxOpenConns(maxReaders)
+	rdb.SetMaxIdleConns(maxReaders)
 	s := &sqlStore{db: db, rdb: rdb, d: dialect{name: "sqlite", blob: "BLOB", isUnique: sqliteUnique}}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
@@ -42,6 +46,9 @@ func OpenSQLite(ctx context.Context, path string) (Store, error) {
 	}
 	return s, nil
 }
+
+// maxReaders bounds the SQLite ledger's read connections.
+const maxReaders = 8
 
 func sqliteUnique(err error) bool {
 	var se *sqlite.Error
