@@ -77,7 +77,11 @@ func TestScaledOnionbalance(t *testing.T) {
 		r.waitLog(ctx, t, "onion service published", 5*time.Minute)
 	}
 	t.Logf("instances published %s after start", time.Since(start).Round(time.Second))
-	ob.waitLog(ctx, t, "Uploading", 6*time.Minute)
+	// A client keeps the first master descriptor it fetches: wait for one
+	// made of both instances' introduction points (onionbalance logs how
+	// many instances the descriptor it is about to upload covers).
+	ob.waitLog(ctx, t, fmt.Sprintf("intros from %d instances", len(replicas)), 6*time.Minute)
+	ob.waitLog(ctx, t, "Uploading", time.Minute)
 	t.Logf("onionbalance uploaded the master descriptor %s after start", time.Since(start).Round(time.Second))
 
 	master := "http://" + s.master.Hostname()
