@@ -175,6 +175,11 @@ func payOnOneSpendOnOther(ctx context.Context, t *testing.T, tn *tornet.Network,
 			t.Fatalf("the spender paid %d times", n)
 		}
 		t.Logf("spent 50 KB of the balance paid on %s on %s", paidOn.name, on.name)
+		for _, r := range replicas { // only the token's hash is ever kept
+			if out, _ := r.logs(ctx, "all"); strings.Contains(out, session) {
+				t.Fatalf("%s logged the session token", r.name)
+			}
+		}
 		return
 	}
 	t.Fatalf("16 circuits of the session never landed on the replica it did not pay on")
