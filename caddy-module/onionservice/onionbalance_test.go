@@ -127,3 +127,26 @@ func verifyTorrc(t *testing.T, dir, text string) {
 		t.Fatalf("tor --verify-config: %v\n%s", err, out)
 	}
 }
+
+// FuzzParseMaster: any input either fails with ErrOnionbalanceMaster or
+// gives a valid id that every accepted spelling of it parses back to.
+func FuzzParseMaster(f *testing.F) {
+	for _, s := range []string{"", "x.onion", strings.Repeat("a", 56), "http://" + strings.Repeat("a", 56) + ".onion/",
+		"pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		id, err := ParseMaster(s)
+		if err != nil {
+			if !errors.Is(err, ErrOnionbalanceMaster) {
+				t.Fatalf("ParseMaster(%q): %v is not ErrOnionbalanceMaster", s, err)
+			}
+			return
+		}
+		for _, form := range []string{string(id), id.Hostname(), "http://" + id.Hostname() + "/"} {
+			if again, err := ParseMaster(form); err != nil || again != id {
+				t.Fatalf("ParseMaster(%q) = %s, %v; want %s", form, again, err, id)
+			}
+		}
+	})
+}
