@@ -194,9 +194,16 @@ type replica struct {
 }
 
 // startReplica starts the hoster image with deploy/base/Caddyfile, as the
-// StatefulSet does: its instance key made beforehand (the Secret the pod's
-// init step copies), the master's address and the shared ledger in env.
+// StatefulSet does: its key made beforehand (the Secret the pod's init step
+// copies) in its own data directory, settings (the master's address, the
+// ledger) in env.
 func (s *scaledSite) startReplica(ctx context.Context, t *testing.T, e *dockertest.Engine, name string, env map[string]string) *replica {
+	r, _ := s.startHoster(ctx, t, e, name, env)
+	return r
+}
+
+// startHoster is startReplica that also returns the data directory.
+func (s *scaledSite) startHoster(ctx context.Context, t *testing.T, e *dockertest.Engine, name string, env map[string]string) (*replica, string) {
 	t.Helper()
 	data := tempDir(t, hosterUID)
 	key, _, err := onion.LoadOrCreateKey(filepath.Join(data, "onion"))
@@ -212,7 +219,6 @@ func (s *scaledSite) startReplica(ctx context.Context, t *testing.T, e *dockerte
 	args := []string{"--user", fmt.Sprintf("%d:%d", hosterUID, hosterUID),
 		"-v", data + ":/var/lib/torplus", "-v", s.site + ":/srv/site:ro",
 		"-v", caddyfile + ":/etc/torplus/Caddyfile:ro", "-v", s.torrc + ":/etc/torplus/extra.torrc:ro",
-		"-e", "TORPLUS_ONIONBALANCE_MASTER=" + s.master.Hostname(),
 		"-e", "TORPLUS_ADMIN_PORT=" + strconv.Itoa(freePort(t)),
 		"-e", "TORPLUS_METRICS_BIND=127.0.0.1", "-e", "TORPLUS_METRICS_PORT=" + strings.TrimPrefix(r.metricsAddr, "127.0.0.1:")}
 	for k, v := range env {
@@ -220,7 +226,7 @@ func (s *scaledSite) startReplica(ctx context.Context, t *testing.T, e *dockerte
 	}
 	args = append(args, hosterImage, "run", "--config", "/etc/torplus/Caddyfile", "--adapter", "caddyfile")
 	r.container = run(ctx, t, e, name, args...)
-	return r
+	return r, data
 }
 
 // startOnionbalance starts the frontend: its tor, then onionbalance with a

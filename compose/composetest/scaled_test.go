@@ -48,18 +48,19 @@ func TestScaledOnionbalance(t *testing.T) {
 	rand.Read(blob)
 	s := newScaledSite(t, tn, map[string][]byte{"index.html": []byte("<h1>one site, two replicas</h1>\n"), "file.bin": blob})
 	env := map[string]string{
-		"TORPLUS_PAY_TO":          clienttest.Operator.Address(),
-		"TORPLUS_ASSET_ISSUER":    clienttest.Issuer.Address(),
-		"TORPLUS_STELLAR_NETWORK": stellarpaytest.Passphrase,
-		"TORPLUS_HORIZON_URL":     hz.URL,
-		"TORPLUS_STELLAR_SEED":    clienttest.Operator.Seed(),
-		"TORPLUS_PRICE":           "1.5",
-		"TORPLUS_FREE_ROUND":      "20KB",
-		"TORPLUS_ROUND":           "300KB",
-		"TORPLUS_GRACE":           "off", // past its allowance, a client gets 402 at once
-		"TORPLUS_LEDGER_DRIVER":   "postgres",
-		"TORPLUS_LEDGER_DSN":      pg.DSN,
-		"TORPLUS_DOMAIN":          "example.test",
+		"TORPLUS_PAY_TO":              clienttest.Operator.Address(),
+		"TORPLUS_ASSET_ISSUER":        clienttest.Issuer.Address(),
+		"TORPLUS_STELLAR_NETWORK":     stellarpaytest.Passphrase,
+		"TORPLUS_HORIZON_URL":         hz.URL,
+		"TORPLUS_STELLAR_SEED":        clienttest.Operator.Seed(),
+		"TORPLUS_PRICE":               "1.5",
+		"TORPLUS_FREE_ROUND":          "20KB",
+		"TORPLUS_ROUND":               "300KB",
+		"TORPLUS_GRACE":               "off", // past its allowance, a client gets 402 at once
+		"TORPLUS_LEDGER_DRIVER":       "postgres",
+		"TORPLUS_LEDGER_DSN":          pg.DSN,
+		"TORPLUS_DOMAIN":              "example.test",
+		"TORPLUS_ONIONBALANCE_MASTER": s.master.Hostname(),
 	}
 	start := time.Now()
 	replicas := []*replica{s.startReplica(ctx, t, e, "hoster-0", env), s.startReplica(ctx, t, e, "hoster-1", env)}
