@@ -23,7 +23,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "serve",
-		Usage: "[--root <dir> | --upstream <url>] [--data-dir <dir>] [--torrc <file>] [--domain <example.com>] [--admin <addr>|off]",
+		Usage: "[--root <dir> | --upstream <url>] [--data-dir <dir>] [--torrc <file>] [--domain <example.com>] [--admin <addr>|off] [--onionbalance-master <onion>]",
 		Short: "Serves a folder (or an existing web server) as a Tor v3 onion service",
 		Long: `
 Publishes a site as a Tor v3 onion service with no Caddyfile to write. It
@@ -38,7 +38,12 @@ The onion key lives in --data-dir (mode 0600); the same data directory
 always gives the same address. --torrc appends extra torrc lines, for
 tuning tor or joining a private Tor network. The site is reachable only
 through tor: Caddy listens on a unix socket in the data directory, never
-on a TCP port, and no certificates are requested.`,
+on a TCP port, and no certificates are requested.
+
+--onionbalance-master makes this hoster one Onionbalance instance of a
+site scaled across replicas (see docs/deploy.md): tor publishes an
+instance descriptor for the frontend to merge, and the address and
+records printed are the frontend's.`,
 		CobraFunc: func(cmd *cobra.Command) {
 			cmd.Flags().String("root", "", "Folder of static files to serve (default: current directory)")
 			cmd.Flags().String("upstream", "", "Existing web server to reverse-proxy to (http://host:port), instead of --root")
@@ -48,6 +53,7 @@ on a TCP port, and no certificates are requested.`,
 			cmd.Flags().String("tor", "tor", "The tor executable")
 			cmd.Flags().String("admin", caddy.DefaultAdminListen, `Admin API address (loopback or unix socket only), or "off"`)
 			cmd.Flags().Bool("access-log", false, "Log every request")
+			cmd.Flags().String("onionbalance-master", "", "Onion address of the Onionbalance frontend this hoster is an instance of")
 			cmd.Flags().String("dashboard", "off", `Loopback address for the owner's dashboard (e.g. 127.0.0.1:2020), or "off"`)
 			cmd.Flags().String("pay-to", "", "Your Stellar account (G…): turns metering on, with payment requests in TPT")
 			cmd.Flags().String("price", "1", "TPT per paid round (with --pay-to)")
@@ -66,6 +72,7 @@ on a TCP port, and no certificates are requested.`,
 // serveOptions are the flags of "hoster serve".
 type serveOptions struct {
 	root, upstream, dataDir, torrc, domain, tor, admin, dashboard string
+	onionbalanceMaster                                            string
 	accessLog                                                     bool
 	meter                                                         meterOptions
 }
@@ -75,6 +82,7 @@ func cmdServe(fl caddycmd.Flags) (int, error) {
 		root: fl.String("root"), upstream: fl.String("upstream"), dataDir: fl.String("data-dir"),
 		torrc: fl.String("torrc"), domain: fl.String("domain"), tor: fl.String("tor"),
 		admin: fl.String("admin"), dashboard: fl.String("dashboard"), accessLog: fl.Bool("access-log"),
+		onionbalanceMaster: fl.String("onionbalance-master"),
 		meter: meterOptions{
 			payTo: fl.String("pay-to"), price: fl.String("price"), assetCode: fl.String("asset-code"),
 			assetIssuer: fl.String("asset-issuer"), network: fl.String("network"),
@@ -120,7 +128,8 @@ func serveConfig(o serveOptions) (*caddy.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	onionApp := onionservice.App{DataDir: dataDir, Domain: o.domain, Torrc: o.torrc, TorPath: o.tor}
+	onionApp := onionservice.App{DataDir: dataDir, Domain: o.domain, Torrc: o.torrc, TorPath: o.tor,
+		OnionbalanceMaster: o.onionbalanceMaster}
 	server := &caddyhttp.Server{
 		Listen: []string{"unix/" + onionservice.SocketPath(dataDir)},
 		ListenerWrappersRaw: []json.RawMessage{

@@ -13,10 +13,17 @@
 //				"data_dir": "/var/lib/torplus",
 //				"domain":   "example.com",
 //				"torrc":    "/etc/torplus/extra.torrc",
-//				"tor_path": "tor"
+//				"tor_path": "tor",
+//				"onionbalance_master": "<56 characters>.onion"
 //			}
 //		}
 //	}
+//
+// With onionbalance_master set, the hoster is one Onionbalance instance of
+// a site scaled across replicas: tor publishes the instance descriptor that
+// the Onionbalance frontend merges (HiddenServiceOnionbalanceInstance 1 and
+// the ob_config file in the key directory), and the records printed are the
+// master's, the address visitors use.
 //
 // The http server that tor forwards to listens on unix/<data_dir>/http.sock
 // (see SocketPath) with the proxy_protocol listener wrapper.
@@ -78,7 +85,15 @@ type App struct {
 	// VirtualPort is the port visitors use on the onion address. Default 80.
 	VirtualPort int `json:"virtual_port,omitempty"`
 
+	// OnionbalanceMaster is the v3 onion address of the Onionbalance
+	// frontend (master) when this hoster is one of its instances. The
+	// instance keeps its own key; visitors and the printed records use the
+	// master's address. Only the address is needed here, never the
+	// master's key. Optional.
+	OnionbalanceMaster string `json:"onionbalance_master,omitempty"`
+
 	key    *onion.Key
+	master onion.ID
 	logger *zap.Logger
 }
 
@@ -116,12 +131,28 @@ func (a *App) Provision(ctx caddy.Context) error {
 		return err
 	}
 	a.key = key
+	if a.OnionbalanceMaster != "" {
+		if a.master, err = ParseMaster(a.OnionbalanceMaster); err != nil {
+			return err
+		}
+		if a.master == key.ID() {
+			return fmt.Errorf("%w: it is this hoster's own address; an instance needs a key of its own", ErrOnionbalanceMaster)
+		}
+	}
+	if err := a.writeObConfig(); err != nil {
+		return err
+	}
 	if _, seen := printed.LoadOrStore(key.ID(), true); !seen {
-		fmt.Fprint(Stdout, onion.Records{ID: key.ID(), Domain: a.Domain})
-		a.logger.Info("onion service address",
-			zap.String("address", key.ID().Hostname()),
+		fmt.Fprint(Stdout, onion.Records{ID: a.PublicID(), Domain: a.Domain})
+		fields := []zap.Field{
+			zap.String("address", a.PublicID().Hostname()),
 			zap.Bool("new_key", created),
-			zap.String("key_file", filepath.Join(KeyDir(a.DataDir), onion.SecretKeyFile)))
+			zap.String("key_file", filepath.Join(KeyDir(a.DataDir), onion.SecretKeyFile)),
+		}
+		if a.master != "" {
+			fields = append(fields, zap.String("onionbalance_instance", key.ID().Hostname()))
+		}
+		a.logger.Info("onion service address", fields...)
 	}
 	return nil
 }
@@ -167,7 +198,8 @@ func (a *App) Stop() error {
 	return err
 }
 
-// ID returns the onion id of the site (valid after Provision).
+// ID returns the onion id of this hoster's own key (valid after Provision);
+// for an Onionbalance instance, PublicID is the address visitors use.
 func (a *App) ID() onion.ID { return a.key.ID() }
 
 // DefaultDataDir is the data directory used when none is configured.

@@ -21,6 +21,7 @@ func init() {
 //			torrc        <file of extra torrc lines>
 //			tor_path     <tor executable>
 //			virtual_port <port>
+//			onionbalance_master <frontend's onion address>
 //		}
 //	}
 //
@@ -71,6 +72,8 @@ func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			a.Torrc = val
 		case "tor_path":
 			a.TorPath = val
+		case "onionbalance_master":
+			a.OnionbalanceMaster = val
 		case "virtual_port":
 			port, err := strconv.Atoi(val)
 			if err != nil {

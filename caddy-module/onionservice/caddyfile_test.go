@@ -23,7 +23,8 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 			torrc /etc/torplus/extra.torrc
 			tor_path /usr/sbin/tor
 			virtual_port 8080
-		}`, App{DataDir: "/srv/tp", Domain: "example.com", Torrc: "/etc/torplus/extra.torrc", TorPath: "/usr/sbin/tor", VirtualPort: 8080}, ""},
+			onionbalance_master abc.onion
+		}`, App{DataDir: "/srv/tp", Domain: "example.com", Torrc: "/etc/torplus/extra.torrc", TorPath: "/usr/sbin/tor", VirtualPort: 8080, OnionbalanceMaster: "abc.onion"}, ""},
 		{"unknown option", "onion {\n colour purple\n}", App{}, "unknown onion option"},
 		{"missing value", "onion {\n domain\n}", App{}, "wrong argument count"},
 		{"extra value", "onion {\n domain a b\n}", App{}, "wrong argument count"},

@@ -35,6 +35,10 @@ func (a *App) torrcText() (string, error) {
 	fmt.Fprintf(&b, "HiddenServiceDir %s\n", torQuote(KeyDir(a.DataDir)))
 	fmt.Fprintf(&b, "HiddenServicePort %d unix:%s\n", a.VirtualPort, torQuote(SocketPath(a.DataDir)))
 	b.WriteString("HiddenServiceExportCircuitID haproxy\n")
+	if a.OnionbalanceMaster != "" {
+		// tor reads the master's address from ob_config in the HiddenServiceDir.
+		b.WriteString("HiddenServiceOnionbalanceInstance 1\n")
+	}
 	if a.Torrc != "" {
 		extra, err := os.ReadFile(a.Torrc)
 		if err != nil {
