@@ -32,6 +32,11 @@ func (b Backoff) withDefaults() Backoff {
 	return b
 }
 
+// ErrHorizonAnswer means Horizon answered a submission with 2xx but not
+// with the successful transaction submitted; the settler retries and, if
+// that persists, reports ErrUnavailable.
+var ErrHorizonAnswer = errors.New("stellarpay: Horizon's answer does not confirm the transaction")
+
 // HorizonSettler settles payments by submitting them to a Horizon server
 // (testnet, pubnet, or internal/horizonsim in tests).
 type HorizonSettler struct {
@@ -70,8 +75,14 @@ func (h *HorizonSettler) Settle(ctx context.Context, p *Payment) (Receipt, error
 			}
 		}
 		tx, err := h.Client.SubmitTransactionXDR(p.Envelope)
-		if err == nil {
+		if err == nil && tx.Hash == p.HashHex() && tx.Successful {
 			return Receipt{Hash: tx.Hash, Ledger: uint32(tx.Ledger)}, nil
+		}
+		if err == nil {
+			// A 2xx that is not this transaction's success (a broken proxy,
+			// a hostile Horizon) proves nothing: ask again.
+			last = fmt.Errorf("%w: Horizon answered 2xx for transaction %q, successful=%v", ErrHorizonAnswer, tx.Hash, tx.Successful)
+			continue
 		}
 		definite, verdict := classify(err)
 		if !definite {
@@ -93,7 +104,7 @@ func (h *HorizonSettler) Settle(ctx context.Context, p *Payment) (Receipt, error
 // refusal of a transaction that is there but failed.
 func (h *HorizonSettler) lookup(p *Payment) (r Receipt, found bool, err error) {
 	tx, qerr := h.Client.TransactionDetail(p.HashHex())
-	if qerr != nil {
+	if qerr != nil || tx.Hash != p.HashHex() {
 		return Receipt{}, false, nil
 	}
 	if !tx.Successful {
