@@ -138,7 +138,7 @@ func serveConfig(o serveOptions) (*caddy.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	servers := map[string]*caddyhttp.Server{"onion": server}
+	servers := map[string]*caddyhttp.Server{"onion": bound(server)}
 	if o.dashboard != "off" && o.dashboard != "" {
 		if servers["dashboard"], err = dashboardServer(o.dashboard); err != nil {
 			return nil, err
