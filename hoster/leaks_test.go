@@ -33,7 +33,8 @@ import (
 // a real payment settled on the (simulated) Horizon, forged payments,
 // attention reports, every admin API and dashboard page, admin paths asked
 // through the onion socket, and start-ups with bad seed files. Then:
-//   - no form of the seed or the onion key (raw, hex, base64, strkey, or any
+//   - no form of the seed or the onion key, nor the paying visitor's
+//     session token (raw, hex, base64, strkey, or any
 //     20-character piece of one) is in anything the hoster wrote: stdout,
 //     stderr, its log and access log files, its data and config dirs (but
 //     the key file itself), HTTP answers and errors, admin API output and
@@ -127,6 +128,7 @@ func TestHosterLeaksNothing(t *testing.T) {
 	}
 	recordAnswer(&answers, badLoad)
 
+	watch.WaitPolls(50, 30*time.Second) // a few more looks at the idle connections
 	bad, sawTor, sawHorizon, polls := watch.Stop()
 	h.stop()
 	for _, b := range bad {
@@ -200,11 +202,15 @@ func TestHosterLeaksNothing(t *testing.T) {
 		len(outputs), answers.Len(), files, len(secrets), polls)
 }
 
+// payerSession is the paying visitor's TorPlus-Session token: a bearer
+// credential for its balance, logged only as a hash.
+const payerSession = "bGVha3Rlc3Qtc2Vzc2lvbi10b2tlbi0zMi1ieXRlcyE"
+
 // secrets are byte strings none of which may appear anywhere.
 type secrets [][]byte
 
 // secretForms returns the pieces of the onion key (from its file) and of
-// the operator's seed to look for: each secret raw, in hex (both cases),
+// the operator's seed (and the session token) to look for: each secret raw, in hex (both cases),
 // base64 (std, url, raw) and, for the seed, as its strkey; every encoded
 // form also as all its 20-character windows, the raw ones as 16-byte
 // windows, so that a truncated or wrapped leak is caught too.
@@ -231,6 +237,7 @@ func secretForms(t *testing.T, keyFile []byte) secrets {
 		}
 	}
 	window([]byte(clienttest.Operator.Seed()), 20)
+	window([]byte(payerSession), 20)
 	return s
 }
 
@@ -268,6 +275,10 @@ http:// {
 	bind unix/` + filepath.Join(dataDir, "http.sock") + `
 	log {
 		output file ` + filepath.Join(logDir, "access.log") + `
+		format filter {
+			wrap json
+			request>headers>Torplus-Session hash
+		}
 	}
 	torplus_attention {
 		root ` + site + `
@@ -318,7 +329,8 @@ func socketClient(t *testing.T, sock, horizon string, answers *bytes.Buffer) *cl
 		Key:     clienttest.Payer,
 		Policy: client.Policy{NetworkPassphrase: stellarpaytest.Passphrase, AssetCode: "TPT", AssetIssuer: clienttest.Issuer.Address(),
 			Budget: &client.Budget{PerPayment: 10_000_000, Total: 100_000_000}},
-		Logf: func(format string, args ...any) { fmt.Fprintf(answers, format+"\n", args...) },
+		Session: payerSession,
+		Logf:    func(format string, args ...any) { fmt.Fprintf(answers, format+"\n", args...) },
 	})
 	if err != nil {
 		t.Fatal(err)

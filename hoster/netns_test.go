@@ -98,6 +98,18 @@ func watchSockets(pid int, allowed netip.AddrPort) *socketWatch {
 	return w
 }
 
+// WaitPolls waits (at most timeout) until the watch has polled n times.
+func (w *socketWatch) WaitPolls(n int, timeout time.Duration) {
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		w.mu.Lock()
+		polls := w.polls
+		w.mu.Unlock()
+		if polls >= n {
+			return
+		}
+	}
+}
+
 // Stop ends the watch and returns what it saw.
 func (w *socketWatch) Stop() (bad []string, sawTor, sawHorizon bool, polls int) {
 	close(w.stop)

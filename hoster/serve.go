@@ -144,13 +144,17 @@ func serveConfig(o serveOptions) (*caddy.Config, error) {
 			return nil, err
 		}
 	}
-	return &caddy.Config{
+	cfg := &caddy.Config{
 		Admin: admin,
 		AppsRaw: caddy.ModuleMap{
 			"onion": caddyconfig.JSON(onionApp, nil),
 			"http":  caddyconfig.JSON(caddyhttp.App{Servers: servers}, nil),
 		},
-	}, nil
+	}
+	if o.accessLog {
+		cfg.Logging = accessLogging()
+	}
+	return cfg, nil
 }
 
 // siteHandler is the file server for --root or the reverse proxy for --upstream.
