@@ -217,3 +217,27 @@ func adaptedServer(t *testing.T, caddyfile string) *caddyhttp.Server {
 	}
 	return nil
 }
+
+// TestServeAdminPathsNotOnOnion: with metering and the dashboard on, the
+// admin API's and the dashboard's paths asked through the onion socket
+// are the site's, which has none of them: 404.
+func TestServeAdminPathsNotOnOnion(t *testing.T) {
+	dataDir, err := os.MkdirTemp("", "tp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dataDir) })
+	sock := runServeConfig(t, serveOptions{root: siteDir, dataDir: dataDir, admin: "off", dashboard: freeLoopbackPort(t),
+		meter: meterOptions{payTo: testDestination, assetIssuer: testIssuer, price: "1"}})
+	for _, path := range []string{"/", "/config/", "/load", "/torplus/sessions", "/torplus/payment-requests", "/torplus/attention",
+		"/torplus/revenue", "/torplus/dashboard", "/torplus/dashboard?format=json", "/metrics", "/debug/pprof/", "/reverse_proxy/upstreams"} {
+		status, body := rawRequest(t, sock, testCircuit, path)
+		want := http.StatusNotFound
+		if path == "/" {
+			want = http.StatusOK // the site itself
+		}
+		if status != want {
+			t.Errorf("GET %s through the onion socket: %d, want %d (%.80s)", path, status, want, body)
+		}
+	}
+}
