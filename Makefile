@@ -20,3 +20,10 @@ build:
 .PHONY: bench
 bench:
 	bench/run
+
+# Reliability: kill -9 crashes, forgery and replay, load, faults (and the
+# fuzz script) at full size, then the table of what was injected, checked,
+# lost (0) and duplicated (0). docs/reliability.md. Needs root and postgres.
+.PHONY: reliability
+reliability:
+	reliability/run

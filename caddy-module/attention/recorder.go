@@ -5,23 +5,29 @@ import (
 	"fmt"
 	"sort"
 	"sync"
-	"time"
 )
 
-// Recorder adds accepted reports to in-memory totals per site, day and
-// path, and writes the totals to a Store in batches: every FlushEvery, when
-// MaxKeys distinct totals are waiting (the caller then waits for the write,
-// so a burst slows down rather than grows memory), and on Close. A failed
-// write keeps the totals for the next one: nothing accepted is dropped.
+// Recorder adds accepted reports to per site, day and path totals in a
+// Store with group commit: Add returns only once the report is in a
+// committed transaction, so an acknowledged report survives a crash of the
+// process the next instant. Reports that arrive while one transaction is
+// being written wait together and go into the next one, so a burst costs
+// one write per batch, not one per report.
+//
+// A report whose write fails is not counted (Add returns an error matching
+// ErrUnavailable and the client may send it again); nothing is kept in
+// memory that a crash could lose.
 type Recorder struct {
-	store   Store
-	maxKeys int
-	onErr   func(error)
+	store Store
+	onErr func(error)
 
 	mu      sync.Mutex
-	pending map[dailyKey]*Daily
+	pending map[dailyKey]*Daily // the open batch
+	batch   *batch              // its outcome, shared by its reports
+	closed  bool
 
-	flushMu sync.Mutex
+	flushMu sync.Mutex // held while a batch is written
+	kick    chan struct{}
 	stop    chan struct{}
 	done    chan struct{}
 	once    sync.Once
@@ -32,40 +38,34 @@ type dailyKey struct {
 	day        Day
 }
 
-// Defaults of NewRecorder.
-const (
-	DefaultFlushEvery = time.Second
-	DefaultMaxKeys    = 10_000
-)
+// batch is the outcome of one transaction: done is closed once err is set.
+type batch struct {
+	done chan struct{}
+	err  error
+}
 
-// NewRecorder starts a Recorder writing to store every flushEvery (0: the
-// default, 1s), with at most maxKeys totals waiting (0: 10000). onErr hears
-// of failed background writes.
-func NewRecorder(store Store, flushEvery time.Duration, maxKeys int, onErr func(error)) *Recorder {
-	if flushEvery <= 0 {
-		flushEvery = DefaultFlushEvery
-	}
-	if maxKeys <= 0 {
-		maxKeys = DefaultMaxKeys
-	}
+func newBatch() *batch { return &batch{done: make(chan struct{})} }
+
+// NewRecorder starts a Recorder writing to store. onErr, if not nil, hears
+// of failed writes (the reports of a failed write are refused to their
+// senders as well).
+func NewRecorder(store Store, onErr func(error)) *Recorder {
 	if onErr == nil {
 		onErr = func(error) {}
 	}
-	r := &Recorder{store: store, maxKeys: maxKeys, onErr: onErr, pending: make(map[dailyKey]*Daily),
-		stop: make(chan struct{}), done: make(chan struct{})}
-	go r.loop(flushEvery)
+	r := &Recorder{store: store, onErr: onErr, pending: make(map[dailyKey]*Daily), batch: newBatch(),
+		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go r.loop()
 	return r
 }
 
-func (r *Recorder) loop(every time.Duration) {
+func (r *Recorder) loop() {
 	defer close(r.done)
-	tick := time.NewTicker(every)
-	defer tick.Stop()
 	for {
 		select {
 		case <-r.stop:
 			return
-		case <-tick.C:
+		case <-r.kick:
 			if err := r.Flush(context.Background()); err != nil {
 				r.onErr(err)
 			}
@@ -73,25 +73,16 @@ func (r *Recorder) loop(every time.Duration) {
 	}
 }
 
-// Add counts one accepted report. When MaxKeys totals are waiting it
-// writes them first; if that fails and twice MaxKeys are waiting, the
-// report is refused with ErrUnavailable rather than held without bound.
+// Add counts one report and waits until it is committed. It returns an
+// error matching ErrUnavailable when the write failed or the recorder is
+// closed, and ctx's error when ctx ends first (the report may then still
+// be written).
 func (r *Recorder) Add(ctx context.Context, site, path string, day Day, visibleMS int64) error {
 	r.mu.Lock()
-	full := len(r.pending) >= r.maxKeys
-	r.mu.Unlock()
-	if full {
-		if err := r.Flush(ctx); err != nil {
-			r.mu.Lock()
-			over := len(r.pending) >= 2*r.maxKeys
-			r.mu.Unlock()
-			if over {
-				return fmt.Errorf("%w: %v", ErrUnavailable, err)
-			}
-		}
+	if r.closed {
+		r.mu.Unlock()
+		return fmt.Errorf("%w: the recorder is closed", ErrUnavailable)
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	k := dailyKey{site: site, path: path, day: day}
 	d := r.pending[k]
 	if d == nil {
@@ -100,22 +91,39 @@ func (r *Recorder) Add(ctx context.Context, site, path string, day Day, visibleM
 	}
 	d.VisibleMS += visibleMS
 	d.Reports++
-	return nil
+	b := r.batch
+	r.mu.Unlock()
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+	select {
+	case <-b.done:
+		if b.err != nil {
+			return fmt.Errorf("%w: %v", ErrUnavailable, b.err)
+		}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
-// Flush writes the waiting totals now. On failure they are kept.
+// Flush writes the open batch now and reports its outcome to the reports
+// waiting on it. A failed batch is dropped: its reports were not
+// acknowledged.
 func (r *Recorder) Flush(ctx context.Context) error {
 	r.flushMu.Lock()
 	defer r.flushMu.Unlock()
 	r.mu.Lock()
-	batch := r.pending
-	r.pending = make(map[dailyKey]*Daily, len(batch))
+	pending, b := r.pending, r.batch
+	r.pending, r.batch = make(map[dailyKey]*Daily, len(pending)), newBatch()
 	r.mu.Unlock()
-	if len(batch) == 0 {
+	defer close(b.done)
+	if len(pending) == 0 {
 		return nil
 	}
-	rows := make([]Daily, 0, len(batch))
-	for _, d := range batch {
+	rows := make([]Daily, 0, len(pending))
+	for _, d := range pending {
 		rows = append(rows, *d)
 	}
 	// A fixed order keeps concurrent writers' row locks in one order.
@@ -130,24 +138,19 @@ func (r *Recorder) Flush(ctx context.Context) error {
 		return a.Path < b.Path
 	})
 	if err := r.store.Add(ctx, rows); err != nil {
-		r.mu.Lock()
-		for k, d := range batch {
-			if p := r.pending[k]; p != nil {
-				p.VisibleMS += d.VisibleMS
-				p.Reports += d.Reports
-			} else {
-				r.pending[k] = d
-			}
-		}
-		r.mu.Unlock()
-		return fmt.Errorf("attention: writing %d totals: %w", len(rows), err)
+		b.err = fmt.Errorf("attention: writing %d totals: %w", len(rows), err)
+		return b.err
 	}
 	return nil
 }
 
-// Close stops the background writes and writes what is waiting.
+// Close stops the background writer and writes what is waiting; later
+// Adds are refused.
 func (r *Recorder) Close() error {
 	r.once.Do(func() { close(r.stop) })
 	<-r.done
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
 	return r.Flush(context.Background())
 }

@@ -65,7 +65,7 @@ func acquireSite(ctx context.Context, name string, cfg ledger.Config, limits Lim
 			return nil, err
 		}
 		return &Site{Name: name, Ledger: l, Store: store, Tracker: NewTracker(limits),
-			Recorder: NewRecorder(store, DefaultFlushEvery, DefaultMaxKeys, onErr), key: key}, nil
+			Recorder: NewRecorder(store, onErr), key: key}, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("attention: site %q: %w", name, err)

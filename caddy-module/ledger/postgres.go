@@ -22,7 +22,7 @@ func OpenPostgres(ctx context.Context, dsn string) (Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("ledger: connect postgres: %w", err)
 	}
-	s := &sqlStore{db: db, d: dialect{name: "postgres", blob: "BYTEA", numbered: true, isUnique: pgUnique}}
+	s := &sqlStore{db: db, rdb: db, d: dialect{name: "postgres", blob: "BYTEA", numbered: true, isUnique: pgUnique}}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err

@@ -46,7 +46,7 @@ func (s *sqlStore) PutPaymentRequests(ctx context.Context, ps []PaymentRequest) 
 }
 
 func (s *sqlStore) PaymentRequest(ctx context.Context, id [32]byte) (PaymentRequest, error) {
-	p, err := scanPR(s.db.QueryRowContext(ctx, s.q(`SELECT `+prCols+` FROM torplus_payment_requests WHERE id = ?`), id[:]))
+	p, err := scanPR(s.rdb.QueryRowContext(ctx, s.q(`SELECT `+prCols+` FROM torplus_payment_requests WHERE id = ?`), id[:]))
 	if errors.Is(err, sql.ErrNoRows) {
 		return PaymentRequest{}, ErrNotFound
 	}
@@ -54,7 +54,7 @@ func (s *sqlStore) PaymentRequest(ctx context.Context, id [32]byte) (PaymentRequ
 }
 
 func (s *sqlStore) PaymentRequests(ctx context.Context, state State, limit int) ([]PaymentRequest, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+prCols+` FROM torplus_payment_requests
+	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT `+prCols+` FROM torplus_payment_requests
 		WHERE (? = '' OR state = ?) ORDER BY created_at DESC, id LIMIT ?`), string(state), string(state), limit)
 	if err != nil {
 		return nil, err
@@ -145,7 +145,7 @@ func (s *sqlStore) ExpirePending(ctx context.Context, now time.Time) (int64, err
 }
 
 func (s *sqlStore) Credits(ctx context.Context, session string) ([]Credit, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT session, payment_request, tx_hash, bytes, at
+	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT session, payment_request, tx_hash, bytes, at
 		FROM torplus_credits WHERE session = ? ORDER BY at, tx_hash`), session)
 	if err != nil {
 		return nil, err
@@ -167,9 +167,14 @@ func (s *sqlStore) Credits(ctx context.Context, session string) ([]Credit, error
 
 func (s *sqlStore) CreditedBytes(ctx context.Context, session string) (int64, error) {
 	var n int64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(bytes), 0) FROM torplus_credits WHERE session = ?`),
+	err := s.rdb.QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(bytes), 0) FROM torplus_credits WHERE session = ?`),
 		session).Scan(&n)
 	return n, err
 }
 
-func (s *sqlStore) Close() error { return s.db.Close() }
+func (s *sqlStore) Close() error {
+	if s.rdb != s.db {
+		return errors.Join(s.db.Close(), s.rdb.Close())
+	}
+	return s.db.Close()
+}

@@ -20,8 +20,9 @@ type dialect struct {
 
 // sqlStore is the Store over database/sql shared by SQLite and PostgreSQL.
 type sqlStore struct {
-	db *sql.DB
-	d  dialect
+	db  *sql.DB // writes (and the reads of write transactions)
+	rdb *sql.DB // reads outside transactions; db unless the dialect splits them
+	d   dialect
 }
 
 func (s *sqlStore) schema() []string {
@@ -160,7 +161,7 @@ func scanSession(sc interface{ Scan(...any) error }) (Session, error) {
 }
 
 func (s *sqlStore) Session(ctx context.Context, key string) (Session, error) {
-	x, err := scanSession(s.db.QueryRowContext(ctx, s.q(`SELECT `+sessionCols+` FROM torplus_sessions WHERE key = ?`), key))
+	x, err := scanSession(s.rdb.QueryRowContext(ctx, s.q(`SELECT `+sessionCols+` FROM torplus_sessions WHERE key = ?`), key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, ErrNotFound
 	}
@@ -168,7 +169,7 @@ func (s *sqlStore) Session(ctx context.Context, key string) (Session, error) {
 }
 
 func (s *sqlStore) Sessions(ctx context.Context, since time.Time, limit int) ([]Session, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+sessionCols+` FROM torplus_sessions
+	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT `+sessionCols+` FROM torplus_sessions
 		WHERE last_seen >= ? ORDER BY last_seen DESC, key LIMIT ?`), nanos(since), limit)
 	if err != nil {
 		return nil, err
@@ -202,7 +203,7 @@ func (s *sqlStore) AddRounds(ctx context.Context, rs []Round) error {
 }
 
 func (s *sqlStore) Rounds(ctx context.Context, session string) ([]Round, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT session, n, bytes, free, payment_request, started_at
+	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT session, n, bytes, free, payment_request, started_at
 		FROM torplus_rounds WHERE session = ? ORDER BY n`), session)
 	if err != nil {
 		return nil, err

@@ -159,6 +159,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("torplus: %w", err)
 	}
 	h.st = st
+	if h.settler != nil {
+		go h.recoverSettling()
+	}
 	if reg := ctx.GetMetricsRegistry(); reg != nil {
 		if err := st.metrics.register(reg, st.table); err != nil {
 			return fmt.Errorf("torplus: metrics: %w", err)

@@ -154,8 +154,16 @@ func (h *Handler) submit(ctx context.Context, pay *stellarpay.Payment, now time.
 		return receipt{}, err
 	}
 	credit, err := h.st.ledger.FinishSettle(ctx, pay.ID, hash, h.st.now())
+	if errors.Is(err, ledger.ErrNotSettling) {
+		// Finished meanwhile by the recovery of interrupted settlements
+		// (or another replica): paid with this transaction is paid.
+		if pr, rerr := h.st.ledger.PaymentRequest(ctx, pay.ID); rerr == nil && pr.State == ledger.Paid && pr.TxHash == hash {
+			credit, err = ledger.Credit{Session: pr.Session, PaymentRequest: pr.ID, TxHash: hash, Bytes: pr.Bytes, At: pr.PaidAt}, nil
+		}
+	}
 	if err != nil {
 		h.log.Error("crediting a settled payment", zap.String("id", idHex), zap.String("tx", hash), zap.Error(err))
+		go h.recoverSettling() // credits it as soon as the database takes the write
 		return receipt{}, &stellarpay.Error{Kind: stellarpay.ErrUnavailable, Message: "the payment landed but could not be recorded yet"}
 	}
 	h.log.Info("payment credited", zap.String("id", idHex), zap.String("tx", hash), zap.Int64("bytes", credit.Bytes))

@@ -101,17 +101,38 @@ func (h *HorizonSettler) Settle(ctx context.Context, p *Payment) (Receipt, error
 }
 
 // lookup asks Horizon whether it holds p's transaction; err is the
-// refusal of a transaction that is there but failed.
+// refusal of a transaction that is there but failed. A failed look-up
+// counts as not found: the caller submits again, which is safe.
 func (h *HorizonSettler) lookup(p *Payment) (r Receipt, found bool, err error) {
-	tx, qerr := h.Client.TransactionDetail(p.HashHex())
-	if qerr != nil || tx.Hash != p.HashHex() {
+	r, found, err = h.Find(context.Background(), p.HashHex())
+	if !found {
 		return Receipt{}, false, nil
+	}
+	return r, found, err
+}
+
+// Find implements Finder: it asks Horizon for the transaction by hash.
+// Horizon's 404 is "not found"; no answer, a timeout, a 5xx or an answer
+// about another transaction is an error matching ErrUnavailable.
+func (h *HorizonSettler) Find(_ context.Context, hash string) (Receipt, bool, error) {
+	tx, err := h.Client.TransactionDetail(hash)
+	if err != nil {
+		if horizonclient.IsNotFoundError(err) {
+			return Receipt{}, false, nil
+		}
+		return Receipt{}, false, &Error{Kind: ErrUnavailable, Message: "Horizon did not answer a transaction look-up", cause: err}
+	}
+	if tx.Hash != hash { // a broken proxy or a hostile Horizon: proves nothing
+		return Receipt{}, false, &Error{Kind: ErrUnavailable, Message: "Horizon answered a look-up with another transaction",
+			cause: fmt.Errorf("%w: asked for %s, got %q", ErrHorizonAnswer, hash, tx.Hash)}
 	}
 	if !tx.Successful {
 		return Receipt{}, true, rejection(ResultCodes{Transaction: "tx_failed"})
 	}
 	return Receipt{Hash: tx.Hash, Ledger: uint32(tx.Ledger), AlreadyApplied: true}, true, nil
 }
+
+var _ Finder = (*HorizonSettler)(nil)
 
 // classify tells a definite refusal (400 with result codes, malformed,
 // other 4xx) from a failure worth retrying (no answer, timeout, 429, 5xx).

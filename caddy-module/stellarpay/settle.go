@@ -87,3 +87,29 @@ func (o *OfflineSettler) Settle(ctx context.Context, p *Payment) (Receipt, error
 }
 
 var _ Settler = (*OfflineSettler)(nil)
+
+// Finder is a Settler that can tell whether its ledger holds a
+// transaction: how a settlement interrupted by a crash is finished later.
+type Finder interface {
+	// Find looks the transaction with hash (hex) up. found reports that
+	// the ledger holds it; err is then a refusal matching ErrRejected if
+	// it was included but failed. An err matching ErrUnavailable means the
+	// ledger could not be asked.
+	Find(ctx context.Context, hash string) (r Receipt, found bool, err error)
+}
+
+// Find implements Finder on the in-process ledger.
+func (o *OfflineSettler) Find(ctx context.Context, hash string) (Receipt, bool, error) {
+	res, err := o.Ledger.Transaction(hash)
+	switch {
+	case errors.Is(err, simledger.ErrNotFound):
+		return Receipt{}, false, nil
+	case err != nil:
+		return Receipt{}, false, &Error{Kind: ErrUnavailable, Message: "the ledger could not be read", cause: err}
+	case !res.Successful:
+		return Receipt{}, true, rejection(ResultCodes{Transaction: "tx_failed"})
+	}
+	return Receipt{Hash: res.Hash, Ledger: res.Ledger, AlreadyApplied: true}, true, nil
+}
+
+var _ Finder = (*OfflineSettler)(nil)
