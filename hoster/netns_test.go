@@ -77,7 +77,7 @@ type socketWatch struct {
 	mu                 sync.Mutex
 	bad                map[string]bool
 	sawTor, sawHorizon bool
-	polls, socketsSeen int
+	polls              int
 	stop               chan struct{}
 	done               chan struct{}
 }
@@ -156,7 +156,6 @@ func (w *socketWatch) poll() {
 		if !ok {
 			continue // a unix socket, or gone
 		}
-		w.socketsSeen++
 		peer := s.remote.Addr().Unmap()
 		switch {
 		case s.state == "0A" || s.proto == "udp" || s.proto == "udp6":
