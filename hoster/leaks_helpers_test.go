@@ -15,6 +15,7 @@ import (
 
 	"github.com/stellar/go-stellar-sdk/clients/horizonclient"
 
+	"github.com/torplus/torplus/caddy-module/attention/attentiontest"
 	"github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 	"github.com/torplus/torplus/client"
 	"github.com/torplus/torplus/client/clienttest"
@@ -89,17 +90,9 @@ func writeFile(t *testing.T, path, text string, mode os.FileMode) {
 	}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+func freeLoopbackPort(t *testing.T) string {
+	return "127.0.0.1:" + strconv.Itoa(attentiontest.FreePort(t))
 }
-
-func freeLoopbackPort(t *testing.T) string { return "127.0.0.1:" + strconv.Itoa(freePort(t)) }
 
 // waitForSocket waits (bounded) until the hoster's socket accepts.
 func waitForSocket(t *testing.T, sock string) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/stellar/go-stellar-sdk/strkey"
 
+	"github.com/torplus/torplus/caddy-module/attention/attentiontest"
 	"github.com/torplus/torplus/caddy-module/onionservice"
 	"github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 	"github.com/torplus/torplus/client/clienttest"
@@ -145,7 +146,7 @@ func TestHosterLeaksNothing(t *testing.T) {
 			dest = clienttest.Payer.Address()
 		}
 		cf := filepath.Join(work, name+".Caddyfile")
-		writeFile(t, cf, "{\n admin off\n}\nhttp://127.0.0.1:"+strconv.Itoa(freePort(t))+" {\n bind 127.0.0.1\n torplus {\n destination "+dest+"\n price 1\n asset TPT "+clienttest.Issuer.Address()+
+		writeFile(t, cf, "{\n admin off\n}\nhttp://127.0.0.1:"+strconv.Itoa(attentiontest.FreePort(t))+" {\n bind 127.0.0.1\n torplus {\n destination "+dest+"\n price 1\n asset TPT "+clienttest.Issuer.Address()+
 			"\n seed_file "+seed+"\n ledger sqlite "+filepath.Join(work, name+".db")+"\n }\n}\n", 0o600)
 		bad := startHoster(t, "run", "--config", cf, "--adapter", "caddyfile")
 		select {
