@@ -147,19 +147,23 @@ func serveConfig(o serveOptions) (*caddy.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	servers := map[string]*caddyhttp.Server{"onion": server}
+	servers := map[string]*caddyhttp.Server{"onion": bound(server)}
 	if o.dashboard != "off" && o.dashboard != "" {
 		if servers["dashboard"], err = dashboardServer(o.dashboard); err != nil {
 			return nil, err
 		}
 	}
-	return &caddy.Config{
+	cfg := &caddy.Config{
 		Admin: admin,
 		AppsRaw: caddy.ModuleMap{
 			"onion": caddyconfig.JSON(onionApp, nil),
 			"http":  caddyconfig.JSON(caddyhttp.App{Servers: servers}, nil),
 		},
-	}, nil
+	}
+	if o.accessLog {
+		cfg.Logging = accessLogging()
+	}
+	return cfg, nil
 }
 
 // siteHandler is the file server for --root or the reverse proxy for --upstream.

@@ -73,13 +73,13 @@ func dashboardServer(listen string) (*caddyhttp.Server, error) {
 	if !isLoopback(listen) {
 		return nil, ErrDashboardNotLocal
 	}
-	return &caddyhttp.Server{
+	return bound(&caddyhttp.Server{
 		Listen:    []string{listen},
 		AutoHTTPS: &caddyhttp.AutoHTTPSConfig{Disabled: true},
 		Routes: caddyhttp.RouteList{{HandlersRaw: []json.RawMessage{
 			caddyconfig.JSONModuleObject(struct{}{}, "handler", "torplus_dashboard", nil),
 		}}},
-	}, nil
+	}), nil
 }
 
 func rootOrDot(root string) string {

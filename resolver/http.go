@@ -109,7 +109,10 @@ func HostName(host string) (string, error) {
 	if d, ok := strings.CutPrefix(h, TXTLabel+"."); ok {
 		h = d
 	}
-	if _, err := TXTName(h); err != nil || !strings.Contains(h, ".") {
+	// h must be exactly the domain TXTName looks up: "a.." is not "a."
+	// (a single label) and "a. " is not "a".
+	name, err := TXTName(h)
+	if err != nil || strings.TrimSuffix(strings.TrimPrefix(name, TXTLabel+"."), ".") != h || !strings.Contains(h, ".") {
 		return "", fmt.Errorf("%w: %q is not a domain name", ErrUsage, host)
 	}
 	return h, nil

@@ -109,7 +109,13 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "free_budget":
 			err = oneArg(d, func(v string) error { return size(v, &h.FreeBytesPerMinute) })
 		case "ask_at":
-			err = oneArg(d, func(v string) (err error) { h.AskAt, err = strconv.ParseFloat(v, 64); return })
+			err = oneArg(d, func(v string) (err error) {
+				// Not NaN or ±Inf: Caddy could not encode the config.
+				if h.AskAt, err = strconv.ParseFloat(v, 64); err == nil && !(h.AskAt > 0 && h.AskAt < 1) {
+					err = d.Errf("ask_at must be between 0 and 1, not %s", v)
+				}
+				return
+			})
 		case "pow":
 			err = oneArg(d, func(v string) (err error) { h.PoWDifficulty, err = strconv.Atoi(v); return })
 		case "max_sessions":

@@ -222,7 +222,7 @@ func (h *Handler) Validate() error {
 		return fmt.Errorf("torplus: %w", err)
 	}
 	switch {
-	case h.AskAt <= 0 || h.AskAt >= 1:
+	case !(h.AskAt > 0 && h.AskAt < 1): // NaN too
 		return fmt.Errorf("torplus: ask_at must be between 0 and 1, not %v", h.AskAt)
 	case h.ThrottleRate < 0 || h.FreeBytesPerMinute < 0 || h.MaxSessions < 0:
 		return fmt.Errorf("torplus: throttle_rate, free_bytes_per_minute and max_sessions must not be negative")

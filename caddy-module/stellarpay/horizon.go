@@ -32,6 +32,11 @@ func (b Backoff) withDefaults() Backoff {
 	return b
 }
 
+// ErrHorizonAnswer means Horizon answered a submission with 2xx but not
+// with the successful transaction submitted; the settler retries and, if
+// that persists, reports ErrUnavailable.
+var ErrHorizonAnswer = errors.New("stellarpay: Horizon's answer does not confirm the transaction")
+
 // HorizonSettler settles payments by submitting them to a Horizon server
 // (testnet, pubnet, or internal/horizonsim in tests).
 type HorizonSettler struct {
@@ -70,8 +75,14 @@ func (h *HorizonSettler) Settle(ctx context.Context, p *Payment) (Receipt, error
 			}
 		}
 		tx, err := h.Client.SubmitTransactionXDR(p.Envelope)
-		if err == nil {
+		if err == nil && tx.Hash == p.HashHex() && tx.Successful {
 			return Receipt{Hash: tx.Hash, Ledger: uint32(tx.Ledger)}, nil
+		}
+		if err == nil {
+			// A 2xx that is not this transaction's success (a broken proxy,
+			// a hostile Horizon) proves nothing: ask again.
+			last = fmt.Errorf("%w: Horizon answered 2xx for transaction %q, successful=%v", ErrHorizonAnswer, tx.Hash, tx.Successful)
+			continue
 		}
 		definite, verdict := classify(err)
 		if !definite {
@@ -101,8 +112,8 @@ func (h *HorizonSettler) lookup(p *Payment) (r Receipt, found bool, err error) {
 }
 
 // Find implements Finder: it asks Horizon for the transaction by hash.
-// Horizon's 404 is "not found"; no answer, a timeout or a 5xx is an error
-// matching ErrUnavailable.
+// Horizon's 404 is "not found"; no answer, a timeout, a 5xx or an answer
+// about another transaction is an error matching ErrUnavailable.
 func (h *HorizonSettler) Find(_ context.Context, hash string) (Receipt, bool, error) {
 	tx, err := h.Client.TransactionDetail(hash)
 	if err != nil {
@@ -110,6 +121,10 @@ func (h *HorizonSettler) Find(_ context.Context, hash string) (Receipt, bool, er
 			return Receipt{}, false, nil
 		}
 		return Receipt{}, false, &Error{Kind: ErrUnavailable, Message: "Horizon did not answer a transaction look-up", cause: err}
+	}
+	if tx.Hash != hash { // a broken proxy or a hostile Horizon: proves nothing
+		return Receipt{}, false, &Error{Kind: ErrUnavailable, Message: "Horizon answered a look-up with another transaction",
+			cause: fmt.Errorf("%w: asked for %s, got %q", ErrHorizonAnswer, hash, tx.Hash)}
 	}
 	if !tx.Successful {
 		return Receipt{}, true, rejection(ResultCodes{Transaction: "tx_failed"})

@@ -1,0 +1,41 @@
+// Package fuzz holds the fuzz script (fuzz/run) and the helpers shared by
+// fuzz targets; this test checks the script itself.
+package fuzz
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/torplus/torplus/internal/tally"
+)
+
+// TestRunScript runs fuzz/run on one cheap target for a few inputs: it
+// finds the target, exits 0 and appends one tally row for it; asked for a
+// target that does not exist, it fails.
+func TestRunScript(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	rows := filepath.Join(t.TempDir(), "tally.jsonl")
+	cmd := exec.CommandContext(ctx, "./run", "-time", "50x", "-parallel", "1", "-only", `^payreq\.FuzzParseChallenge$`)
+	cmd.Env = append(cmd.Environ(), tally.EnvFile+"="+rows)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("fuzz/run: %v\n%s", err, out)
+	}
+	got, err := tally.Read(rows)
+	if err != nil || len(got) != 1 || got[0].Test != "payreq.FuzzParseChallenge" || got[0].Inputs < 1 {
+		t.Fatalf("tally rows %+v, %v; output:\n%s", got, err, out)
+	}
+	if !strings.Contains(string(out), "ok   payreq.FuzzParseChallenge") {
+		t.Fatalf("no progress line for the target:\n%s", out)
+	}
+
+	out, err = exec.CommandContext(ctx, "./run", "-time", "1x", "-only", "^no-such-target$").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "no fuzz target matches") {
+		t.Fatalf("fuzz/run with no matching target: %v\n%s", err, out)
+	}
+}
