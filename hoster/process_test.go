@@ -72,6 +72,9 @@ func (h *hosterProcess) collect(r io.Reader, into *[]timedLine, wg *sync.WaitGro
 	}
 }
 
+// since is the time since the hoster started, on the clock of its lines.
+func (h *hosterProcess) since() time.Duration { return time.Since(h.start) }
+
 // waitLine waits for a line of stdout (or stderr) containing substr.
 func (h *hosterProcess) waitLine(stream *[]timedLine, substr string, timeout time.Duration) timedLine {
 	h.t.Helper()
