@@ -159,6 +159,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("torplus: %w", err)
 	}
 	h.st = st
+	cacheConnections(ctx)
 	if reg := ctx.GetMetricsRegistry(); reg != nil {
 		if err := st.metrics.register(reg, st.table); err != nil {
 			return fmt.Errorf("torplus: metrics: %w", err)
