@@ -48,13 +48,16 @@ func main() {
 	conns := flag.Int("conns", 8, "connections used (for the text)")
 	duration := flag.String("duration", "", "duration of one measurement (for the text)")
 	rounds := flag.Int("rounds", 0, "rounds (for the text)")
+	torRounds := flag.Int("tor-rounds", 0, "rounds of the Tor part, 0 if skipped (for the text)")
+	load := flag.String("load", "", "load averages during the run (for the text)")
 	flag.Parse()
 	rows, err := build(*dir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
 		os.Exit(1)
 	}
-	md := markdown(rows, machine(), *conns, *duration, *rounds)
+	md := markdown(rows, runInfo{machine: machine(), conns: *conns, duration: *duration,
+		rounds: *rounds, torRounds: *torRounds, load: *load})
 	if err := os.WriteFile(*out, []byte(md), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
 		os.Exit(1)

@@ -39,3 +39,28 @@ func TestConnCache(t *testing.T) {
 		}
 	}
 }
+
+// FuzzIdentifyConnCache checks that the cache never changes an answer:
+// for any remote address, Identify through a connection cache (a first
+// request that fills it, a second answered from it) gives what Identify
+// without one gives.
+func FuzzIdentifyConnCache(f *testing.F) {
+	f.Add("[fc00:dead:beef:4dad::0:1c]:28", false)
+	f.Add("127.0.0.1:80", true)
+	f.Add("[::ffff:127.0.0.1]:9", true)
+	f.Add("@", true)
+	f.Fuzz(func(t *testing.T, remote string, clearnet bool) {
+		plain := httptest.NewRequest("GET", "/", nil)
+		plain.RemoteAddr = remote
+		want, wantErr := Identify(plain, clearnet)
+		ctx := WithConnCache(context.Background(), nil)
+		for i := range 2 {
+			r := httptest.NewRequest("GET", "/", nil).WithContext(ctx)
+			r.RemoteAddr = remote
+			got, err := Identify(r, clearnet)
+			if got != want || (err == nil) != (wantErr == nil) {
+				t.Fatalf("request %d through the cache: %v, %v; without: %v, %v", i, got, err, want, wantErr)
+			}
+		}
+	})
+}
