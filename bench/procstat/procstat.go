@@ -60,6 +60,21 @@ func TreeSeconds(roots []int) (float64, error) {
 	return float64(sum) / ClockTicks, nil
 }
 
+// Named returns those of the roots and their children whose command name
+// (/proc/<pid>/comm) is name.
+func Named(roots []int, name string) []int {
+	var out []int
+	for _, r := range roots {
+		kids, _ := Children(r)
+		for _, p := range append([]int{r}, kids...) {
+			if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", p)); err == nil && strings.TrimSpace(string(b)) == name {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
 // Children lists the child processes of pid, from every thread's
 // /proc/<pid>/task/<tid>/children.
 func Children(pid int) ([]int, error) {

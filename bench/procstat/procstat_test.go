@@ -75,6 +75,9 @@ func TestTreeSeconds(t *testing.T) {
 	if err != nil || !slices.Contains(kids, cmd.Process.Pid) {
 		t.Fatalf("Children = %v, %v; want %d among them", kids, err, cmd.Process.Pid)
 	}
+	if named := Named(self, "sh"); !slices.Contains(named, cmd.Process.Pid) {
+		t.Fatalf("Named(sh) = %v, want %d among them", named, cmd.Process.Pid)
+	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatal(err)
 	}

@@ -69,7 +69,8 @@ type sample struct {
 	Bytes   int64   `json:"bytes,omitempty"`
 	Seconds float64 `json:"seconds"`
 	MBPerS  float64 `json:"mb_per_s,omitempty"`
-	CPU     float64 `json:"cpu_s,omitempty"`
+	CPU     float64 `json:"cpu_s,omitempty"`     // the side's processes, its tor included
+	TorCPU  float64 `json:"tor_cpu_s,omitempty"` // its tor alone
 	CPUPerG float64 `json:"cpu_s_per_gb,omitempty"`
 	Millis  float64 `json:"ms,omitempty"`
 }

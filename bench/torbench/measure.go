@@ -91,7 +91,12 @@ func (m *measurer) download(ctx context.Context, s *side, round int, kind string
 	if err := errors.Join(errs...); err != nil {
 		return sample{}, fmt.Errorf("%s: %w", s.name, err)
 	}
+	tors := procstat.Named(s.roots, "tor")
 	cpu0, err := procstat.TreeSeconds(s.roots)
+	if err != nil {
+		return sample{}, err
+	}
+	tor0, err := procstat.Ticks(tors)
 	if err != nil {
 		return sample{}, err
 	}
@@ -109,6 +114,10 @@ func (m *measurer) download(ctx context.Context, s *side, round int, kind string
 	if err != nil {
 		return sample{}, err
 	}
+	tor1, err := procstat.Ticks(tors)
+	if err != nil {
+		return sample{}, fmt.Errorf("%s: its tor ended during the download: %w", s.name, err)
+	}
 	for _, c := range clients {
 		c.CloseIdleConnections()
 	}
@@ -117,7 +126,8 @@ func (m *measurer) download(ctx context.Context, s *side, round int, kind string
 	}
 	bytes := size * int64(k)
 	return sample{Round: round, Side: s.name, Kind: kind, Bytes: bytes, Seconds: secs,
-		MBPerS: float64(bytes) / secs / 1e6, CPU: cpu1 - cpu0, CPUPerG: (cpu1 - cpu0) / (float64(bytes) / 1e9)}, nil
+		MBPerS: float64(bytes) / secs / 1e6, CPU: cpu1 - cpu0, CPUPerG: (cpu1 - cpu0) / (float64(bytes) / 1e9),
+		TorCPU: float64(tor1-tor0) / procstat.ClockTicks}, nil
 }
 
 // firstByte times one request of small.bin on a fresh circuit: from the

@@ -16,8 +16,8 @@ import (
 // uses io.CopyN), so the connection's ReadFrom receives a LimitedReader of a
 // LimitedReader, which net's sendfile does not unwrap: every file is copied
 // through user space. sendFileChunks does the IdleTimeoutWriter's work for a
-// file instead, chunk by chunk, so each chunk reaches the connection as a
-// single *io.LimitedReader over the *os.File and goes out with sendfile.
+// file instead, chunk by chunk, each chunk a fileChunk, which goes out with
+// sendfile whether the connection is TCP or the unix socket tor uses.
 
 // idleWriterFor returns the IdleTimeoutWriter directly under the meter when
 // sendFileChunks can stand in for its ReadFrom with the same deadlines:
@@ -39,7 +39,7 @@ var contentType = http.CanonicalHeaderKey("Content-Type")
 // sendFileChunks sends lr (an *io.LimitedReader over f) through itw the way
 // itw.ReadFrom does, in chunks of at most itw's MaxChunk bytes with the idle
 // deadline reset before each, but hands each chunk to the writer under itw
-// as one *io.LimitedReader over the file, so net/http can use sendfile. It
+// as a fileChunk, which net/http's copy sends with sendfile. It
 // updates lr.N and returns the bytes sent. handled is false when it did
 // nothing (no Content-Type yet: net/http would sniff the first bytes, which
 // only the ordinary path gives it).
@@ -51,7 +51,7 @@ func sendFileChunks(itw *caddyhttp.IdleTimeoutWriter, f *os.File, lr *io.Limited
 	if chunk <= 0 {
 		chunk = caddyhttp.DefaultMaxWriteChunk
 	}
-	piece := &io.LimitedReader{R: f}
+	piece := &fileChunk{f: f}
 	for lr.N > 0 {
 		// FlushError resets the idle write deadline (as itw.ReadFrom does
 		// before every chunk) and commits the header; with nothing
@@ -59,8 +59,8 @@ func sendFileChunks(itw *caddyhttp.IdleTimeoutWriter, f *os.File, lr *io.Limited
 		if err := itw.FlushError(); err != nil {
 			return n, err, true
 		}
-		piece.N = min(lr.N, chunk)
-		want := piece.N
+		piece.n = min(lr.N, chunk)
+		want := piece.n
 		m, err := itw.ResponseWriterWrapper.ReadFrom(piece)
 		n += m
 		lr.N -= m
