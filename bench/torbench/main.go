@@ -40,7 +40,7 @@ func main() {
 	flag.StringVar(&o.hoster, "hoster", "bin/hoster", "the hoster binary")
 	flag.StringVar(&o.nginx, "nginx", "nginx", "the nginx binary")
 	flag.StringVar(&o.out, "out", "tor.jsonl", "file to append the JSON lines to")
-	flag.IntVar(&o.rounds, "rounds", 3, "rounds (each measures both sides)")
+	flag.IntVar(&o.rounds, "rounds", 5, "rounds (each measures both sides)")
 	flag.Int64Var(&o.size, "size", 50_000_000, "bytes one circuit downloads alone")
 	flag.IntVar(&o.parallel, "parallel", 4, "circuits downloading at once")
 	flag.Int64Var(&o.parSize, "parallel-size", 12_500_000, "bytes each of the -parallel circuits downloads")
