@@ -47,21 +47,23 @@ anywhere.
   haproxy plus the nginx master and workers for the seed’s stack.
 * **End to end through Tor** ('bench/torbench'). A private Tor network
   ('internal/tornet': three authorities, three relays, a client, all on 127.0.0.1)
-  carries two onion services serving the same files: **tor → nginx** (a tor of its own
-  with 'HiddenServicePort' straight to nginx listening with 'proxy_protocol' and
-  'HiddenServiceExportCircuitID haproxy', 'sendfile on': the seed’s stack without its
-  haproxy hop, the strongest baseline) and **tor → hoster** (the hoster’s onion app
-  starts its own tor; unix socket, 'proxy_protocol', metering on with a 1000 TB free
-  round). Each round measures both sides, A B in odd rounds and B A in even ones:
-  one circuit downloading 50 MB (timed from the request, on a circuit already built by
-  a small request, to the last byte); four circuits downloading 12.5 MB each at once
-  (50 MB over the time the slowest took); and the time to the first byte of a 1 KiB file
-  on a fresh circuit (a new SOCKS user, so a new circuit to the service; timed from
-  the request, which includes building that circuit, to the first response byte;
-  four per side and round, interleaved A B A B). Throughput ratios are per round
-  (median and range reported); the first-byte ratio is of the medians of all
-  samples. CPU per GB counts each side’s server processes and their children (nginx
-  and its workers plus its tor; the hoster plus the tor it started), from '/proc'.
+  carries two onion services serving the same files, both published by **one** tor
+  process with the lines the hoster’s onion app writes ('HiddenServiceExportCircuitID
+  haproxy'), so both sides get the same guards, relays and tor and differ only in what
+  serves behind it: **tor → nginx** ('HiddenServicePort' straight to nginx listening
+  with 'proxy_protocol', 'sendfile on': the seed’s stack without its haproxy hop, the
+  strongest baseline) and **tor → hoster** ('HiddenServicePort' to the hoster’s unix
+  socket with the 'proxy_protocol' wrapper, as its onion app sets it up; metering on
+  with a 1000 TB free round). Each round measures both sides, A B in odd rounds and
+  B A in even ones: one circuit downloading 50 MB (timed from the request, on a circuit
+  already built by a small request, to the last byte); four circuits downloading
+  12.5 MB each at once (50 MB over the time the slowest took); and the time to the
+  first byte of a 1 KiB file on a fresh circuit (a new SOCKS user, so a new circuit to
+  the service; timed from the request, which includes building that circuit, to the
+  first response byte; four per side and round, interleaved A B A B). Throughput
+  ratios are per round (median and range reported); the first-byte ratio is of the
+  medians of all samples. CPU per GB counts the side’s server processes (nginx’s, or
+  the hoster) and the service tor, which works for one side at a time, from '/proc'.
 * **Go benchmarks** in the repository:
   'go test -run XXX -bench VerifyVsEd25519 -cpu 1 ./caddy-module/stellarpay/' (payment
   verification vs bare ed25519, same thread, thread CPU clock),

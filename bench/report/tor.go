@@ -57,7 +57,7 @@ func torRows(path string) ([]row, error) {
 		m, lo, hi := perRound(hoster, nginx, mb)
 		rows = append(rows, row{What: "Tor, " + k.label + ": MB/s hoster / tor→nginx", Figures: figs,
 			Ratio: m, Lo: lo, Hi: hi, Target: 1, Higher: true})
-		figs = fmt.Sprintf("hoster %.2f · nginx %.2f CPU s/GB (server + its tor)", medianOf(hoster, cpu), medianOf(nginx, cpu))
+		figs = fmt.Sprintf("hoster %.2f · nginx %.2f CPU s/GB (server + the service tor)", medianOf(hoster, cpu), medianOf(nginx, cpu))
 		m, lo, hi = perRound(hoster, nginx, cpu)
 		rows = append(rows, row{What: "Tor, " + k.label + ": CPU s/GB hoster / tor→nginx", Figures: figs,
 			Ratio: m, Lo: lo, Hi: hi, Target: 1, Note: "see the notes below"})

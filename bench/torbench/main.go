@@ -1,6 +1,6 @@
 // Command torbench is the end-to-end part of bench/run: on a private Tor
 // network (internal/tornet, all on 127.0.0.1) it publishes the same files
-// as two onion services, tor → nginx and tor → the hoster with metering on,
+// as two onion services, tor → nginx and tor → the hoster with metering on
 // and measures both through the network's client, interleaved:
 //
 //   - one circuit downloading the large file (MB/s, from the request on a
@@ -13,12 +13,17 @@
 //
 // Round r measures the two sides in the order A B when r is odd and B A
 // when it is even. It prints one JSON line per measurement to -out, with
-// the CPU seconds the side's server processes (nginx and its tor, or the
-// hoster and its tor) used meanwhile.
+// the CPU seconds the side's processes (nginx's, or the hoster, and the
+// service tor) used meanwhile.
 //
-// tor → nginx is tor's HiddenServicePort straight to nginx listening with
-// proxy_protocol (HiddenServiceExportCircuitID haproxy): the seed's stack
-// without its haproxy hop, which on loopback could only slow it down.
+// One tor publishes both services, with the lines the hoster's onion app
+// writes (HiddenServiceExportCircuitID haproxy), so both get the same
+// guards, relays and tor process: tor → nginx is its HiddenServicePort
+// straight to nginx listening with proxy_protocol (the seed's stack without
+// its haproxy hop, which on loopback could only slow it down); tor → hoster
+// is its HiddenServicePort to the hoster's unix socket, as in production.
+// The measurements run one side at a time, so the shared tor's CPU time
+// during a download is that side's.
 package main
 
 import (
@@ -105,14 +110,20 @@ func run(o options) error {
 	fmt.Fprintf(os.Stderr, "   bootstrapped in %s\n", time.Since(start).Round(time.Second))
 	var procs procs
 	defer procs.stopAll()
-	nginx, err := startNginxSide(ctx, &procs, o.nginx, dir, www, tn)
+	ngxPID, ngxPort, err := startNginx(ctx, &procs, o.nginx, dir, www)
 	if err != nil {
 		return err
 	}
-	hoster, err := startHosterSide(ctx, &procs, o.hoster, dir, www, tn)
+	hosterPID, socket, err := startHoster(ctx, &procs, o.hoster, dir, www)
 	if err != nil {
 		return err
 	}
+	torPID, ngxOnion, hosterOnion, err := startServiceTor(ctx, &procs, dir, tn, ngxPort, socket)
+	if err != nil {
+		return err
+	}
+	nginx := &side{name: "nginx", onion: ngxOnion, roots: []int{ngxPID, torPID}}
+	hoster := &side{name: "hoster", onion: hosterOnion, roots: []int{hosterPID, torPID}}
 	sides := []*side{nginx, hoster}
 	for _, s := range sides {
 		if err := s.waitReachable(ctx, tn); err != nil {

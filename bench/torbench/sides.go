@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,16 +84,15 @@ func writeFiles(www string, size, parSize int64) error {
 	return nil
 }
 
-// startNginxSide starts nginx (listen … proxy_protocol, sendfile on) and a
-// tor publishing it with HiddenServicePort straight to nginx.
-func startNginxSide(ctx context.Context, p *procs, nginxPath, dir, www string, tn *tornet.Network) (*side, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
+// startNginx starts nginx (listen … proxy_protocol, sendfile on) on a free
+// loopback port and returns its PID and port.
+func startNginx(ctx context.Context, p *procs, nginxPath, dir, www string) (pid, port int, err error) {
+	if port, err = freePort(); err != nil {
+		return 0, 0, err
 	}
 	nd := filepath.Join(dir, "nginx")
 	if err := os.MkdirAll(nd, 0o755); err != nil {
-		return nil, err
+		return 0, 0, err
 	}
 	conf := fmt.Sprintf(`worker_processes auto;
 pid %[1]s/nginx.pid;
@@ -117,65 +114,33 @@ http {
 }
 `, nd, port, www)
 	if err := os.WriteFile(filepath.Join(nd, "nginx.conf"), []byte(conf), 0o644); err != nil {
-		return nil, err
+		return 0, 0, err
 	}
 	ngx := exec.Command(nginxPath, "-c", filepath.Join(nd, "nginx.conf"), "-g", "daemon off;")
 	ngx.Stdout, ngx.Stderr = os.Stderr, os.Stderr
 	if err := p.start(ngx); err != nil {
-		return nil, err
+		return 0, 0, err
 	}
 	if err := waitPort(ctx, port); err != nil {
-		return nil, fmt.Errorf("nginx: %w (see %s/error.log)", err, nd)
+		return 0, 0, fmt.Errorf("nginx: %w (see %s/error.log)", err, nd)
 	}
-	td := filepath.Join(dir, "tor-nginx")
-	hs := filepath.Join(td, "hs")
-	if err := os.MkdirAll(td, 0o700); err != nil {
-		return nil, err
-	}
-	torrc := tn.JoinTorrc() + fmt.Sprintf(`DataDirectory %[1]s
-SocksPort 0
-Log notice file %[1]s/notice.log
-HiddenServiceDir %[2]s
-HiddenServicePort 80 127.0.0.1:%[3]d
-HiddenServiceExportCircuitID haproxy
-__OwningControllerProcess %[4]d
-`, td, hs, port, os.Getpid())
-	if err := os.WriteFile(filepath.Join(td, "torrc"), []byte(torrc), 0o600); err != nil {
-		return nil, err
-	}
-	tor := exec.Command("tor", "-f", filepath.Join(td, "torrc"), "--defaults-torrc", os.DevNull, "--quiet")
-	if err := p.start(tor); err != nil {
-		return nil, err
-	}
-	host, err := waitFile(ctx, filepath.Join(hs, "hostname"))
-	if err != nil {
-		return nil, fmt.Errorf("tor for nginx: %w (see %s/notice.log)", err, td)
-	}
-	return &side{name: "nginx", onion: strings.TrimSpace(host), roots: []int{ngx.Process.Pid, tor.Process.Pid}}, nil
+	return ngx.Process.Pid, port, nil
 }
 
-// addressLine is the hoster's "onion address:" line on stdout.
-var addressLine = regexp.MustCompile(`onion address:\s+http://([a-z2-7]{56}\.onion)`)
-
-// startHosterSide starts the hoster (its onion app starts tor) with the
-// torplus meter in front of file_server: a free round of 1000 TB, so the
-// metering itself is measured, never a throttle.
-func startHosterSide(ctx context.Context, p *procs, hosterPath, dir, www string, tn *tornet.Network) (*side, error) {
+// startHoster starts the hoster with the torplus meter in front of
+// file_server, listening on a unix socket with the proxy_protocol wrapper,
+// as its onion app sets it up: a free round of 1000 TB, so the metering
+// itself is measured, never a throttle. It returns the PID and the socket.
+func startHoster(ctx context.Context, p *procs, hosterPath, dir, www string) (pid int, socket string, err error) {
 	hd := filepath.Join(dir, "hoster")
 	if err := os.MkdirAll(hd, 0o700); err != nil {
-		return nil, err
+		return 0, "", err
 	}
-	torrc := filepath.Join(dir, "privnet.torrc")
-	if err := os.WriteFile(torrc, []byte(tn.JoinTorrc()), 0o600); err != nil {
-		return nil, err
-	}
+	socket = filepath.Join(hd, "http.sock")
 	caddyfile := `{
 	admin off
 	persist_config off
 	storage file_system ` + filepath.Join(hd, "caddy") + `
-	onion ` + hd + ` {
-		torrc ` + torrc + `
-	}
 	servers {
 		listener_wrappers {
 			proxy_protocol
@@ -184,7 +149,7 @@ func startHosterSide(ctx context.Context, p *procs, hosterPath, dir, www string,
 }
 
 http:// {
-	bind unix/` + filepath.Join(hd, "http.sock") + `
+	bind unix/` + socket + `
 	root * ` + www + `
 	torplus {
 		price 2.5
@@ -198,42 +163,61 @@ http:// {
 `
 	path := filepath.Join(dir, "hoster.Caddyfile")
 	if err := os.WriteFile(path, []byte(caddyfile), 0o600); err != nil {
-		return nil, err
+		return 0, "", err
 	}
 	logf, err := os.Create(filepath.Join(dir, "hoster.log"))
 	if err != nil {
-		return nil, err
+		return 0, "", err
 	}
 	cmd := exec.Command(hosterPath, "run", "--config", path, "--adapter", "caddyfile")
-	cmd.Stderr = logf
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
+	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := p.start(cmd); err != nil {
-		return nil, err
+		return 0, "", err
 	}
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := addressLine.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case found <- m[1]:
-				default:
-				}
-			}
+	if err := waitSocket(ctx, socket); err != nil {
+		return 0, "", fmt.Errorf("hoster: %w (log: %s/hoster.log)", err, dir)
+	}
+	return cmd.Process.Pid, socket, nil
+}
+
+// startServiceTor starts the one tor that publishes both onion services,
+// with the lines the hoster's onion app writes (HiddenServiceExportCircuitID
+// haproxy): one to nginx's port, one to the hoster's unix socket. Sharing
+// it gives both the same guards, relays and process, so what differs is
+// only what serves behind it. It returns the tor's PID and the two onion
+// addresses.
+func startServiceTor(ctx context.Context, p *procs, dir string, tn *tornet.Network, nginxPort int, socket string) (pid int, nginxOnion, hosterOnion string, err error) {
+	td := filepath.Join(dir, "tor-service")
+	if err := os.MkdirAll(td, 0o700); err != nil {
+		return 0, "", "", err
+	}
+	torrc := tn.JoinTorrc() + fmt.Sprintf(`DataDirectory %[1]s
+SocksPort 0
+Log notice file %[1]s/notice.log
+HiddenServiceDir %[1]s/nginx
+HiddenServicePort 80 127.0.0.1:%[2]d
+HiddenServiceExportCircuitID haproxy
+HiddenServiceDir %[1]s/hoster
+HiddenServicePort 80 unix:%[3]s
+HiddenServiceExportCircuitID haproxy
+__OwningControllerProcess %[4]d
+`, td, nginxPort, socket, os.Getpid())
+	if err := os.WriteFile(filepath.Join(td, "torrc"), []byte(torrc), 0o600); err != nil {
+		return 0, "", "", err
+	}
+	tor := exec.Command("tor", "-f", filepath.Join(td, "torrc"), "--defaults-torrc", os.DevNull, "--quiet")
+	if err := p.start(tor); err != nil {
+		return 0, "", "", err
+	}
+	var hosts [2]string
+	for i, name := range []string{"nginx", "hoster"} {
+		h, err := waitFile(ctx, filepath.Join(td, name, "hostname"))
+		if err != nil {
+			return 0, "", "", fmt.Errorf("service tor: %w (see %s/notice.log)", err, td)
 		}
-	}()
-	var onion string
-	select {
-	case onion = <-found:
-	case <-time.After(30 * time.Second):
-		return nil, fmt.Errorf("hoster printed no onion address in 30 s (log: %s/hoster.log)", dir)
-	case <-ctx.Done():
-		return nil, ctx.Err()
+		hosts[i] = strings.TrimSpace(h)
 	}
-	return &side{name: "hoster", onion: onion, roots: []int{cmd.Process.Pid}}, nil
+	return tor.Process.Pid, hosts[0], hosts[1], nil
 }
 
 // waitReachable fetches the small file until it arrives (a service just
@@ -258,6 +242,21 @@ func waitFile(ctx context.Context, path string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s did not appear within a minute", path)
+}
+
+// waitSocket waits until a unix socket accepts connections.
+func waitSocket(ctx context.Context, path string) error {
+	for range 300 {
+		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+			return c.Close()
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("%s did not accept connections within 30 s", path)
 }
 
 // waitPort waits until 127.0.0.1:port accepts connections.
