@@ -60,7 +60,7 @@ anywhere.
   12.5 MB each at once (50 MB over the time the slowest took); and the time to the
   first byte of a 1 KiB file on a fresh circuit (a new SOCKS user, so a new circuit to
   the service; timed from the request, which includes building that circuit, to the
-  first response byte; four per side and round, interleaved A B A B). Throughput
+  first response byte; six per side and round, interleaved A B A B). Throughput
   ratios are per round (median and range reported); the first-byte ratio is of the
   medians of all samples. CPU per GB counts the side’s server processes (nginx’s, or
   the hoster) and the service tor, which works for one side at a time, from '/proc'.

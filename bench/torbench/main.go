@@ -49,7 +49,7 @@ func main() {
 	flag.Int64Var(&o.size, "size", 50_000_000, "bytes one circuit downloads alone")
 	flag.IntVar(&o.parallel, "parallel", 4, "circuits downloading at once")
 	flag.Int64Var(&o.parSize, "parallel-size", 12_500_000, "bytes each of the -parallel circuits downloads")
-	flag.IntVar(&o.ttfb, "ttfb", 4, "fresh circuits per side and round for the first-byte latency")
+	flag.IntVar(&o.ttfb, "ttfb", 6, "fresh circuits per side and round for the first-byte latency")
 	flag.DurationVar(&o.timeout, "timeout", 25*time.Minute, "bound on the whole run")
 	flag.Parse()
 	if err := run(o); err != nil {
