@@ -41,10 +41,10 @@ var contentType = http.CanonicalHeaderKey("Content-Type")
 // deadline reset before each, but hands each chunk to the writer under itw
 // as a fileChunk, which net/http's copy sends with sendfile. It
 // updates lr.N and returns the bytes sent. handled is false when it did
-// nothing (no Content-Type yet: net/http would sniff the first bytes, which
-// only the ordinary path gives it).
+// nothing (no Content-Type key yet: net/http would sniff the first bytes,
+// which only the ordinary path gives it).
 func sendFileChunks(itw *caddyhttp.IdleTimeoutWriter, f *os.File, lr *io.LimitedReader) (n int64, err error, handled bool) {
-	if len(itw.Header()[contentType]) == 0 {
+	if _, typed := itw.Header()[contentType]; !typed { // as net/http tells (Caddy sets it nil to forbid sniffing)
 		return 0, nil, false
 	}
 	chunk := int64(itw.MaxChunk)

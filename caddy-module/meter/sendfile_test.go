@@ -1,6 +1,8 @@
 package meter
 
 import (
+	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -133,5 +135,39 @@ func TestReadFromOrdinaryPath(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestZeroCopyThroughCaddy serves files from a real Caddy server (the
+// proxy_protocol listener, Caddy's own response writers, as in production)
+// and checks that every body byte of a metered response went out with
+// sendfile: a Caddy upgrade that changes the writers under the meter fails
+// here rather than silently copying again.
+func TestZeroCopyThroughCaddy(t *testing.T) {
+	site := startSite(t, map[string]map[string]any{"zc": {"free_round": int64(1) << 40}}, "")
+	for _, size := range []int{4 << 10, 1 << 20} {
+		name := fmt.Sprintf("/f%d", size)
+		want := site.file(name[1:], size)
+		c := newClient(uint32(size), "", "")
+		before := sentByFile.Load()
+		resp, err := c.Get(site.url("zc", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK || !bytes.Equal(body, want) {
+			t.Fatalf("%s: %s, %d bytes, %v", name, resp.Status, len(body), err)
+		}
+		// The server counts after its sendfile returns, which can be just
+		// after the client has the bytes: wait a little for the count.
+		sent := sentByFile.Load() - before
+		for i := 0; i < 100 && sent < int64(size); i++ {
+			time.Sleep(20 * time.Millisecond)
+			sent = sentByFile.Load() - before
+		}
+		if sent != int64(size) {
+			t.Fatalf("%s: sendfile sent %d of %d body bytes; the rest was copied", name, sent, size)
+		}
 	}
 }
