@@ -26,10 +26,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-)
 
-// clockTicks is the USER_HZ of /proc/<pid>/stat times (100 on Linux).
-const clockTicks = 100
+	"github.com/torplus/torplus/bench/procstat"
+)
 
 // result is the JSON line printed.
 type result struct {
@@ -51,12 +50,12 @@ func main() {
 	first := flag.Int("id", 1, "first circuit id")
 	pids := flag.String("pids", "", "comma-separated server PIDs whose CPU time to count")
 	flag.Parse()
-	pidList, err := parsePIDs(*pids)
+	pidList, err := procstat.ParsePIDs(*pids)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(2)
 	}
-	cpu0, err := cpuTicks(pidList)
+	cpu0, err := procstat.Ticks(pidList)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(2)
@@ -77,13 +76,13 @@ func main() {
 	}
 	wg.Wait()
 	elapsed := time.Since(start).Seconds()
-	cpu1, err := cpuTicks(pidList)
+	cpu1, err := procstat.Ticks(pidList)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadgen:", err)
 		os.Exit(2)
 	}
 	r := result{Requests: reqs.Load(), Bytes: bytes.Load(), Seconds: elapsed, Errors: errs.Load(),
-		CPUSeconds: float64(cpu1-cpu0) / clockTicks}
+		CPUSeconds: float64(cpu1-cpu0) / procstat.ClockTicks}
 	r.ReqPerSec = float64(r.Requests) / elapsed
 	r.MBPerSec = float64(r.Bytes) / elapsed / 1e6
 	if r.Bytes > 0 {
@@ -157,39 +156,4 @@ func readResponse(br *bufio.Reader) (int64, error) {
 	}
 	n, err := br.Discard(int(length))
 	return int64(n), err
-}
-
-func parsePIDs(s string) ([]int, error) {
-	var pids []int
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
-		p, err := strconv.Atoi(f)
-		if err != nil {
-			return nil, fmt.Errorf("pid %q: %w", f, err)
-		}
-		pids = append(pids, p)
-	}
-	return pids, nil
-}
-
-// cpuTicks sums utime+stime (fields 14 and 15 of /proc/<pid>/stat) of the
-// processes; a process's figure includes all its threads.
-func cpuTicks(pids []int) (int64, error) {
-	var sum int64
-	for _, p := range pids {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
-		if err != nil {
-			return 0, err
-		}
-		s := string(b)
-		i := strings.LastIndexByte(s, ')') // comm may hold spaces
-		f := strings.Fields(s[i+2:])       // f[0] is field 3 (state)
-		for _, k := range []int{14, 15} {
-			v, err := strconv.ParseInt(f[k-3], 10, 64)
-			if err != nil {
-				return 0, err
-			}
-			sum += v
-		}
-	}
-	return sum, nil
 }

@@ -48,13 +48,16 @@ func main() {
 	conns := flag.Int("conns", 8, "connections used (for the text)")
 	duration := flag.String("duration", "", "duration of one measurement (for the text)")
 	rounds := flag.Int("rounds", 0, "rounds (for the text)")
+	torRounds := flag.Int("tor-rounds", 0, "rounds of the Tor part, 0 if skipped (for the text)")
+	load := flag.String("load", "", "load averages during the run (for the text)")
 	flag.Parse()
 	rows, err := build(*dir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
 		os.Exit(1)
 	}
-	md := markdown(rows, machine(), *conns, *duration, *rounds)
+	md := markdown(rows, runInfo{machine: machine(), conns: *conns, duration: *duration,
+		rounds: *rounds, torRounds: *torRounds, load: *load})
 	if err := os.WriteFile(*out, []byte(md), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
 		os.Exit(1)
@@ -141,6 +144,11 @@ func build(dir string) ([]row, error) {
 		m, lo, hi = ratio(meter, seed, cpu)
 		add(row{What: s.label + " CPU s/GB: metered / seed stack", Figures: cpuFigs, Target: 1, Note: "see the profile below"}, m, lo, hi)
 	}
+	tor, err := torRows(filepath.Join(dir, "tor.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	rows = append(rows, tor...)
 	verify, err := benchMetric(filepath.Join(dir, "verify.txt"), "ratio")
 	if err != nil {
 		return nil, err
@@ -153,14 +161,23 @@ func build(dir string) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows = append(rows, row{What: "idle session memory / 256 B (1M sessions)",
-		Figures: fmt.Sprintf("%.0f B/session", idle), Ratio: idle / 256, Target: 1})
-	ingest, err := benchMetric(filepath.Join(dir, "ingest.txt"), "reports/s")
-	if err != nil {
-		return nil, err
+	var each []string
+	for _, n := range []string{"10000", "100000", "1000000"} {
+		if v, err := benchValuesOf(filepath.Join(dir, "idle.txt"), "BenchmarkIdleSessionMemory/sessions="+n+"-", "B/session"); err == nil {
+			each = append(each, fmt.Sprintf("%.0f B at %s", slices.Max(v), n))
+		}
 	}
-	rows = append(rows, row{What: "attention reports ingested (SQLite) / 20,000 per s",
-		Figures: fmt.Sprintf("%.0f reports/s", ingest), Ratio: ingest / 20000, Target: 1, Higher: true})
+	rows = append(rows, row{What: "idle session memory / 256 B (worst of 10k, 100k, 1M sessions)",
+		Figures: strings.Join(each, " · "), Ratio: idle / 256, Target: 1})
+	for _, db := range []string{"SQLite", "PostgreSQL"} {
+		v, err := benchValuesOf(filepath.Join(dir, "ingest.txt"), "BenchmarkIngest/"+db, "reports/s")
+		if err != nil {
+			return nil, err
+		}
+		ingest := median(v)
+		rows = append(rows, row{What: "attention reports ingested (" + db + ") / 20,000 per s",
+			Figures: fmt.Sprintf("%.0f reports/s", ingest), Ratio: ingest / 20000, Target: 1, Higher: true})
+	}
 	ms, err := numbers(filepath.Join(dir, "address.txt"))
 	if err != nil {
 		return nil, err
@@ -191,6 +208,12 @@ func benchMax(path, unit string) (float64, error) {
 }
 
 func benchValues(path, unit string) ([]float64, error) {
+	return benchValuesOf(path, "Benchmark", unit)
+}
+
+// benchValuesOf returns the unit's figures on the lines of benchmarks whose
+// name starts with name.
+func benchValuesOf(path, name, unit string) ([]float64, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -198,7 +221,7 @@ func benchValues(path, unit string) ([]float64, error) {
 	var v []float64
 	for _, line := range strings.Split(string(b), "\n") {
 		f := strings.Fields(line)
-		if len(f) == 0 || !strings.HasPrefix(f[0], "Benchmark") {
+		if len(f) == 0 || !strings.HasPrefix(f[0], name) {
 			continue
 		}
 		for i := 1; i < len(f); i++ {
@@ -211,7 +234,7 @@ func benchValues(path, unit string) ([]float64, error) {
 		}
 	}
 	if len(v) == 0 {
-		return nil, fmt.Errorf("%s: no %q figure", path, unit)
+		return nil, fmt.Errorf("%s: no %q figure of %s", path, unit, name)
 	}
 	return v, nil
 }

@@ -10,7 +10,7 @@ import (
 // tick at its target, green when the target is met and red when not.
 func chart(rows []row) string {
 	const (
-		left, barW, rowH, top = 360, 480, 30, 40
+		left, barW, rowH, top = 420, 480, 30, 40
 		width                 = left + barW + 80
 	)
 	scale := 1.5

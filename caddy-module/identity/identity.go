@@ -150,7 +150,13 @@ func ParseToken(v string) ([32]byte, error) {
 // CircuitPrefix.
 func CircuitID(remoteAddr string) (uint32, error) {
 	addr, err := remoteIP(remoteAddr)
-	if err != nil || !addr.Is6() || !CircuitPrefix.Contains(addr) {
+	return circuitOf(addr, err == nil)
+}
+
+// circuitOf returns the circuit id of addr (ok: addr was parsed), or
+// ErrNotCircuit.
+func circuitOf(addr netip.Addr, ok bool) (uint32, error) {
+	if !ok || !addr.Is6() || !CircuitPrefix.Contains(addr) {
 		return 0, ErrNotCircuit
 	}
 	a := addr.As16()
@@ -169,9 +175,12 @@ func remoteIP(remoteAddr string) (netip.Addr, error) {
 // remote address in CircuitPrefix) is keyed by its session token when it
 // sends one, else by its circuit id. Any other client gets ErrClearnetDenied
 // unless allowClearnet is set, and is then keyed by its token or its address.
-// A malformed token is ErrBadToken, never silently ignored.
+// A malformed token is ErrBadToken, never silently ignored. The remote
+// address is parsed once per connection where the server registered
+// WithConnCache.
 func Identify(r *http.Request, allowClearnet bool) (Key, error) {
-	circuit, cerr := CircuitID(r.RemoteAddr)
+	addr, parsed := remoteAddr(r)
+	circuit, cerr := circuitOf(addr, parsed)
 	if cerr != nil && !allowClearnet {
 		return Key{}, ErrClearnetDenied
 	}
@@ -185,8 +194,7 @@ func Identify(r *http.Request, allowClearnet bool) (Key, error) {
 	if cerr == nil {
 		return CircuitKey(circuit), nil
 	}
-	addr, err := remoteIP(r.RemoteAddr)
-	if err != nil {
+	if !parsed {
 		return Key{}, fmt.Errorf("%w: unparsable remote address %q", ErrClearnetDenied, r.RemoteAddr)
 	}
 	return AddressKey(addr), nil

@@ -162,6 +162,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if h.settler != nil {
 		go h.recoverSettling()
 	}
+	cacheConnections(ctx)
 	if reg := ctx.GetMetricsRegistry(); reg != nil {
 		if err := st.metrics.register(reg, st.table); err != nil {
 			return fmt.Errorf("torplus: metrics: %w", err)

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"github.com/torplus/torplus/caddy-module/identity"
 	"github.com/torplus/torplus/caddy-module/ledger"
 )
 
@@ -43,6 +44,7 @@ func BenchmarkServeHTTPOverhead(b *testing.B) {
 	})
 	r := httptest.NewRequest("GET", "/x", nil)
 	r.RemoteAddr = "[" + circuitAddr(28) + "]:28"
+	r = r.WithContext(identity.WithConnCache(r.Context(), nil)) // as the server's ConnContext hook gives it
 	w := &discard{h: http.Header{}}
 	b.Run("bare", func(b *testing.B) {
 		for range b.N {

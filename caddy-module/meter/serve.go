@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
@@ -28,6 +29,15 @@ const (
 // remainingKey is RemainingHeader in canonical form, set without
 // re-canonicalising on every request.
 var remainingKey = http.CanonicalHeaderKey(RemainingHeader)
+
+// cacheConnections makes the HTTP server being provisioned (if any) keep
+// each connection's parsed remote address, so identity.Identify parses a
+// circuit's PROXY address once per connection rather than per request.
+func cacheConnections(ctx caddy.Context) {
+	if srv, ok := ctx.Value(caddyhttp.ServerCtxKey).(*caddyhttp.Server); ok {
+		srv.RegisterConnContext(identity.WithConnCache)
+	}
+}
 
 // ServeHTTP identifies the client, decides by its round state, and serves
 // the request through a byte-counting writer.

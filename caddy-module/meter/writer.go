@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 )
@@ -95,7 +96,7 @@ func (w *meteredWriter) ReadFrom(src io.Reader) (int64, error) {
 			lr = &io.LimitedReader{R: src, N: left}
 		}
 		want := lr.N
-		n, err := w.ResponseWriterWrapper.ReadFrom(lr)
+		n, err := w.readFromUnder(lr)
 		if outer != nil && lr != outer {
 			outer.N -= n
 		}
@@ -107,6 +108,20 @@ func (w *meteredWriter) ReadFrom(src io.Reader) (int64, error) {
 	}
 	n, err := io.CopyBuffer(writerOnly{w}, src, make([]byte, throttleChunk))
 	return total + n, err
+}
+
+// readFromUnder hands lr to the writer under the meter: a file under Caddy's
+// IdleTimeoutWriter chunk by chunk with sendfile (sendFileChunks), anything
+// else through the underlying ReadFrom.
+func (w *meteredWriter) readFromUnder(lr *io.LimitedReader) (int64, error) {
+	if f, ok := lr.R.(*os.File); ok {
+		if itw := idleWriterFor(w.ResponseWriter); itw != nil {
+			if n, err, handled := sendFileChunks(itw, f, lr); handled {
+				return n, err
+			}
+		}
+	}
+	return w.ResponseWriterWrapper.ReadFrom(lr)
 }
 
 // readFromHook, if set (by tests), is called on every ReadFrom.
