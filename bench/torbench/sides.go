@@ -12,9 +12,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/torplus/torplus/internal/proc"
 	"github.com/torplus/torplus/internal/tornet"
 )
 
@@ -46,19 +46,7 @@ func (p *procs) stopAll() {
 	cmds := p.cmds
 	p.cmds = nil
 	p.mu.Unlock()
-	for _, c := range cmds {
-		_ = c.Process.Signal(syscall.SIGTERM)
-	}
-	for _, c := range cmds {
-		done := make(chan struct{})
-		go func() { _ = c.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = c.Process.Kill()
-			<-done
-		}
-	}
+	proc.Stop(10*time.Second, cmds...)
 }
 
 // writeFiles writes the large file (big.bin, size random bytes), the one

@@ -21,8 +21,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/torplus/torplus/internal/proc"
 )
 
 // ErrToolMissing is returned when tor or tor-gencert is not installed.
@@ -153,19 +154,7 @@ func (n *Network) Stop() {
 	procs := n.procs
 	n.procs = nil
 	n.mu.Unlock()
-	for _, p := range procs {
-		_ = p.Process.Signal(syscall.SIGTERM)
-	}
-	for _, p := range procs {
-		done := make(chan struct{})
-		go func() { _ = p.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = p.Process.Kill()
-			<-done
-		}
-	}
+	proc.Stop(5*time.Second, procs...)
 }
 
 func writeTorrc(dir, torrc string) error {
