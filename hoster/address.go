@@ -47,7 +47,7 @@ func cmdAddress(fl caddycmd.Flags) (int, error) {
 	}
 	id := key.ID()
 	if m := fl.String("onionbalance-master"); m != "" {
-		if id, err = onionservice.ParseMaster(m); err != nil {
+		if id, err = onionservice.InstanceMaster(m, id); err != nil {
 			return caddy.ExitCodeFailedStartup, err
 		}
 	}

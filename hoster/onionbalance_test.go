@@ -47,4 +47,8 @@ func TestOnionbalanceMasterFlags(t *testing.T) {
 		!strings.Contains(errOut, "onionbalance_master") {
 		t.Fatalf("a bad master address: exit %d, %s", code, errOut)
 	}
+	if code, _, errOut = runHoster(t, nil, "address", "--data-dir", dir, "--onionbalance-master", strings.TrimSpace(own)); code == 0 ||
+		!strings.Contains(errOut, "own address") {
+		t.Fatalf("the instance's own address as master: exit %d, %s", code, errOut)
+	}
 }

@@ -132,11 +132,8 @@ func (a *App) Provision(ctx caddy.Context) error {
 	}
 	a.key = key
 	if a.OnionbalanceMaster != "" {
-		if a.master, err = ParseMaster(a.OnionbalanceMaster); err != nil {
+		if a.master, err = InstanceMaster(a.OnionbalanceMaster, key.ID()); err != nil {
 			return err
-		}
-		if a.master == key.ID() {
-			return fmt.Errorf("%w: it is this hoster's own address; an instance needs a key of its own", ErrOnionbalanceMaster)
 		}
 	}
 	if err := a.writeObConfig(); err != nil {

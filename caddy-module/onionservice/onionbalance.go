@@ -29,6 +29,20 @@ func ParseMaster(s string) (onion.ID, error) {
 	return id, nil
 }
 
+// InstanceMaster reads the onionbalance_master value of an instance whose
+// own address is own: ParseMaster, and refusing the instance's own address
+// (Onionbalance needs the frontend's key to differ from every instance's).
+func InstanceMaster(s string, own onion.ID) (onion.ID, error) {
+	master, err := ParseMaster(s)
+	if err != nil {
+		return "", err
+	}
+	if master == own {
+		return "", fmt.Errorf("%w: it is this hoster's own address; an instance needs a key of its own", ErrOnionbalanceMaster)
+	}
+	return master, nil
+}
+
 // PublicID is the address visitors use and the records name: the
 // Onionbalance master's when this hoster is an instance, else its own.
 func (a *App) PublicID() onion.ID {
