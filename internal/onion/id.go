@@ -42,8 +42,13 @@ func ParseID(s string) (ID, error) {
 	if len(s) != IDLen {
 		return "", ErrIDLength
 	}
+	// The decoder skips '\r' and '\n', so the alphabet is checked first:
+	// 56 characters must be 56 base32 digits.
+	if strings.IndexFunc(s, notBase32) >= 0 {
+		return "", ErrIDBase32
+	}
 	raw, err := lowerBase32.DecodeString(s)
-	if err != nil {
+	if err != nil || len(raw) != 35 {
 		return "", ErrIDBase32
 	}
 	pub, sum, ver := raw[:32], raw[32:34], raw[34]
@@ -56,6 +61,9 @@ func ParseID(s string) (ID, error) {
 	}
 	return ID(s), nil
 }
+
+// notBase32 reports whether r is outside the lowercase base32 alphabet.
+func notBase32(r rune) bool { return (r < 'a' || r > 'z') && (r < '2' || r > '7') }
 
 // IDFromPublicKey returns the onion id of an ed25519 public key.
 func IDFromPublicKey(pub ed25519.PublicKey) ID {

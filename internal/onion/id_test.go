@@ -25,6 +25,8 @@ func TestParseID(t *testing.T) {
 		{"empty", "", "", ErrIDLength},
 		{"v2 length", "expyuzz4wqqyqhjn.onion", "", ErrIDLength},
 		{"not base32", strings.Repeat("1", IDLen), "", ErrIDBase32},
+		{"newline inside", torSpecID[:40] + "\n" + torSpecID[41:], "", ErrIDBase32}, // the decoder skips \n
+		{"carriage return inside", torSpecID[:10] + "\r" + torSpecID[11:], "", ErrIDBase32},
 		{"bad checksum", string(flip), "", ErrIDChecksum},
 		{"version 2", versionOf(2), "", ErrIDVersion},
 	}
