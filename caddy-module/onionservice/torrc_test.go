@@ -3,7 +3,6 @@ package onionservice
 import (
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -36,19 +35,7 @@ func TestTorrcText(t *testing.T) {
 		at += i + len(w)
 	}
 
-	// The real tor must accept it.
-	tor, err := exec.LookPath("tor")
-	if err != nil {
-		t.Fatal("tor is needed for this test: apt-get install tor")
-	}
-	path := filepath.Join(dir, "torrc")
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(tor, "--verify-config", "-f", path, "--DataDirectory", filepath.Join(dir, "tor")).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "Configuration was valid") {
-		t.Fatalf("tor --verify-config: %v\n%s", err, out)
-	}
+	verifyTorrc(t, dir, text) // the real tor must accept it
 }
 
 func TestTorrcMissingExtraFile(t *testing.T) {
