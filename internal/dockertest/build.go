@@ -31,6 +31,15 @@ func OfflineContext(ctx context.Context, repo, dst string) error {
 			return err
 		}
 	}
+	// go mod vendor needs every module of the graph, those that only other
+	// platforms import too (go-winio, mousetrap, …); a warm cache hides
+	// that, a fresh machine does not. Download the whole graph first, from
+	// the proxy the environment names, then vendor offline from the cache.
+	download := exec.CommandContext(ctx, "go", "mod", "download")
+	download.Dir = repo
+	if out, err := download.CombinedOutput(); err != nil {
+		return fmt.Errorf("dockertest: go mod download: %w\n%s", err, out)
+	}
 	vendor := exec.CommandContext(ctx, "go", "mod", "vendor", "-o", filepath.Join(dst, "vendor"))
 	vendor.Dir = repo
 	vendor.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off")
