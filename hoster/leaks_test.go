@@ -278,7 +278,7 @@ http:// {
 	}
 	torplus_attention {
 		root ` + site + `
-		ledger sqlite ` + filepath.Join(dataDir, "ledger.db") + `
+		store sqlite ` + filepath.Join(dataDir, "store.db") + `
 	}
 	torplus {
 		price 1
@@ -290,7 +290,7 @@ http:// {
 		grace off
 		backend horizon ` + horizon + `
 		seed_file ` + seedFile + `
-		ledger sqlite ` + filepath.Join(dataDir, "ledger.db") + `
+		store sqlite ` + filepath.Join(dataDir, "store.db") + `
 	}
 	root * ` + site + `
 	file_server

@@ -50,7 +50,7 @@ func TestMeteringThroughTor(t *testing.T) {
 			ask_at 0.8
 			grace 4s
 			throttle ` + strconv.Itoa(throttleRate) + `B
-			ledger sqlite ` + filepath.Join(dataDir, "ledger.db") + `
+			store sqlite ` + filepath.Join(dataDir, "store.db") + `
 		}`
 	})
 	url := "http://" + id + ".onion/file.bin"

@@ -40,7 +40,7 @@ func TestPaymentThroughTor(t *testing.T) {
 			grace 5s
 			backend horizon ` + hz.URL + `
 			settle_timeout 10s
-			ledger sqlite ` + filepath.Join(dataDir, "ledger.db") + `
+			store sqlite ` + filepath.Join(dataDir, "store.db") + `
 		}`
 	})
 	url := "http://" + id + ".onion/file.bin"

@@ -16,14 +16,14 @@ import (
 
 	"github.com/torplus/torplus/caddy-module/attention"
 	_ "github.com/torplus/torplus/caddy-module/dashboard" // the dashboard admin page
-	"github.com/torplus/torplus/caddy-module/ledger"
 	"github.com/torplus/torplus/caddy-module/revenue"
+	"github.com/torplus/torplus/caddy-module/store"
 )
 
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "revenue",
-		Usage: "[--site <name>] [--from <YYYY-MM-DD>] [--to <YYYY-MM-DD>] [--pool <amount>] [--format json|csv] [--sign --key-file <file>] [--ledger sqlite|postgres] [--dsn <path or url>]",
+		Usage: "[--site <name>] [--from <YYYY-MM-DD>] [--to <YYYY-MM-DD>] [--pool <amount>] [--format json|csv] [--sign --key-file <file>] [--store sqlite|postgres] [--dsn <path or url>]",
 		Short: "Splits a period's income by attention share; signs and verifies such reports",
 		Long: `
 Reports a site's income over a period — the payment requests paid in it,
@@ -32,8 +32,8 @@ attention each page got, as JSON or CSV. Amounts are exact, in stroops
 (7 decimal places); the parts always sum to the income.
 
 The period is [--from, --to) in UTC days, by default the current month.
-The data comes from the ledger database the hoster writes (--ledger and
---dsn, as in the torplus handler's "ledger" option; default: SQLite in
+The data comes from the store database the hoster writes (--store and
+--dsn, as in the torplus handler's "store" option; default: SQLite in
 Caddy's data directory). --destination and --asset choose which payments
 count (default: every paid TPT request).
 
@@ -48,7 +48,7 @@ TORPLUS_STELLAR_SEED environment variable; the seed is never printed.
 			f.String("to", "", "Day after the period, YYYY-MM-DD (default: first of next month)")
 			f.String("pool", "0", "Amount added to the payments' income")
 			f.String("format", "json", "json or csv")
-			f.String("ledger", "sqlite", "Ledger database: sqlite or postgres")
+			f.String("store", "sqlite", "Store database: sqlite or postgres")
 			f.String("dsn", "", "SQLite file or PostgreSQL URL (default: SQLite in Caddy's data dir)")
 			f.String("destination", "", "Count only payments to this Stellar account (the site's)")
 			f.String("asset", attention.DefaultAsset, "Asset code income is counted in")
@@ -100,21 +100,21 @@ func cmdRevenue(fl caddycmd.Flags) (int, error) {
 			return caddy.ExitCodeFailedStartup, err
 		}
 	}
-	cfg, err := ledger.Config{Driver: fl.String("ledger"), DSN: fl.String("dsn")}.Resolved()
+	cfg, err := store.Config{Driver: fl.String("store"), DSN: fl.String("dsn")}.Resolved()
 	if err != nil {
 		return caddy.ExitCodeFailedStartup, err
 	}
 	if cfg.Driver == "sqlite" {
 		if _, err := os.Stat(cfg.DSN); err != nil {
-			return caddy.ExitCodeFailedStartup, fmt.Errorf("no ledger database: %w", err)
+			return caddy.ExitCodeFailedStartup, fmt.Errorf("no store database: %w", err)
 		}
 	}
-	l, err := ledger.Acquire(ctx, cfg, nil)
+	l, err := store.Acquire(ctx, cfg, nil)
 	if err != nil {
 		return caddy.ExitCodeFailedStartup, err
 	}
 	defer l.Release()
-	db, driver, _ := ledger.SQL(l)
+	db, driver, _ := store.SQL(l)
 	store, err := attention.NewSQLStore(ctx, db, driver)
 	if err != nil {
 		return caddy.ExitCodeFailedStartup, err

@@ -13,7 +13,7 @@ import (
 	"github.com/stellar/go-stellar-sdk/keypair"
 
 	"github.com/torplus/torplus/caddy-module/attention"
-	"github.com/torplus/torplus/caddy-module/ledger"
+	"github.com/torplus/torplus/caddy-module/store"
 )
 
 // runHoster runs the hoster command line (this test binary acting as it)
@@ -39,9 +39,9 @@ func runHoster(t *testing.T, env []string, args ...string) (int, string, string)
 // revenueLedger writes a ledger with two paid requests (6 + 2 TPT) in
 // November 2026 and pages with 3:1 attention.
 func revenueLedger(t *testing.T) string {
-	path := filepath.Join(t.TempDir(), "ledger.db")
+	path := filepath.Join(t.TempDir(), "store.db")
 	ctx := context.Background()
-	l, err := ledger.OpenSQLite(ctx, path)
+	l, err := store.OpenSQLite(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func revenueLedger(t *testing.T) string {
 	for i, amount := range []string{"6", "2"} {
 		id := [32]byte{byte(i + 1)}
 		tx := strings.Repeat(string(rune('a'+i)), 64)
-		if err := l.PutPaymentRequests(ctx, []ledger.PaymentRequest{{ID: id, Session: "s", Destination: "GSITE",
+		if err := l.PutPaymentRequests(ctx, []store.PaymentRequest{{ID: id, Session: "s", Destination: "GSITE",
 			AssetCode: "TPT", Amount: amount, CreatedAt: at, ExpiresAt: at.Add(time.Hour)}}); err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +61,7 @@ func revenueLedger(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	db, driver, _ := ledger.SQL(l)
+	db, driver, _ := store.SQL(l)
 	s, err := attention.NewSQLStore(ctx, db, driver)
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +117,7 @@ func TestRevenueCommand(t *testing.T) {
 	if code, _, errOut := runHoster(t, nil, append([]string{"revenue", "--sign", "--key-file", keyFile}, period...)...); code == 0 || !strings.Contains(errOut, "chmod 600") {
 		t.Errorf("group-readable seed file: exit %d %s", code, errOut)
 	}
-	if code, _, errOut := runHoster(t, nil, "revenue", "--dsn", filepath.Join(t.TempDir(), "none.db")); code == 0 || !strings.Contains(errOut, "no ledger database") {
+	if code, _, errOut := runHoster(t, nil, "revenue", "--dsn", filepath.Join(t.TempDir(), "none.db")); code == 0 || !strings.Contains(errOut, "no store database") {
 		t.Errorf("missing database: exit %d %s", code, errOut)
 	}
 }

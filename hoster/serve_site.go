@@ -11,8 +11,8 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/torplus/torplus/caddy-module/attention"
-	"github.com/torplus/torplus/caddy-module/ledger"
 	"github.com/torplus/torplus/caddy-module/meter"
+	"github.com/torplus/torplus/caddy-module/store"
 )
 
 // meterOptions are the serve flags that turn metering on: with --pay-to set,
@@ -32,7 +32,7 @@ var ErrDashboardNotLocal = errors.New("--dashboard must be a loopback address (1
 // siteRoutes are the handlers in front of the site: attention reports (for
 // a folder of pages), metering (with --pay-to), then the site itself.
 func siteRoutes(o serveOptions, dataDir string, site json.RawMessage) ([]json.RawMessage, error) {
-	store := ledger.Config{Driver: "sqlite", DSN: filepath.Join(dataDir, "ledger.db")}
+	db := store.Config{Driver: "sqlite", DSN: filepath.Join(dataDir, "store.db")}
 	var handlers []json.RawMessage
 	if o.upstream == "" {
 		root, err := filepath.Abs(rootOrDot(o.root))
@@ -40,13 +40,13 @@ func siteRoutes(o serveOptions, dataDir string, site json.RawMessage) ([]json.Ra
 			return nil, err
 		}
 		handlers = append(handlers, caddyconfig.JSONModuleObject(attention.Handler{
-			Root: root, Destination: o.meter.payTo, Ledger: store,
+			Root: root, Destination: o.meter.payTo, Store: db,
 		}, "handler", "torplus_attention", nil))
 	}
 	if o.meter.payTo != "" {
 		m := meter.Handler{
 			Destination: o.meter.payTo, Price: o.meter.price, AssetCode: o.meter.assetCode,
-			AssetIssuer: o.meter.assetIssuer, Network: o.meter.network, Ledger: store,
+			AssetIssuer: o.meter.assetIssuer, Network: o.meter.network, Store: db,
 		}
 		switch {
 		case o.meter.horizon != "" && o.meter.offlineLedger != "":

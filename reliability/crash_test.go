@@ -100,14 +100,14 @@ func startPayers(t *testing.T, driver, dir string) *crashRun {
 	}
 	if driver == "postgres" {
 		run.pg = pgtest.Start(t)
-		run.site.Ledger = "postgres " + run.pg.DSN
+		run.site.Store = "postgres " + run.pg.DSN
 	}
 	run.h = harness.NewHoster(t, func(h *harness.Hoster) string {
 		if driver == "sqlite" {
 			if dir == "" {
 				dir = h.Dir
 			}
-			run.site.Ledger = "sqlite " + filepath.Join(dir, "ledger.db")
+			run.site.Store = "sqlite " + filepath.Join(dir, "store.db")
 		}
 		return run.site.Caddyfile(h)
 	})
@@ -150,11 +150,11 @@ func (r *crashRun) finish(t *testing.T) tally.Row {
 	r.h.Kill()
 	r.h.Start()
 	deadline := time.Now().Add(time.Minute)
-	for r.unsettled(t, harness.ReadBooks(t, r.site.Ledger)) > 0 && time.Now().Before(deadline) {
+	for r.unsettled(t, harness.ReadBooks(t, r.site.Store)) > 0 && time.Now().Before(deadline) {
 		time.Sleep(500 * time.Millisecond)
 	}
 	r.h.Kill()
-	row := r.check(t, harness.ReadBooks(t, r.site.Ledger))
+	row := r.check(t, harness.ReadBooks(t, r.site.Store))
 	row.Faults = int64(r.faults)
 	t.Logf("%d payments sent, %d acknowledged; %d reports sent; unexpected statuses %v",
 		len(r.payments), r.acked.Load(), len(r.reports), r.unexpects)

@@ -73,7 +73,7 @@ func TestDiskFull(t *testing.T) {
 		t.Errorf("the log never says the disk is full")
 	}
 	row := run.finish(t)
-	db, err := sql.Open("sqlite", filepath.Join(dir, "ledger.db"))
+	db, err := sql.Open("sqlite", filepath.Join(dir, "store.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

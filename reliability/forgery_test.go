@@ -41,7 +41,7 @@ func TestForgeryAndReplay(t *testing.T) {
 		LogLevel: "ERROR",
 	}
 	h := harness.NewHoster(t, func(h *harness.Hoster) string {
-		site.Ledger = "sqlite " + filepath.Join(h.Dir, "ledger.db")
+		site.Store = "sqlite " + filepath.Join(h.Dir, "store.db")
 		return site.Caddyfile(h)
 	})
 	h.Start()
@@ -132,7 +132,7 @@ func TestForgeryAndReplay(t *testing.T) {
 		rg.Wait()
 	}
 	h.Stop()
-	books := harness.ReadBooks(t, site.Ledger)
+	books := harness.ReadBooks(t, site.Store)
 	row := tally.Row{Inputs: sent.Load() + int64(100*replayed), Records: int64(requests)}
 	for i, pr := range prs {
 		id, _ := pr.RawID()

@@ -36,7 +36,7 @@ func TestLoad(t *testing.T) {
 		LogLevel: "ERROR",
 	}
 	h := harness.NewHoster(t, func(h *harness.Hoster) string {
-		site.Ledger = "sqlite " + filepath.Join(h.Dir, "ledger.db")
+		site.Store = "sqlite " + filepath.Join(h.Dir, "store.db")
 		return site.Caddyfile(h)
 	})
 	h.Start()

@@ -28,7 +28,7 @@ func TestStellarDownOrSlow(t *testing.T) {
 			"ask_at 0.01", "grace 60s", "throttle 200KB", "settle_timeout 3s"),
 	}
 	h := harness.NewHoster(t, func(h *harness.Hoster) string {
-		site.Ledger = "sqlite " + filepath.Join(h.Dir, "ledger.db")
+		site.Store = "sqlite " + filepath.Join(h.Dir, "store.db")
 		return site.Caddyfile(h)
 	})
 	h.Start()
@@ -87,7 +87,7 @@ func TestStellarDownOrSlow(t *testing.T) {
 	// Back: every payment settles, once.
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		b := harness.ReadBooks(t, site.Ledger)
+		b := harness.ReadBooks(t, site.Store)
 		n := 0
 		for _, hash := range hashes {
 			if b.Credits[hash] == 1 {
@@ -105,7 +105,7 @@ func TestStellarDownOrSlow(t *testing.T) {
 		time.Sleep(time.Second)
 	}
 	h.Stop()
-	b := harness.ReadBooks(t, site.Ledger)
+	b := harness.ReadBooks(t, site.Store)
 	for _, hash := range hashes {
 		row.Records++
 		if b.Credits[hash] > 1 {

@@ -75,11 +75,11 @@ func (s *Site) Report(ctx context.Context, from, to Day) (Attention, error) {
 	if err := s.Flush(ctx); err != nil {
 		return Attention{}, err
 	}
-	pages, err := s.Store.Totals(ctx, s.Name, from, to)
+	pages, err := s.Reports.Totals(ctx, s.Name, from, to)
 	if err != nil {
 		return Attention{}, err
 	}
-	days, err := s.Store.Days(ctx, s.Name, from, to)
+	days, err := s.Reports.Days(ctx, s.Name, from, to)
 	if err != nil {
 		return Attention{}, err
 	}

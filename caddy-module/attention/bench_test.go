@@ -14,7 +14,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
-	"github.com/torplus/torplus/caddy-module/ledger"
+	"github.com/torplus/torplus/caddy-module/store"
 	"github.com/torplus/torplus/internal/pgtest"
 )
 
@@ -26,11 +26,11 @@ import (
 // clock advances 1 ms a report.
 func BenchmarkIngest(b *testing.B) {
 	b.Run("SQLite", func(b *testing.B) {
-		benchIngest(b, ledger.Config{Driver: "sqlite", DSN: filepath.Join(b.TempDir(), "ledger.db")})
+		benchIngest(b, store.Config{Driver: "sqlite", DSN: filepath.Join(b.TempDir(), "store.db")})
 	})
 	pg := pgtest.Start(b) // once: each b.Run below runs several times
 	b.Run("PostgreSQL", func(b *testing.B) {
-		benchIngest(b, ledger.Config{Driver: "postgres", DSN: pg.DSN})
+		benchIngest(b, store.Config{Driver: "postgres", DSN: pg.DSN})
 	})
 }
 
@@ -38,12 +38,12 @@ func BenchmarkIngest(b *testing.B) {
 // never share rows.
 var benchSites atomic.Int64
 
-func benchIngest(b *testing.B, db ledger.Config) {
+func benchIngest(b *testing.B, db store.Config) {
 	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
 	defer cancel()
 	clock := t0
 	h := &Handler{Site: fmt.Sprintf("bench-%d", benchSites.Add(1)), Root: site(b),
-		Ledger: db, now: func() time.Time { return clock }}
+		Store: db, now: func() time.Time { return clock }}
 	if err := h.Provision(ctx); err != nil {
 		b.Fatal(err)
 	}

@@ -115,8 +115,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			h.Destination, err = one()
 		case "asset_code":
 			h.AssetCode, err = one()
-		case "ledger":
-			if err := h.Ledger.ParseArgs(args); err != nil {
+		case "store":
+			if err := h.Store.ParseArgs(args); err != nil {
 				return d.Err(err.Error())
 			}
 		default:

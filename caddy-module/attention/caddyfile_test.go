@@ -8,7 +8,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
-	"github.com/torplus/torplus/caddy-module/ledger"
+	"github.com/torplus/torplus/caddy-module/store"
 )
 
 func TestUnmarshalCaddyfile(t *testing.T) {
@@ -31,12 +31,12 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 			session_ttl 2h
 			destination GSITE
 			asset_code TPX
-			ledger postgres postgres://db/torplus
+			store postgres postgres://db/torplus
 		}`, Handler{Site: "news", Endpoint: "/attn", Root: "/srv/www", Pages: []string{"/blog/*.html", "/"},
 			PageExtensions: []string{".html", ".xhtml"}, MaxBody: 4096, Slack: caddy.Duration(3 * time.Second),
 			FirstReport: caddy.Duration(5 * time.Minute), PerMinute: 20, Burst: 4, MaxSessions: 500,
 			SessionTTL: caddy.Duration(2 * time.Hour), Destination: "GSITE", AssetCode: "TPX",
-			Ledger: ledger.Config{Driver: "postgres", DSN: "postgres://db/torplus"}}, false},
+			Store: store.Config{Driver: "postgres", DSN: "postgres://db/torplus"}}, false},
 		{"torplus_attention a b", Handler{}, true},
 		{"torplus_attention {\n bogus 1\n}", Handler{}, true},
 		{"torplus_attention {\n slack\n}", Handler{}, true},
@@ -64,7 +64,7 @@ func TestValidate(t *testing.T) {
 		{Endpoint: "/a", MaxBody: 2048, Burst: -1},
 		{Endpoint: "/a", MaxBody: 2048, Pages: []string{"blog/*"}},
 		{Endpoint: "/a", MaxBody: 2048, Pages: []string{"/[x"}},
-		{Endpoint: "/a", MaxBody: 2048, Ledger: ledger.Config{Driver: "mysql"}},
+		{Endpoint: "/a", MaxBody: 2048, Store: store.Config{Driver: "mysql"}},
 	} {
 		if err := h.Validate(); err == nil {
 			t.Errorf("%+v validated", h)

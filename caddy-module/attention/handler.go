@@ -14,7 +14,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
-	"github.com/torplus/torplus/caddy-module/ledger"
+	"github.com/torplus/torplus/caddy-module/store"
 )
 
 func init() {
@@ -74,7 +74,7 @@ type Handler struct {
 	AssetCode string `json:"asset_code,omitempty"`
 	// Ledger selects the database, as the torplus handler's ledger option
 	// (default SQLite in Caddy's data dir); attention goes in its own table.
-	Ledger ledger.Config `json:"ledger,omitempty"`
+	Store store.Config `json:"store,omitempty"`
 
 	site  *Site
 	pages Pages
@@ -115,7 +115,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	limits := Limits{Slack: time.Duration(h.Slack), FirstReport: time.Duration(h.FirstReport), Burst: h.Burst,
 		PerMinute: h.PerMinute, MaxSessions: h.MaxSessions, SessionTTL: time.Duration(h.SessionTTL)}
 	onErr := func(err error) { h.log.Error("storing attention", zap.Error(err)) }
-	site, err := acquireSite(ctx, h.Site, h.Ledger, limits, RevenueTerms{Destination: h.Destination, AssetCode: h.AssetCode}, onErr)
+	site, err := acquireSite(ctx, h.Site, h.Store, limits, RevenueTerms{Destination: h.Destination, AssetCode: h.AssetCode}, onErr)
 	if err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func (h *Handler) Validate() error {
 			return err
 		}
 	}
-	return h.Ledger.Validate()
+	return h.Store.Validate()
 }
 
 // CleanPattern checks a page pattern: an absolute path.Match pattern.

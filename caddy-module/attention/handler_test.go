@@ -20,7 +20,7 @@ import (
 // startSite runs a real Caddy serving root with the attention handler in
 // front of file_server (which hides dotfiles, as `hoster serve` does).
 func startSite(t *testing.T, root, driver, options string) *attentiontest.Server {
-	db := "sqlite " + filepath.Join(t.TempDir(), "ledger.db")
+	db := "sqlite " + filepath.Join(t.TempDir(), "store.db")
 	if driver == "postgres" {
 		db = "postgres " + pgtest.Start(t).DSN
 	}

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/torplus/torplus/caddy-module/ledger"
+	"github.com/torplus/torplus/caddy-module/store"
 )
 
 // TestRecorderCommitsBeforeAcknowledging: every Add that returns nil is
@@ -42,7 +42,7 @@ func TestRecorderCommitsBeforeAcknowledging(t *testing.T) {
 	}
 
 	// The table goes away: the report is refused, and not written later.
-	db, _, _ := ledger.SQL(l)
+	db, _, _ := store.SQL(l)
 	if _, err := db.Exec(`ALTER TABLE torplus_attention_daily RENAME TO hidden`); err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 
-	"github.com/torplus/torplus/caddy-module/ledger"
+	"github.com/torplus/torplus/caddy-module/store"
 )
 
 // Site is the state the attention handlers of one site share, kept across
@@ -19,10 +19,10 @@ import (
 type Site struct {
 	// Name is the site's name, as reports are aggregated under it.
 	Name string
-	// Ledger is the shared ledger whose database holds the attention table.
-	Ledger *ledger.Ledger
-	// Store is the attention table in the ledger's database.
-	Store *SQLStore
+	// Store is the shared store whose database holds the attention table.
+	Store *store.Store
+	// Reports is the attention table in the ledger's database.
+	Reports *SQLStore
 	// Recorder batches accepted reports into Store.
 	Recorder *Recorder
 	// Tracker holds the sessions' clocks and rate limits.
@@ -47,25 +47,25 @@ var sites = caddy.NewUsagePool()
 
 // acquireSite returns the shared Site for name on the ledger cfg, creating
 // it on first use; pair it with releaseSite.
-func acquireSite(ctx context.Context, name string, cfg ledger.Config, limits Limits, terms RevenueTerms, onErr func(error)) (*Site, error) {
+func acquireSite(ctx context.Context, name string, cfg store.Config, limits Limits, terms RevenueTerms, onErr func(error)) (*Site, error) {
 	key := name + "\x00" + cfg.Driver + "\x00" + cfg.DSN
 	v, _, err := sites.LoadOrNew(key, func() (caddy.Destructor, error) {
-		l, err := ledger.Acquire(ctx, cfg, onErr)
+		l, err := store.Acquire(ctx, cfg, onErr)
 		if err != nil {
 			return nil, err
 		}
-		db, driver, ok := ledger.SQL(l)
+		db, driver, ok := store.SQL(l)
 		if !ok {
 			l.Release()
 			return nil, errors.New("attention: the ledger is not an SQL database")
 		}
-		store, err := NewSQLStore(ctx, db, driver)
+		reports, err := NewSQLStore(ctx, db, driver)
 		if err != nil {
 			l.Release()
 			return nil, err
 		}
-		return &Site{Name: name, Ledger: l, Store: store, Tracker: NewTracker(limits),
-			Recorder: NewRecorder(store, onErr), key: key}, nil
+		return &Site{Name: name, Store: l, Reports: reports, Tracker: NewTracker(limits),
+			Recorder: NewRecorder(reports, onErr), key: key}, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("attention: site %q: %w", name, err)
@@ -84,7 +84,7 @@ func releaseSite(s *Site) error {
 // Destruct writes the waiting totals and releases the ledger; the pool
 // calls it after the last handler of the site is cleaned up.
 func (s *Site) Destruct() error {
-	return errors.Join(s.Recorder.Close(), s.Ledger.Release())
+	return errors.Join(s.Recorder.Close(), s.Store.Release())
 }
 
 // Flush writes the reports accepted so far to the database.

@@ -71,7 +71,7 @@ type SQLStore struct {
 }
 
 // NewSQLStore creates the attention table in db if needed. driver is
-// "sqlite" or "postgres" (as ledger.SQL reports it). The caller keeps
+// "sqlite" or "postgres" (as store.SQL reports it). The caller keeps
 // ownership of db.
 func NewSQLStore(ctx context.Context, db *sql.DB, driver string) (*SQLStore, error) {
 	if driver != "sqlite" && driver != "postgres" {

@@ -6,30 +6,30 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/torplus/torplus/caddy-module/ledger"
+	"github.com/torplus/torplus/caddy-module/store"
 	"github.com/torplus/torplus/internal/pgtest"
 )
 
 // openStore opens the ledger's database for driver and the attention
 // store on it, both closed at the end of the test.
-func openStore(t testing.TB, driver string) (*SQLStore, ledger.Store) {
+func openStore(t testing.TB, driver string) (*SQLStore, store.DB) {
 	t.Helper()
 	ctx := context.Background()
-	var l ledger.Store
+	var l store.DB
 	var err error
 	switch driver {
 	case "sqlite":
-		l, err = ledger.OpenSQLite(ctx, filepath.Join(t.TempDir(), "ledger.db"))
+		l, err = store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "store.db"))
 	case "postgres":
-		l, err = ledger.OpenPostgres(ctx, pgtest.Start(t).DSN)
+		l, err = store.OpenPostgres(ctx, pgtest.Start(t).DSN)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	db, name, ok := ledger.SQL(l)
+	db, name, ok := store.SQL(l)
 	if !ok || name != driver {
-		t.Fatalf("ledger.SQL = %v, %q", ok, name)
+		t.Fatalf("store.SQL = %v, %q", ok, name)
 	}
 	s, err := NewSQLStore(ctx, db, name)
 	if err != nil {

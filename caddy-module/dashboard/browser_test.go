@@ -17,8 +17,8 @@ import (
 
 	"github.com/torplus/torplus/caddy-module/attention"
 	"github.com/torplus/torplus/caddy-module/attention/attentiontest"
-	"github.com/torplus/torplus/caddy-module/ledger"
 	"github.com/torplus/torplus/caddy-module/revenue"
+	"github.com/torplus/torplus/caddy-module/store"
 )
 
 // browser starts Debian's headless Chromium, stopped (by its PID, through
@@ -74,15 +74,15 @@ func getJSON(t *testing.T, url string, v any) {
 // seedLedger records, through the site's own shared ledger, what the meter
 // and payment endpoint would have: sessions with bytes served, and three
 // payment requests of which two were paid.
-func seedLedger(t *testing.T, cfg ledger.Config, dest string) {
+func seedLedger(t *testing.T, cfg store.Config, dest string) {
 	ctx := context.Background()
-	l, err := ledger.Acquire(ctx, cfg, nil)
+	l, err := store.Acquire(ctx, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Release()
 	now := time.Now().UTC()
-	if err := l.PutSessions(ctx, []ledger.Session{
+	if err := l.PutSessions(ctx, []store.Session{
 		{Key: "c:1", FirstSeen: now.Add(-time.Hour), LastSeen: now.Add(-time.Minute), BytesServed: 7_500_000, FreeBytes: 5_000_000},
 		{Key: "c:2", FirstSeen: now.Add(-2 * time.Hour), LastSeen: now.Add(-time.Hour), BytesServed: 52_000_000, FreeBytes: 5_000_000},
 	}); err != nil {
@@ -91,7 +91,7 @@ func seedLedger(t *testing.T, cfg ledger.Config, dest string) {
 	for i, amount := range []string{"1.5", "1.5", "1.5"} {
 		id := [32]byte{byte(i + 1)}
 		at := now.Add(-time.Duration(i) * 24 * time.Hour)
-		if err := l.PutPaymentRequests(ctx, []ledger.PaymentRequest{{ID: id, Session: "c:2", Destination: dest,
+		if err := l.PutPaymentRequests(ctx, []store.PaymentRequest{{ID: id, Session: "c:2", Destination: dest,
 			AssetCode: "TPT", Amount: amount, CreatedAt: at, ExpiresAt: now.Add(time.Hour)}}); err != nil {
 			t.Fatal(err)
 		}
@@ -114,14 +114,14 @@ func TestBrowserBeaconAndDashboard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := ledger.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "ledger.db")}
+	cfg := store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "store.db")}
 	const dest = "GDESTINATIONOFTHESITE"
 	srv := attentiontest.Start(t, "", fmt.Sprintf(`	root * %s
 	file_server {
 		hide .*
 	}
 	torplus_attention example {
-		ledger sqlite %s
+		store sqlite %s
 		destination %s
 	}
 	handle /dashboard {

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/torplus/torplus/caddy-module/attention"
-	"github.com/torplus/torplus/caddy-module/ledger"
 	"github.com/torplus/torplus/caddy-module/revenue"
+	"github.com/torplus/torplus/caddy-module/store"
 )
 
 // Window is how many days the charts cover, today included.
@@ -53,13 +53,13 @@ func Gather(ctx context.Context, site *attention.Site, now time.Time) (Data, err
 	if err := site.Flush(ctx); err != nil {
 		return Data{}, err
 	}
-	if err := site.Ledger.Flush(ctx); err != nil {
+	if err := site.Store.Flush(ctx); err != nil {
 		return Data{}, err
 	}
 	to := attention.DayOf(now) + 1
 	from := to - Window
 	d := Data{Site: site.Name, GeneratedAt: now.UTC(), From: from.String(), To: to.String(), PerDay: make([]DayCount, Window)}
-	sessions, err := site.Ledger.Sessions(ctx, from.Time(), math.MaxInt32)
+	sessions, err := site.Store.Sessions(ctx, from.Time(), math.MaxInt32)
 	if err != nil {
 		return Data{}, err
 	}
@@ -73,7 +73,7 @@ func Gather(ctx context.Context, site *attention.Site, now time.Time) (Data, err
 	for i := range d.PerDay {
 		d.PerDay[i].Day = (from + attention.Day(i)).String()
 	}
-	prs, err := site.Ledger.PaymentRequests(ctx, "", math.MaxInt32)
+	prs, err := site.Store.PaymentRequests(ctx, "", math.MaxInt32)
 	if err != nil {
 		return Data{}, err
 	}
@@ -86,7 +86,7 @@ func Gather(ctx context.Context, site *attention.Site, now time.Time) (Data, err
 			d.PerDay[i].Requests++
 			d.Requests++
 		}
-		if p.State != ledger.Paid {
+		if p.State != store.Paid {
 			continue
 		}
 		if i := attention.DayOf(p.PaidAt) - from; i >= 0 && i < Window {
@@ -94,11 +94,11 @@ func Gather(ctx context.Context, site *attention.Site, now time.Time) (Data, err
 			d.Payments++
 		}
 	}
-	if d.Attention, err = site.Store.Totals(ctx, site.Name, from, to); err != nil {
+	if d.Attention, err = site.Reports.Totals(ctx, site.Name, from, to); err != nil {
 		return Data{}, err
 	}
 	mFrom, mTo := revenue.Month(now)
-	d.Revenue, err = revenue.Build(ctx, site.Ledger, site.Store, revenue.Inputs{Site: site.Name, From: mFrom, To: mTo,
+	d.Revenue, err = revenue.Build(ctx, site.Store, site.Reports, revenue.Inputs{Site: site.Name, From: mFrom, To: mTo,
 		Terms: terms, Now: now})
 	return d, err
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/torplus/torplus/caddy-module/identity"
-	"github.com/torplus/torplus/caddy-module/ledger"
+	"github.com/torplus/torplus/caddy-module/store"
 )
 
 func init() {
@@ -110,7 +110,7 @@ func listSessions(w http.ResponseWriter, r *http.Request) error {
 type PaymentRequestInfo struct {
 	Zone string `json:"zone"`
 	ID   string `json:"id"`
-	ledger.PaymentRequest
+	store.PaymentRequest
 }
 
 func listPaymentRequests(w http.ResponseWriter, r *http.Request) error {
@@ -119,10 +119,10 @@ func listPaymentRequests(w http.ResponseWriter, r *http.Request) error {
 	}
 	list := []PaymentRequestInfo{}
 	for _, st := range zones(r) {
-		if err := st.ledger.Flush(r.Context()); err != nil {
+		if err := st.store.Flush(r.Context()); err != nil {
 			return caddy.APIError{HTTPStatus: http.StatusServiceUnavailable, Err: err}
 		}
-		prs, err := st.ledger.PaymentRequests(r.Context(), ledger.State(r.URL.Query().Get("state")), limitParam(r))
+		prs, err := st.store.PaymentRequests(r.Context(), store.State(r.URL.Query().Get("state")), limitParam(r))
 		if err != nil {
 			return caddy.APIError{HTTPStatus: http.StatusServiceUnavailable, Err: err}
 		}

@@ -98,7 +98,7 @@ func TestProvisionPayments(t *testing.T) {
 			if h.Network == "" {
 				h.Network = spt.Passphrase
 			}
-			h.Ledger.DSN = filepath.Join(t.TempDir(), "ledger.db")
+			h.Store.DSN = filepath.Join(t.TempDir(), "store.db")
 			ctx, cancel := caddy.NewContext(caddy.Context{Context: t.Context()})
 			defer cancel()
 			err := h.Provision(ctx)

@@ -133,15 +133,15 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "idle_timeout":
 			err = oneArg(d, func(v string) error { return duration(v, &h.IdleTimeout) })
 		case "flush_interval":
-			err = oneArg(d, func(v string) error { return duration(v, &h.Ledger.FlushInterval) })
+			err = oneArg(d, func(v string) error { return duration(v, &h.Store.FlushInterval) })
 		case "allow_clearnet":
 			if d.NextArg() {
 				return d.ArgErr()
 			}
 			h.AllowClearnet = true
-		case "ledger":
+		case "store":
 			args := d.RemainingArgs()
-			if err := h.Ledger.ParseArgs(args); err != nil {
+			if err := h.Store.ParseArgs(args); err != nil {
 				return d.Err(err.Error())
 			}
 		default:

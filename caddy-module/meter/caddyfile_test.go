@@ -30,7 +30,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		allow_clearnet
 		idle_timeout 1h
 		max_sessions 5000
-		ledger postgres "postgres://u@127.0.0.1/db"
+		store postgres "postgres://u@127.0.0.1/db"
 		flush_interval 100ms
 	}`
 	var h Handler
@@ -42,7 +42,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		Grace: caddy.Duration(45 * time.Second), ThrottleRate: 16_000, RequestTTL: caddy.Duration(10 * time.Minute),
 		PaymentEndpoint: "/pay", FreeBytesPerMinute: 1_000_000_000, PoWDifficulty: 18, AllowClearnet: true,
 		IdleTimeout: caddy.Duration(time.Hour), MaxSessions: 5000}
-	want.Ledger.Driver, want.Ledger.DSN, want.Ledger.FlushInterval = "postgres", "postgres://u@127.0.0.1/db", caddy.Duration(100*time.Millisecond)
+	want.Store.Driver, want.Store.DSN, want.Store.FlushInterval = "postgres", "postgres://u@127.0.0.1/db", caddy.Duration(100*time.Millisecond)
 	got, _ := json.Marshal(h)
 	exp, _ := json.Marshal(want)
 	if string(got) != string(exp) {
@@ -52,7 +52,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		t.Error("two zone names: no error")
 	}
 	for _, bad := range []string{
-		"bogus 1", "round", "round lots", "asset TPT", "ledger postgres", "ledger", "grace forever",
+		"bogus 1", "round", "round lots", "asset TPT", "store postgres", "ledger", "grace forever",
 		"allow_clearnet yes", "pow hard", "ask_at most",
 	} {
 		var h Handler
@@ -108,7 +108,7 @@ func TestValidate(t *testing.T) {
 		{"negative free round", func(h *Handler) { h.FreeRound = -2 }, false},
 		{"negative throttle", func(h *Handler) { h.ThrottleRate = -1 }, false},
 		{"pow too hard", func(h *Handler) { h.PoWDifficulty = 64 }, false},
-		{"bad ledger", func(h *Handler) { h.Ledger.Driver = "mysql" }, false},
+		{"bad ledger", func(h *Handler) { h.Store.Driver = "mysql" }, false},
 	}
 	for _, tt := range tests {
 		h := good()
@@ -160,7 +160,7 @@ func TestDocExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.prepare()
-	if err := h.Validate(); err != nil || h.PoWDifficulty != 18 || h.Ledger.Driver != "sqlite" {
+	if err := h.Validate(); err != nil || h.PoWDifficulty != 18 || h.Store.Driver != "sqlite" {
 		t.Fatalf("doc example handler %+v: %v", h, err)
 	}
 }

@@ -18,10 +18,10 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
-	"github.com/torplus/torplus/caddy-module/ledger"
 	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
 	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
+	"github.com/torplus/torplus/caddy-module/store"
 )
 
 func init() {
@@ -103,7 +103,7 @@ type Handler struct {
 	MaxSessions int64 `json:"max_sessions,omitempty"`
 
 	// Ledger selects the ledger database (default SQLite in Caddy's data dir).
-	Ledger ledger.Config `json:"ledger,omitempty"`
+	Store store.Config `json:"store,omitempty"`
 
 	// Backend settles payments: "offline" (an in-process ledger seeded
 	// from OfflineLedger or OfflineLedgerFile, kept across reloads) or
@@ -154,7 +154,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err := h.provisionPayments(); err != nil {
 		return err
 	}
-	st, err := acquireState(ctx, h.Zone, h.Ledger, h.policy, h.FreeBytesPerMinute, h.log)
+	st, err := acquireState(ctx, h.Zone, h.Store, h.policy, h.FreeBytesPerMinute, h.log)
 	if err != nil {
 		return fmt.Errorf("torplus: %w", err)
 	}
@@ -232,7 +232,7 @@ func (h *Handler) Validate() error {
 	case h.FreeRound < -1:
 		return fmt.Errorf("torplus: free_round must be -1 (none), 0 (default) or a size")
 	}
-	return h.Ledger.Validate()
+	return h.Store.Validate()
 }
 
 // Cleanup leaves the zone's state; the last handler to leave it writes the
@@ -244,7 +244,7 @@ func (h *Handler) Cleanup() error {
 	if h.st == nil {
 		return nil
 	}
-	lkey, _ := h.Ledger.Key()
+	lkey, _ := h.Store.Key()
 	_, err := states.Delete(stateKey(h.Zone, lkey))
 	return err
 }

@@ -56,8 +56,8 @@ func startSite(t testing.TB, zones map[string]map[string]any, upstream string) *
 		s.ports[name] = freeAddr(t)
 		h["handler"] = "torplus"
 		h["zone"] = name
-		if _, ok := h["ledger"]; !ok {
-			h["ledger"] = map[string]any{"driver": "sqlite", "dsn": filepath.Join(s.dir, "..", name+".db"), "flush_interval": "50ms"}
+		if _, ok := h["store"]; !ok {
+			h["store"] = map[string]any{"driver": "sqlite", "dsn": filepath.Join(s.dir, "..", name+".db"), "flush_interval": "50ms"}
 		}
 		for k, v := range map[string]any{"price": "2.5", "destination": testDest, "asset_issuer": testIssuer} {
 			if _, ok := h[k]; !ok {

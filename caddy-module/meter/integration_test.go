@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/torplus/torplus/caddy-module/identity"
-	"github.com/torplus/torplus/caddy-module/ledger"
 	"github.com/torplus/torplus/caddy-module/payreq"
+	"github.com/torplus/torplus/caddy-module/store"
 )
 
 const (
@@ -196,7 +196,7 @@ func TestMeteredServer(t *testing.T) {
 
 		// The payment endpoint settles through the shared ledger; the
 		// meter hears of the credit at once.
-		l, err := ledger.Acquire(context.Background(), ledger.Config{Driver: "sqlite", DSN: site.dir + "/../metered.db"}, nil)
+		l, err := store.Acquire(context.Background(), store.Config{Driver: "sqlite", DSN: site.dir + "/../metered.db"}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"github.com/torplus/torplus/caddy-module/identity"
-	"github.com/torplus/torplus/caddy-module/ledger"
+	"github.com/torplus/torplus/caddy-module/store"
 )
 
 // discard is a ResponseWriter that throws the body away.
@@ -26,17 +26,17 @@ func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
 // of a known client (identify, decide, count), without the network: the
 // cost behind the req/s ratio of BenchmarkFileServer, stable under load.
 func BenchmarkServeHTTPOverhead(b *testing.B) {
-	store, err := ledger.OpenSQLite(context.Background(), filepath.Join(b.TempDir(), "l.db"))
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(b.TempDir(), "l.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	l := ledger.New(store, time.Hour, nil)
+	l := store.New(db, time.Hour, nil)
 	defer l.Close()
 	h := &Handler{Price: "1", Destination: testDest, AssetIssuer: testIssuer, FreeRound: 1 << 50}
 	h.prepare()
 	h.log, h.sleep = zap.NewNop(), time.Sleep
 	h.st = &state{table: newTable(), budget: newBudget(0, time.Now()), metrics: newMetrics("bench"),
-		ledger: l, policy: h.policy, log: zap.NewNop()}
+		store: l, policy: h.policy, log: zap.NewNop()}
 	body := make([]byte, 4<<10)
 	next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		_, err := w.Write(body)

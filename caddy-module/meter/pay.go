@@ -13,8 +13,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/torplus/torplus/caddy-module/ledger"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
+	"github.com/torplus/torplus/caddy-module/store"
 )
 
 // Refusals of the payment endpoint beside stellarpay's; each is answered
@@ -105,7 +105,7 @@ func (h *Handler) settle(ctx context.Context, env string, want *[32]byte) (recei
 	if want != nil && *want != id {
 		return receipt{}, &stellarpay.Error{Kind: stellarpay.ErrMemo, Message: "the credential's id is not the transaction's memo"}
 	}
-	pr, err := h.st.ledger.PaymentRequest(ctx, id)
+	pr, err := h.st.store.PaymentRequest(ctx, id)
 	if err != nil {
 		return receipt{}, settleRefusal(err, idHex)
 	}
@@ -114,7 +114,7 @@ func (h *Handler) settle(ctx context.Context, env string, want *[32]byte) (recei
 		return receipt{}, err
 	}
 	now := h.st.now()
-	if want != nil && pr.State == ledger.Paid {
+	if want != nil && pr.State == store.Paid {
 		// A retry whose answer was lost: the same envelope, already
 		// credited, lets the request go on (it buys nothing more).
 		if pay, err := stellarpay.Verify(env, exp, now); err == nil && pay.HashHex() == pr.TxHash {
@@ -141,24 +141,24 @@ func (h *Handler) settle(ctx context.Context, env string, want *[32]byte) (recei
 func (h *Handler) submit(ctx context.Context, pay *stellarpay.Payment, now time.Time) (receipt, error) {
 	ctx = context.WithoutCancel(ctx)
 	idHex, hash := hex.EncodeToString(pay.ID[:]), pay.HashHex()
-	if _, err := h.st.ledger.BeginSettle(ctx, pay.ID, hash, now); err != nil {
+	if _, err := h.st.store.BeginSettle(ctx, pay.ID, hash, now); err != nil {
 		return receipt{}, settleRefusal(err, idHex)
 	}
 	sctx, cancel := context.WithTimeout(ctx, h.settleTimeout)
 	rc, err := h.settler.Settle(sctx, pay)
 	cancel()
 	if err != nil {
-		if rerr := h.st.ledger.ReleaseSettle(ctx, pay.ID, hash); rerr != nil {
+		if rerr := h.st.store.ReleaseSettle(ctx, pay.ID, hash); rerr != nil {
 			h.log.Error("releasing a payment request", zap.String("id", idHex), zap.Error(rerr))
 		}
 		return receipt{}, err
 	}
-	credit, err := h.st.ledger.FinishSettle(ctx, pay.ID, hash, h.st.now())
-	if errors.Is(err, ledger.ErrNotSettling) {
+	credit, err := h.st.store.FinishSettle(ctx, pay.ID, hash, h.st.now())
+	if errors.Is(err, store.ErrNotSettling) {
 		// Finished meanwhile by the recovery of interrupted settlements
 		// (or another replica): paid with this transaction is paid.
-		if pr, rerr := h.st.ledger.PaymentRequest(ctx, pay.ID); rerr == nil && pr.State == ledger.Paid && pr.TxHash == hash {
-			credit, err = ledger.Credit{Session: pr.Session, PaymentRequest: pr.ID, TxHash: hash, Bytes: pr.Bytes, At: pr.PaidAt}, nil
+		if pr, rerr := h.st.store.PaymentRequest(ctx, pay.ID); rerr == nil && pr.State == store.Paid && pr.TxHash == hash {
+			credit, err = store.Credit{Session: pr.Session, PaymentRequest: pr.ID, TxHash: hash, Bytes: pr.Bytes, At: pr.PaidAt}, nil
 		}
 	}
 	if err != nil {
@@ -193,7 +193,7 @@ func (h *Handler) retrySettle(pay *stellarpay.Payment) {
 }
 
 // expected is what a payment of pr must meet.
-func expected(pr ledger.PaymentRequest) (*stellarpay.Expected, error) {
+func expected(pr store.PaymentRequest) (*stellarpay.Expected, error) {
 	stroops, err := stellarpay.ParseAmount(pr.Amount)
 	if err != nil {
 		return nil, &stellarpay.Error{Kind: stellarpay.ErrExpectation, Message: "stored amount is not a decimal"}
@@ -203,13 +203,13 @@ func expected(pr ledger.PaymentRequest) (*stellarpay.Expected, error) {
 }
 
 // stateRefusal refuses a request that is not pending.
-func stateRefusal(pr ledger.PaymentRequest, idHex string) error {
+func stateRefusal(pr store.PaymentRequest, idHex string) error {
 	switch pr.State {
-	case ledger.Paid:
+	case store.Paid:
 		return &stellarpay.Error{Kind: stellarpay.ErrReplay, Message: "payment request " + idHex + " is already paid"}
-	case ledger.Settling:
+	case store.Settling:
 		return &stellarpay.Error{Kind: stellarpay.ErrReplay, Message: "payment request " + idHex + " is being paid by another transaction"}
-	case ledger.Expired:
+	case store.Expired:
 		return &stellarpay.Error{Kind: stellarpay.ErrExpired, Message: "payment request " + idHex + " has expired"}
 	}
 	return nil
@@ -218,13 +218,13 @@ func stateRefusal(pr ledger.PaymentRequest, idHex string) error {
 // settleRefusal turns a ledger error into the refusal the client gets.
 func settleRefusal(err error, idHex string) error {
 	switch {
-	case errors.Is(err, ledger.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound):
 		return &stellarpay.Error{Kind: ErrUnknownRequest, Message: "no payment request " + idHex + " here (the memo must be the request id)"}
-	case errors.Is(err, ledger.ErrNotPending):
+	case errors.Is(err, store.ErrNotPending):
 		return &stellarpay.Error{Kind: stellarpay.ErrReplay, Message: "payment request " + idHex + " is already paid or being paid"}
-	case errors.Is(err, ledger.ErrTxSeen):
+	case errors.Is(err, store.ErrTxSeen):
 		return &stellarpay.Error{Kind: stellarpay.ErrReplay, Message: "this transaction was already submitted"}
-	case errors.Is(err, ledger.ErrExpired):
+	case errors.Is(err, store.ErrExpired):
 		return &stellarpay.Error{Kind: stellarpay.ErrExpired, Message: "payment request " + idHex + " has expired"}
 	}
 	return &stellarpay.Error{Kind: stellarpay.ErrUnavailable, Message: "the ledger database is unavailable"}

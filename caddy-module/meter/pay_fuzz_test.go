@@ -13,10 +13,10 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 
-	"github.com/torplus/torplus/caddy-module/ledger"
 	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
+	"github.com/torplus/torplus/caddy-module/store"
 	"github.com/torplus/torplus/client/clienttest"
 )
 
@@ -27,7 +27,7 @@ import (
 func FuzzPaymentEndpoint(f *testing.F) {
 	h := &Handler{Zone: "fuzz", Price: payPrice, Destination: payOperator.Address(), AssetIssuer: payIssuer.Address(),
 		Network: spt.Passphrase, Backend: "offline", OfflineLedger: ptr(clienttest.Genesis()),
-		Ledger: ledger.Config{DSN: filepath.Join(f.TempDir(), "fuzz.db")}}
+		Store: store.Config{DSN: filepath.Join(f.TempDir(), "fuzz.db")}}
 	ctx, cancel := caddy.NewContext(caddy.Context{Context: f.Context()})
 	f.Cleanup(cancel)
 	if err := h.Provision(ctx); err != nil {
@@ -36,9 +36,9 @@ func FuzzPaymentEndpoint(f *testing.F) {
 	f.Cleanup(func() { h.Cleanup() })
 	id := payreq.NewID()
 	pr := payreq.New(id, h.terms, "", time.Now())
-	if err := h.st.ledger.PutPaymentRequests(ctx, []ledger.PaymentRequest{{ID: id, Session: "circuit:1",
+	if err := h.st.store.PutPaymentRequests(ctx, []store.PaymentRequest{{ID: id, Session: "circuit:1",
 		Destination: pr.Destination, AssetCode: pr.AssetCode, AssetIssuer: pr.AssetIssuer, Amount: pr.Amount,
-		Network: pr.NetworkPassphrase, Bytes: pr.Bytes, CreatedAt: time.Now(), ExpiresAt: pr.ExpiresAt, State: ledger.Pending}}); err != nil {
+		Network: pr.NetworkPassphrase, Bytes: pr.Bytes, CreatedAt: time.Now(), ExpiresAt: pr.ExpiresAt, State: store.Pending}}); err != nil {
 		f.Fatal(err)
 	}
 	l := offlineLedger(f)

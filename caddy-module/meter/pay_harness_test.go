@@ -45,7 +45,7 @@ func startPaySite(t *testing.T, zone string, h map[string]any) *site {
 	for k, v := range map[string]any{
 		"handler": "torplus", "zone": zone, "price": payPrice, "destination": payOperator.Address(),
 		"asset_code": "TPT", "asset_issuer": payIssuer.Address(), "network": spt.Passphrase, "allow_clearnet": true,
-		"ledger": map[string]any{"driver": "sqlite", "dsn": filepath.Join(s.dir, "..", zone+".db"), "flush_interval": "50ms"},
+		"store": map[string]any{"driver": "sqlite", "dsn": filepath.Join(s.dir, "..", zone+".db"), "flush_interval": "50ms"},
 	} {
 		if _, ok := h[k]; !ok {
 			h[k] = v

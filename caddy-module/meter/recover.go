@@ -8,8 +8,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/torplus/torplus/caddy-module/ledger"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
+	"github.com/torplus/torplus/caddy-module/store"
 )
 
 // recoverBatch is how many settling payment requests one recovery pass reads.
@@ -49,7 +49,7 @@ func (h *Handler) recoverSettling() {
 
 // recoverOnce runs one pass and returns how many requests are still settling.
 func (h *Handler) recoverOnce(ctx context.Context, f stellarpay.Finder) (left int, err error) {
-	prs, err := h.st.ledger.PaymentRequests(ctx, ledger.Settling, recoverBatch)
+	prs, err := h.st.store.PaymentRequests(ctx, store.Settling, recoverBatch)
 	if err != nil {
 		return 0, err
 	}
@@ -59,15 +59,15 @@ func (h *Handler) recoverOnce(ctx context.Context, f stellarpay.Finder) (left in
 		now := h.st.now()
 		switch {
 		case found && ferr == nil:
-			credit, err := h.st.ledger.FinishSettle(ctx, pr.ID, pr.TxHash, now)
+			credit, err := h.st.store.FinishSettle(ctx, pr.ID, pr.TxHash, now)
 			if err == nil {
 				h.log.Info("payment credited after an interrupted settlement", zap.String("id", idHex),
 					zap.String("tx", pr.TxHash), zap.Int64("bytes", credit.Bytes))
-			} else if !errors.Is(err, ledger.ErrNotSettling) { // ErrNotSettling: finished meanwhile
+			} else if !errors.Is(err, store.ErrNotSettling) { // ErrNotSettling: finished meanwhile
 				return left + 1, err
 			}
 		case found, ferr == nil && now.After(pr.ExpiresAt.Add(h.settleTimeout)):
-			if err := h.st.ledger.ReleaseSettle(ctx, pr.ID, pr.TxHash); err != nil && !errors.Is(err, ledger.ErrNotSettling) {
+			if err := h.st.store.ReleaseSettle(ctx, pr.ID, pr.TxHash); err != nil && !errors.Is(err, store.ErrNotSettling) {
 				return left + 1, err
 			}
 			h.log.Info("released an interrupted settlement whose transaction did not land", zap.String("id", idHex), zap.String("tx", pr.TxHash))

@@ -10,9 +10,9 @@ import (
 
 	"github.com/stellar/go-stellar-sdk/txnbuild"
 
-	"github.com/torplus/torplus/caddy-module/ledger"
 	"github.com/torplus/torplus/caddy-module/payreq"
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
+	"github.com/torplus/torplus/caddy-module/store"
 	"github.com/torplus/torplus/client/clienttest"
 )
 
@@ -28,11 +28,11 @@ func TestInterruptedSettlementIsRecovered(t *testing.T) {
 	s := startPaySite(t, "recover", zone)
 	s.file("f.bin", 60_000)
 	ctx := context.Background()
-	store, err := ledger.OpenSQLite(ctx, filepath.Join(s.dir, "..", "recover.db"))
+	db, err := store.OpenSQLite(ctx, filepath.Join(s.dir, "..", "recover.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
+	defer db.Close()
 
 	// Each new session's second fetch carries a payment request (ask_at 0.5).
 	settling := func(land bool) (payreq.Request, string) {
@@ -52,11 +52,11 @@ func TestInterruptedSettlementIsRecovered(t *testing.T) {
 		id, _ := pr.RawID()
 		deadline := time.Now().Add(10 * time.Second)
 		for {
-			_, err := store.BeginSettle(ctx, id, hash, time.Now())
+			_, err := db.BeginSettle(ctx, id, hash, time.Now())
 			if err == nil {
 				break
 			}
-			if !errors.Is(err, ledger.ErrNotFound) || time.Now().After(deadline) {
+			if !errors.Is(err, store.ErrNotFound) || time.Now().After(deadline) {
 				t.Fatalf("BeginSettle: %v", err)
 			}
 			time.Sleep(20 * time.Millisecond) // the request is still in the write batch
@@ -72,26 +72,26 @@ func TestInterruptedSettlementIsRecovered(t *testing.T) {
 	lost, _ := settling(false)
 
 	s.load(s.cfg) // provisions the handler again, as a restart does
-	state := func(pr payreq.Request) ledger.PaymentRequest {
+	state := func(pr payreq.Request) store.PaymentRequest {
 		id, _ := pr.RawID()
-		p, err := store.PaymentRequest(ctx, id)
+		p, err := db.PaymentRequest(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return p
 	}
 	deadline := time.Now().Add(30 * time.Second)
-	for state(landed).State != ledger.Paid || state(lost).State == ledger.Settling {
+	for state(landed).State != store.Paid || state(lost).State == store.Settling {
 		if time.Now().After(deadline) {
 			t.Fatalf("after 30 s: landed request %s, lost request %s", state(landed).State, state(lost).State)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	credits, err := store.Credits(ctx, state(landed).Session)
+	credits, err := db.Credits(ctx, state(landed).Session)
 	if err != nil || len(credits) != 1 || credits[0].TxHash != landedHash {
 		t.Fatalf("credits of the landed payment: %+v (%v), want one with tx %s", credits, err, landedHash)
 	}
-	if c, err := store.Credits(ctx, state(lost).Session); err != nil || len(c) != 0 {
+	if c, err := db.Credits(ctx, state(lost).Session); err != nil || len(c) != 0 {
 		t.Fatalf("the payment that never landed was credited: %+v (%v)", c, err)
 	}
 }

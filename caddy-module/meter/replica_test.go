@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/torplus/torplus/caddy-module/ledger"
 	"github.com/torplus/torplus/caddy-module/payreq"
+	"github.com/torplus/torplus/caddy-module/store"
 	"github.com/torplus/torplus/internal/pgtest"
 )
 
@@ -17,7 +17,7 @@ import (
 func TestReplicaSharesPostgresLedger(t *testing.T) {
 	pg := pgtest.Start(t)
 	site := startSite(t, map[string]map[string]any{"pg": {"free_round": 4000, "grace": "-1ns",
-		"ledger": map[string]any{"driver": "postgres", "dsn": pg.DSN, "flush_interval": "20ms"}}}, "")
+		"store": map[string]any{"driver": "postgres", "dsn": pg.DSN, "flush_interval": "20ms"}}}, "")
 	site.file("small.txt", 2000)
 	u := site.url("pg", "/small.txt")
 	c := newClient(7001, "", "")
@@ -31,7 +31,7 @@ func TestReplicaSharesPostgresLedger(t *testing.T) {
 	}
 	id, _ := pr.RawID()
 
-	other, err := ledger.OpenPostgres(context.Background(), pg.DSN)
+	other, err := store.OpenPostgres(context.Background(), pg.DSN)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,8 +13,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/torplus/torplus/caddy-module/identity"
-	"github.com/torplus/torplus/caddy-module/ledger"
 	"github.com/torplus/torplus/caddy-module/payreq"
+	"github.com/torplus/torplus/caddy-module/store"
 )
 
 // Response headers the meter sets.
@@ -74,7 +74,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		}
 		s = h.st.table.add(key, newSession(now.UnixNano(), h.freeSize))
 		if h.freeSize > 0 {
-			h.st.ledger.QueueRound(ledger.Round{Session: key.String(), N: 1, Bytes: h.freeSize, Free: true, StartedAt: now})
+			h.st.store.QueueRound(store.Round{Session: key.String(), N: 1, Bytes: h.freeSize, Free: true, StartedAt: now})
 		}
 	}
 	ns := now.UnixNano()
@@ -122,10 +122,10 @@ func (h *Handler) request(r *http.Request, key identity.Key, s *session, now tim
 	pr := payreq.New(id, h.terms, h.callback(r), time.Unix(0, expires).Add(-h.policy.prTTL))
 	if issued {
 		h.st.metrics.issued.Inc()
-		h.st.ledger.QueuePaymentRequest(ledger.PaymentRequest{
+		h.st.store.QueuePaymentRequest(store.PaymentRequest{
 			ID: id, Session: key.String(), Destination: pr.Destination, AssetCode: pr.AssetCode,
 			AssetIssuer: pr.AssetIssuer, Amount: pr.Amount, Network: pr.NetworkPassphrase, Bytes: pr.Bytes,
-			CreatedAt: now.UTC(), ExpiresAt: pr.ExpiresAt, State: ledger.Pending,
+			CreatedAt: now.UTC(), ExpiresAt: pr.ExpiresAt, State: store.Pending,
 		})
 	}
 	return pr

@@ -12,7 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/torplus/torplus/caddy-module/identity"
-	"github.com/torplus/torplus/caddy-module/ledger"
+	"github.com/torplus/torplus/caddy-module/store"
 )
 
 // Clock tells the time; tests swap it to drive rounds and grace periods.
@@ -33,7 +33,7 @@ type state struct {
 	budget  *budget
 	secret  [32]byte // keys PoW challenges
 	metrics *metrics
-	ledger  *ledger.Ledger
+	store   *store.Store
 	log     *zap.Logger
 
 	clock  atomic.Pointer[Clock]
@@ -68,18 +68,18 @@ func (st *state) currentPolicy() *policy {
 }
 
 // acquireState returns the zone's state, creating it on first use.
-func acquireState(ctx caddy.Context, zone string, lcfg ledger.Config, p *policy, freePerMinute int64, log *zap.Logger) (*state, error) {
+func acquireState(ctx caddy.Context, zone string, lcfg store.Config, p *policy, freePerMinute int64, log *zap.Logger) (*state, error) {
 	lkey, err := lcfg.Key()
 	if err != nil {
 		return nil, err
 	}
 	v, _, err := states.LoadOrNew(stateKey(zone, lkey), func() (caddy.Destructor, error) {
-		l, err := ledger.Acquire(ctx, lcfg, func(err error) { log.Error("ledger write", zap.Error(err)) })
+		l, err := store.Acquire(ctx, lcfg, func(err error) { log.Error("ledger write", zap.Error(err)) })
 		if err != nil {
 			return nil, err
 		}
 		st := &state{
-			name: zone, table: newTable(), ledger: l, log: log,
+			name: zone, table: newTable(), store: l, log: log,
 			metrics: newMetrics(zone), stop: make(chan struct{}), done: make(chan struct{}), policy: p,
 		}
 		st.budget = newBudget(freePerMinute, time.Now())
@@ -105,7 +105,7 @@ func (st *state) Destruct() error {
 	close(st.stop)
 	<-st.done
 	st.flushSessions(false)
-	return st.ledger.Release()
+	return st.store.Release()
 }
 
 // sweepEvery is how often sessions are written back and idle ones evicted.
@@ -134,10 +134,10 @@ const expireEvery = 15
 
 // expireRequests moves overdue pending payment requests to expired.
 func (st *state) expireRequests(ctx context.Context) {
-	if err := st.ledger.Flush(ctx); err != nil {
+	if err := st.store.Flush(ctx); err != nil {
 		st.log.Error("ledger write", zap.Error(err))
 	}
-	if _, err := st.ledger.ExpirePending(ctx, st.now()); err != nil {
+	if _, err := st.store.ExpirePending(ctx, st.now()); err != nil {
 		st.log.Error("ledger expiry", zap.Error(err))
 	}
 }
@@ -161,7 +161,7 @@ func (st *state) flushSessions(evict bool) {
 		free := s.free
 		s.mu.Unlock()
 		if dirty || idle {
-			st.ledger.QueueSession(ledger.Session{Key: k.String(), FirstSeen: time.Unix(0, first).UTC(),
+			st.store.QueueSession(store.Session{Key: k.String(), FirstSeen: time.Unix(0, first).UTC(),
 				LastSeen: time.Unix(0, s.lastSeen.Load()).UTC(), BytesServed: s.served.Load(), FreeBytes: free})
 		}
 		return evict && idle
@@ -176,14 +176,14 @@ func (st *state) load(ctx context.Context, k identity.Key) (*session, error) {
 		return s, nil
 	}
 	key := k.String()
-	row, err := st.ledger.Session(ctx, key)
-	if errors.Is(err, ledger.ErrNotFound) {
+	row, err := st.store.Session(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	credited, err := st.ledger.CreditedBytes(ctx, key)
+	credited, err := st.store.CreditedBytes(ctx, key)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +197,7 @@ func (st *state) load(ctx context.Context, k identity.Key) (*session, error) {
 
 // credited is told of every credit this process records: the session's
 // allowance is set from the ledger's sum, so a repeated notice is harmless.
-func (st *state) credited(c ledger.Credit) {
+func (st *state) credited(c store.Credit) {
 	k, err := identity.ParseKey(c.Session)
 	if err != nil {
 		return
@@ -210,7 +210,7 @@ func (st *state) credited(c ledger.Credit) {
 // refresh reads the credited bytes of a session from the ledger (which may
 // have been credited by another replica) and applies them.
 func (st *state) refresh(ctx context.Context, k identity.Key, s *session) {
-	credited, err := st.ledger.CreditedBytes(ctx, k.String())
+	credited, err := st.store.CreditedBytes(ctx, k.String())
 	if err != nil {
 		st.log.Error("ledger read", zap.Error(err))
 		return
@@ -222,7 +222,7 @@ func (st *state) refresh(ctx context.Context, k identity.Key, s *session) {
 	if added := s.setCredited(credited, p); added > 0 {
 		now := st.now()
 		for i := int32(1); i <= added; i++ {
-			st.ledger.QueueRound(ledger.Round{Session: k.String(), N: int(before + i), Bytes: p.round,
+			st.store.QueueRound(store.Round{Session: k.String(), N: int(before + i), Bytes: p.round,
 				PaymentRequest: prID, StartedAt: now})
 		}
 	}

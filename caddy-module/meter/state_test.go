@@ -9,19 +9,19 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/torplus/torplus/caddy-module/identity"
-	"github.com/torplus/torplus/caddy-module/ledger"
+	"github.com/torplus/torplus/caddy-module/store"
 )
 
 // newTestState builds a zone state over a SQLite ledger with a fake clock.
 func newTestState(t *testing.T, clock *fakeClock) *state {
-	store, err := ledger.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "l.db"))
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "l.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := ledger.New(store, time.Hour, func(err error) { t.Error(err) })
+	l := store.New(db, time.Hour, func(err error) { t.Error(err) })
 	t.Cleanup(func() { l.Close() })
 	st := &state{table: newTable(), budget: newBudget(0, clock.Now()), metrics: newMetrics("t"),
-		ledger: l, policy: testPolicy, log: zap.NewNop()}
+		store: l, policy: testPolicy, log: zap.NewNop()}
 	st.setClock(clock)
 	return st
 }
@@ -45,7 +45,7 @@ func TestIdleEvictionKeepsState(t *testing.T) {
 		t.Fatalf("after sweep: idle in memory %v, busy in memory %v, %d sessions",
 			st.table.get(idle) != nil, st.table.get(busy) != nil, st.table.len())
 	}
-	if err := st.ledger.Flush(ctx); err != nil {
+	if err := st.store.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
 	s, err := st.load(ctx, idle)
@@ -62,13 +62,13 @@ func TestSweepExpiresRequests(t *testing.T) {
 	ctx := context.Background()
 	clock := &fakeClock{t: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
 	st := newTestState(t, clock)
-	st.ledger.QueuePaymentRequest(ledger.PaymentRequest{ID: [32]byte{1}, Session: "circuit:1", Destination: "G",
+	st.store.QueuePaymentRequest(store.PaymentRequest{ID: [32]byte{1}, Session: "circuit:1", Destination: "G",
 		AssetCode: "TPT", AssetIssuer: "G", Amount: "1", Network: "n", Bytes: 1, CreatedAt: clock.Now(),
 		ExpiresAt: clock.Now().Add(time.Minute)})
 	clock.Advance(time.Minute)
 	st.expireRequests(ctx)
-	p, err := st.ledger.PaymentRequest(ctx, [32]byte{1})
-	if err != nil || p.State != ledger.Expired {
+	p, err := st.store.PaymentRequest(ctx, [32]byte{1})
+	if err != nil || p.State != store.Expired {
 		t.Fatalf("request after expiry sweep: %s, %v", p.State, err)
 	}
 }

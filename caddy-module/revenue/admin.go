@@ -66,10 +66,10 @@ func ForSite(r *http.Request, site *attention.Site, q url.Values, now time.Time)
 	if err := site.Flush(r.Context()); err != nil {
 		return Report{}, err
 	}
-	if err := site.Ledger.Flush(r.Context()); err != nil {
+	if err := site.Store.Flush(r.Context()); err != nil {
 		return Report{}, err
 	}
-	return Build(r.Context(), site.Ledger, site.Store, Inputs{Site: site.Name, From: from, To: to,
+	return Build(r.Context(), site.Store, site.Reports, Inputs{Site: site.Name, From: from, To: to,
 		Terms: site.Revenue(), Pool: pool, Now: now})
 }
 

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/torplus/torplus/caddy-module/attention"
-	"github.com/torplus/torplus/caddy-module/ledger"
+	"github.com/torplus/torplus/caddy-module/store"
 )
 
 // Format names the report's layout; it is part of what is signed.
@@ -72,7 +72,7 @@ var (
 
 // Build reads the period's paid payment requests from payments and its
 // attention from att, and splits the income.
-func Build(ctx context.Context, payments ledger.Store, att attention.Store, in Inputs) (Report, error) {
+func Build(ctx context.Context, payments store.DB, att attention.Store, in Inputs) (Report, error) {
 	if in.To <= in.From {
 		return Report{}, ErrPeriod
 	}
@@ -82,7 +82,7 @@ func Build(ctx context.Context, payments ledger.Store, att attention.Store, in I
 	}
 	r := Report{Format: Format, Site: in.Site, From: in.From.String(), To: in.To.String(), AssetCode: asset,
 		Destination: in.Terms.Destination, Pool: in.Pool, Rounding: Rounding, GeneratedAt: in.Now.UTC(), Pages: []PageShare{}}
-	paid, err := payments.PaymentRequests(ctx, ledger.Paid, math.MaxInt32)
+	paid, err := payments.PaymentRequests(ctx, store.Paid, math.MaxInt32)
 	if err != nil {
 		return Report{}, err
 	}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/torplus/torplus/caddy-module/attention"
-	"github.com/torplus/torplus/caddy-module/ledger"
+	"github.com/torplus/torplus/caddy-module/store"
 	"github.com/torplus/torplus/internal/pgtest"
 )
 
@@ -22,21 +22,21 @@ const (
 )
 
 // openLedger opens a real ledger database and the attention store in it.
-func openLedger(t testing.TB, driver string) (ledger.Store, *attention.SQLStore) {
+func openLedger(t testing.TB, driver string) (store.DB, *attention.SQLStore) {
 	t.Helper()
 	ctx := context.Background()
-	var l ledger.Store
+	var l store.DB
 	var err error
 	if driver == "postgres" {
-		l, err = ledger.OpenPostgres(ctx, pgtest.Start(t).DSN)
+		l, err = store.OpenPostgres(ctx, pgtest.Start(t).DSN)
 	} else {
-		l, err = ledger.OpenSQLite(ctx, filepath.Join(t.TempDir(), "ledger.db"))
+		l, err = store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "store.db"))
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	db, name, _ := ledger.SQL(l)
+	db, name, _ := store.SQL(l)
 	a, err := attention.NewSQLStore(ctx, db, name)
 	if err != nil {
 		t.Fatal(err)
@@ -46,13 +46,13 @@ func openLedger(t testing.TB, driver string) (ledger.Store, *attention.SQLStore)
 
 // pay stores a payment request and settles it at paidAt, as the payment
 // endpoint does.
-func pay(t testing.TB, l ledger.Store, n byte, dest, asset, amount string, paidAt time.Time) {
+func pay(t testing.TB, l store.DB, n byte, dest, asset, amount string, paidAt time.Time) {
 	t.Helper()
 	ctx := context.Background()
-	p := ledger.PaymentRequest{ID: [32]byte{n}, Session: "s", Destination: dest, AssetCode: asset, AssetIssuer: "GISSUER",
+	p := store.PaymentRequest{ID: [32]byte{n}, Session: "s", Destination: dest, AssetCode: asset, AssetIssuer: "GISSUER",
 		Amount: amount, Network: "Test SDF Network ; September 2015", Bytes: 1 << 20,
 		CreatedAt: paidAt.Add(-time.Minute), ExpiresAt: paidAt.Add(time.Hour)}
-	if err := l.PutPaymentRequests(ctx, []ledger.PaymentRequest{p}); err != nil {
+	if err := l.PutPaymentRequests(ctx, []store.PaymentRequest{p}); err != nil {
 		t.Fatal(err)
 	}
 	tx := strings.Repeat(string("0123456789abcdef"[n%16]), 60) + string(rune('a'+n%26)) + "000"
@@ -67,7 +67,7 @@ func pay(t testing.TB, l ledger.Store, n byte, dest, asset, amount string, paidA
 // fixture: November 2026 has 3 payments to the site (10 + 2.5 + 0.0000001
 // TPT), plus payments that must not count; /a.html had 3× the attention of
 // /b.html.
-func fixture(t testing.TB, driver string) (ledger.Store, *attention.SQLStore) {
+func fixture(t testing.TB, driver string) (store.DB, *attention.SQLStore) {
 	l, a := openLedger(t, driver)
 	pay(t, l, 1, siteAccount, "TPT", "10", t0)
 	pay(t, l, 2, siteAccount, "TPT", "2.5", t0.Add(48*time.Hour))
@@ -77,7 +77,7 @@ func fixture(t testing.TB, driver string) (ledger.Store, *attention.SQLStore) {
 	pay(t, l, 6, otherAccount, "TPT", "99", t0) // another site
 	pay(t, l, 7, siteAccount, "XLM", "99", t0)  // another asset
 	// A pending request is no income.
-	if err := l.PutPaymentRequests(context.Background(), []ledger.PaymentRequest{{ID: [32]byte{8}, Session: "s",
+	if err := l.PutPaymentRequests(context.Background(), []store.PaymentRequest{{ID: [32]byte{8}, Session: "s",
 		Destination: siteAccount, AssetCode: "TPT", Amount: "99", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}}); err != nil {
 		t.Fatal(err)
 	}

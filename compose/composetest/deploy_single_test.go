@@ -44,7 +44,7 @@ func TestDeploySingleCaddyfile(t *testing.T) {
 	if err != nil || string(body) != page {
 		t.Fatalf("through Tor: %q, %v", body, err)
 	}
-	if _, err := os.Stat(filepath.Join(data, "ledger.db")); err != nil {
+	if _, err := os.Stat(filepath.Join(data, "store.db")); err != nil {
 		t.Fatalf("no SQLite ledger in the data volume: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(data, "onion", onionservice.ObConfigFile)); !os.IsNotExist(err) {

@@ -57,8 +57,8 @@ func TestScaledOnionbalance(t *testing.T) {
 		"TORPLUS_FREE_ROUND":          "20KB",
 		"TORPLUS_ROUND":               "300KB",
 		"TORPLUS_GRACE":               "off", // past its allowance, a client gets 402 at once
-		"TORPLUS_LEDGER_DRIVER":       "postgres",
-		"TORPLUS_LEDGER_DSN":          pg.DSN,
+		"TORPLUS_STORE_DRIVER":        "postgres",
+		"TORPLUS_STORE_DSN":           pg.DSN,
 		"TORPLUS_DOMAIN":              "example.test",
 		"TORPLUS_ONIONBALANCE_MASTER": s.master.Hostname(),
 	}

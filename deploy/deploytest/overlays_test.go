@@ -48,7 +48,7 @@ func TestOverlaysRenderAndPassPolicies(t *testing.T) {
 				}
 			}
 			if find[*appsv1.StatefulSet](t, objs, "torplus-postgres", tt.postgres) != nil {
-				if settings.Data["TORPLUS_LEDGER_DRIVER"] != "postgres" || !envFromSecret(hoster, "TORPLUS_LEDGER_DSN", "torplus-ledger") {
+				if settings.Data["TORPLUS_STORE_DRIVER"] != "postgres" || !envFromSecret(hoster, "TORPLUS_STORE_DSN", "torplus-ledger") {
 					t.Fatal("the replicas do not use the shared PostgreSQL ledger from Secret torplus-ledger")
 				}
 			}
@@ -134,7 +134,7 @@ func TestPolicyChecksCatchViolations(t *testing.T) {
 		{"no resources", "overlays/single", "", []string{hosterPatch("          resources: null\n")}, ErrNoResources},
 		{"no memory limit", "overlays/scaled", "", []string{hosterPatch("          resources:\n            limits: null\n")}, ErrNoResources},
 		{"seed in ConfigMap", "overlays/single", "configMapGenerator:\n  - name: torplus-settings\n    behavior: merge\n    literals:\n      - TORPLUS_STELLAR_SEED=SBZVMB74Z76QZ3ZOY7UTDFYKMEGKW5XFJEB6PFKBF4UYSSWHG4EDH7PY\n", nil, ErrSecretInConfigMap},
-		{"DSN with password in ConfigMap", "overlays/scaled", "configMapGenerator:\n  - name: torplus-settings\n    behavior: merge\n    literals:\n      - TORPLUS_LEDGER_DSN=postgres://torplus:hunter2@torplus-postgres/torplus\n", nil, ErrSecretInConfigMap},
+		{"DSN with password in ConfigMap", "overlays/scaled", "configMapGenerator:\n  - name: torplus-settings\n    behavior: merge\n    literals:\n      - TORPLUS_STORE_DSN=postgres://torplus:hunter2@torplus-postgres/torplus\n", nil, ErrSecretInConfigMap},
 		{"NodePort", "overlays/single", "", []string{"apiVersion: v1\nkind: Service\nmetadata:\n  name: torplus-hoster\nspec:\n  type: NodePort\n  clusterIP: null\n"}, ErrExposed},
 		{"LoadBalancer", "overlays/scaled", "", []string{"apiVersion: v1\nkind: Service\nmetadata:\n  name: torplus-postgres\nspec:\n  type: LoadBalancer\n"}, ErrExposed},
 		{"admin port in a Service", "overlays/single", "", []string{"apiVersion: v1\nkind: Service\nmetadata:\n  name: torplus-hoster\nspec:\n  ports:\n    - name: admin\n      port: 2019\n"}, ErrExposed},

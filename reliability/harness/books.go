@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/torplus/torplus/caddy-module/ledger"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
+	"github.com/torplus/torplus/caddy-module/store"
 )
 
 // Books is what the ledger database holds after a run, read straight from
@@ -30,18 +30,18 @@ func ReadBooks(t testing.TB, ledgerArgs string) Books {
 	t.Helper()
 	ctx := context.Background()
 	driver, dsn, _ := strings.Cut(ledgerArgs, " ")
-	var s ledger.Store
+	var s store.DB
 	var err error
 	if driver == "postgres" {
-		s, err = ledger.OpenPostgres(ctx, dsn)
+		s, err = store.OpenPostgres(ctx, dsn)
 	} else {
-		s, err = ledger.OpenSQLite(ctx, dsn)
+		s, err = store.OpenSQLite(ctx, dsn)
 	}
 	if err != nil {
 		t.Fatalf("opening the ledger: %v", err)
 	}
 	defer s.Close()
-	db, _, _ := ledger.SQL(s)
+	db, _, _ := store.SQL(s)
 	b := Books{Credits: map[string]int{}, CreditsPerRequest: map[string]int{}, Reports: map[string]int64{}}
 	rows, err := db.QueryContext(ctx, `SELECT c.tx_hash, c.payment_request, p.amount
 		FROM torplus_credits c JOIN torplus_payment_requests p ON p.id = c.payment_request`)

@@ -14,8 +14,8 @@ import (
 type Site struct {
 	// Root is the folder of the site's files.
 	Root string
-	// Ledger is the ledger option's arguments: "sqlite <path>" or "postgres <dsn>".
-	Ledger string
+	// Store is the store option's arguments: "sqlite <path>" or "postgres <dsn>".
+	Store string
 	// Torplus are the lines of the torplus block besides its ledger; none:
 	// no metering.
 	Torplus []string
@@ -60,10 +60,10 @@ http://:%s {
 		route {
 `, h.Admin, filepath.Join(h.Dir, "caddy"), level, port(h.Addr))
 	if s.Attention != nil {
-		block(&b, "torplus_attention", append([]string{"root " + s.Root, "ledger " + s.Ledger}, s.Attention...))
+		block(&b, "torplus_attention", append([]string{"root " + s.Root, "store " + s.Store}, s.Attention...))
 	}
 	if s.Torplus != nil {
-		block(&b, "torplus", append(append([]string{}, s.Torplus...), "ledger "+s.Ledger))
+		block(&b, "torplus", append(append([]string{}, s.Torplus...), "store "+s.Store))
 	}
 	fmt.Fprintf(&b, "\t\t\troot * %s\n\t\t\tfile_server\n\t\t}\n\t}\n}\n", s.Root)
 	return b.String()

@@ -1,4 +1,4 @@
-package ledger
+package store
 
 import (
 	"context"
@@ -16,14 +16,14 @@ import (
 // database again (after restarting the server where there is one).
 type backend struct {
 	name string
-	open func(t *testing.T) (s Store, reopen func() Store)
+	open func(t *testing.T) (s DB, reopen func() DB)
 }
 
 func backends() []backend {
 	return []backend{
-		{"sqlite", func(t *testing.T) (Store, func() Store) {
-			path := filepath.Join(t.TempDir(), "ledger.db")
-			open := func() Store {
+		{"sqlite", func(t *testing.T) (DB, func() DB) {
+			path := filepath.Join(t.TempDir(), "store.db")
+			open := func() DB {
 				s, err := OpenSQLite(context.Background(), path)
 				if err != nil {
 					t.Fatal(err)
@@ -33,9 +33,9 @@ func backends() []backend {
 			}
 			return open(), open
 		}},
-		{"postgres", func(t *testing.T) (Store, func() Store) {
+		{"postgres", func(t *testing.T) (DB, func() DB) {
 			srv := pgtest.Start(t)
-			open := func() Store {
+			open := func() DB {
 				s, err := OpenPostgres(context.Background(), srv.DSN)
 				if err != nil {
 					t.Fatal(err)
@@ -43,7 +43,7 @@ func backends() []backend {
 				t.Cleanup(func() { s.Close() })
 				return s
 			}
-			return open(), func() Store { srv.Restart(); return open() }
+			return open(), func() DB { srv.Restart(); return open() }
 		}},
 	}
 }
@@ -62,7 +62,7 @@ func pr(n byte, session string) PaymentRequest {
 func TestConformance(t *testing.T) {
 	cases := []struct {
 		name string
-		run  func(t *testing.T, s Store, reopen func() Store)
+		run  func(t *testing.T, s DB, reopen func() DB)
 	}{
 		{"sessions", testSessions},
 		{"rounds", testRounds},
@@ -91,7 +91,7 @@ func must(t *testing.T, err error) {
 	}
 }
 
-func testSessions(t *testing.T, s Store, _ func() Store) {
+func testSessions(t *testing.T, s DB, _ func() DB) {
 	ctx := context.Background()
 	a := Session{Key: "circuit:28", FirstSeen: t0, LastSeen: t0, BytesServed: 10, FreeBytes: 5 << 20}
 	b := Session{Key: "circuit:29", FirstSeen: t0, LastSeen: t0.Add(time.Minute), BytesServed: 20}
@@ -120,7 +120,7 @@ func testSessions(t *testing.T, s Store, _ func() Store) {
 	}
 }
 
-func testRounds(t *testing.T, s Store, _ func() Store) {
+func testRounds(t *testing.T, s DB, _ func() DB) {
 	ctx := context.Background()
 	free := Round{Session: "circuit:28", N: 1, Bytes: 5 << 20, Free: true, StartedAt: t0}
 	paid := Round{Session: "circuit:28", N: 2, Bytes: 50 << 20, PaymentRequest: [32]byte{9}, StartedAt: t0.Add(time.Minute)}
@@ -135,7 +135,7 @@ func testRounds(t *testing.T, s Store, _ func() Store) {
 	}
 }
 
-func testPaymentRequests(t *testing.T, s Store, _ func() Store) {
+func testPaymentRequests(t *testing.T, s DB, _ func() DB) {
 	ctx := context.Background()
 	p := pr(1, "circuit:28")
 	must(t, s.PutPaymentRequests(ctx, []PaymentRequest{p, pr(2, "circuit:29")}))
@@ -161,7 +161,7 @@ func testPaymentRequests(t *testing.T, s Store, _ func() Store) {
 	}
 }
 
-func testSettle(t *testing.T, s Store, _ func() Store) {
+func testSettle(t *testing.T, s DB, _ func() DB) {
 	ctx := context.Background()
 	a, b := pr(1, "circuit:28"), pr(2, "circuit:28")
 	must(t, s.PutPaymentRequests(ctx, []PaymentRequest{a, b}))
@@ -208,7 +208,7 @@ func testSettle(t *testing.T, s Store, _ func() Store) {
 	}
 }
 
-func testExpiry(t *testing.T, s Store, _ func() Store) {
+func testExpiry(t *testing.T, s DB, _ func() DB) {
 	ctx := context.Background()
 	a, b := pr(1, "s"), pr(2, "s")
 	b.ExpiresAt = t0.Add(2 * time.Hour)
@@ -227,7 +227,7 @@ func testExpiry(t *testing.T, s Store, _ func() Store) {
 	}
 }
 
-func testConcurrentSettle(t *testing.T, s Store, _ func() Store) {
+func testConcurrentSettle(t *testing.T, s DB, _ func() DB) {
 	ctx := context.Background()
 	const n = 16
 	var prs []PaymentRequest
@@ -284,7 +284,7 @@ func testConcurrentSettle(t *testing.T, s Store, _ func() Store) {
 	}
 }
 
-func testRestart(t *testing.T, s Store, reopen func() Store) {
+func testRestart(t *testing.T, s DB, reopen func() DB) {
 	ctx := context.Background()
 	sess := Session{Key: "session:ab", FirstSeen: t0, LastSeen: t0, BytesServed: 123, FreeBytes: 5}
 	p := pr(1, sess.Key)

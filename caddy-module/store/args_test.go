@@ -1,4 +1,4 @@
-package ledger
+package store
 
 import (
 	"errors"
@@ -12,11 +12,11 @@ func TestConfigParseArgs(t *testing.T) {
 		err  error
 	}{
 		{[]string{"sqlite"}, Config{Driver: "sqlite"}, nil},
-		{[]string{"sqlite", "/var/lib/torplus/ledger.db"}, Config{Driver: "sqlite", DSN: "/var/lib/torplus/ledger.db"}, nil},
+		{[]string{"sqlite", "/var/lib/torplus/store.db"}, Config{Driver: "sqlite", DSN: "/var/lib/torplus/store.db"}, nil},
 		{[]string{"postgres", "postgres://u@127.0.0.1/torplus"}, Config{Driver: "postgres", DSN: "postgres://u@127.0.0.1/torplus"}, nil},
-		{nil, Config{}, ErrLedgerArgs},
-		{[]string{"postgres"}, Config{}, ErrLedgerArgs},
-		{[]string{"sqlite", "a", "b"}, Config{}, ErrLedgerArgs},
+		{nil, Config{}, ErrStoreArgs},
+		{[]string{"postgres"}, Config{}, ErrStoreArgs},
+		{[]string{"sqlite", "a", "b"}, Config{}, ErrStoreArgs},
 	}
 	for _, tt := range tests {
 		var got Config

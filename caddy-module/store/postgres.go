@@ -1,4 +1,4 @@
-package ledger
+package store
 
 import (
 	"context"
@@ -10,17 +10,17 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 )
 
-// OpenPostgres connects to the PostgreSQL ledger at dsn (a libpq URL or
+// OpenPostgres connects to the PostgreSQL store at dsn (a libpq URL or
 // key=value string) and creates its tables if needed. Several replicas may
 // share one database.
-func OpenPostgres(ctx context.Context, dsn string) (Store, error) {
+func OpenPostgres(ctx context.Context, dsn string) (DB, error) {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
-		return nil, fmt.Errorf("ledger: open postgres: %w", err)
+		return nil, fmt.Errorf("store: open postgres: %w", err)
 	}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("ledger: connect postgres: %w", err)
+		return nil, fmt.Errorf("store: connect postgres: %w", err)
 	}
 	s := &sqlStore{db: db, rdb: db, d: dialect{name: "postgres", blob: "BYTEA", numbered: true, isUnique: pgUnique}}
 	if err := s.migrate(ctx); err != nil {

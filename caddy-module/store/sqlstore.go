@@ -1,4 +1,4 @@
-package ledger
+package store
 
 import (
 	"context"
@@ -18,7 +18,7 @@ type dialect struct {
 	isUnique func(error) bool
 }
 
-// sqlStore is the Store over database/sql shared by SQLite and PostgreSQL.
+// sqlStore is the DB over database/sql shared by SQLite and PostgreSQL.
 type sqlStore struct {
 	db  *sql.DB // writes (and the reads of write transactions)
 	rdb *sql.DB // reads outside transactions; db unless the dialect splits them
@@ -70,7 +70,7 @@ func (s *sqlStore) schema() []string {
 func (s *sqlStore) migrate(ctx context.Context) error {
 	for _, q := range s.schema() {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("ledger: %s schema: %w", s.d.name, err)
+			return fmt.Errorf("store: %s schema: %w", s.d.name, err)
 		}
 	}
 	return nil

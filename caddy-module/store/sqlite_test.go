@@ -1,4 +1,4 @@
-package ledger
+package store
 
 import (
 	"context"
@@ -7,11 +7,11 @@ import (
 	"testing"
 )
 
-// TestSQLiteCommitsAreDurable: every connection of the SQLite ledger runs
+// TestSQLiteCommitsAreDurable: every connection of the SQLite store runs
 // in WAL mode with synchronous FULL (2), so an acknowledged commit is on
 // disk, not only in the operating system's cache.
 func TestSQLiteCommitsAreDurable(t *testing.T) {
-	s, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "ledger.db"))
+	s, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "store.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

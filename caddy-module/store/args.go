@@ -1,16 +1,16 @@
-package ledger
+package store
 
 import "errors"
 
-// ErrLedgerArgs is returned by ParseArgs for a malformed ledger option.
-var ErrLedgerArgs = errors.New("ledger wants sqlite [<path>] or postgres <dsn>")
+// ErrStoreArgs is returned by ParseArgs for a malformed store option.
+var ErrStoreArgs = errors.New("store wants sqlite [<path>] or postgres <dsn>")
 
 // ParseArgs reads the arguments of the Caddyfile option shared by every
-// TorPlus handler that keeps state: `ledger sqlite [<path>] | postgres <dsn>`.
+// TorPlus handler that keeps state: `store sqlite [<path>] | postgres <dsn>`.
 // It sets the driver and DSN of c and keeps its other fields.
 func (c *Config) ParseArgs(args []string) error {
 	if len(args) < 1 || len(args) > 2 || (args[0] == "postgres" && len(args) != 2) {
-		return ErrLedgerArgs
+		return ErrStoreArgs
 	}
 	c.Driver, c.DSN = args[0], ""
 	if len(args) == 2 {

@@ -1,4 +1,4 @@
-package ledger
+package store
 
 // Resolved returns c with the defaults Acquire applies filled in: the
 // driver ("sqlite" unless set) and, for SQLite, the database path.

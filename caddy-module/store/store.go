@@ -1,11 +1,11 @@
-// Package ledger stores what metering and payments must not lose: client
+// Package store stores what metering and payments must not lose: client
 // sessions, the rounds they were granted, payment requests and the credits
 // that paid them.
 //
-// One interface, Store, has two implementations sharing one SQL core:
+// One interface, DB, has two implementations sharing one SQL core:
 // SQLite through the pure-Go modernc.org/sqlite driver (the embedded
 // default, WAL mode) and PostgreSQL through pgx (for several replicas sharing
-// one ledger). Ledger wraps a Store with a Batcher so the request hot path
+// one ledger). Store wraps a DB with a Batcher so the request hot path
 // never waits on disk, and is shared across Caddy config reloads by Acquire.
 //
 // A payment request moves pending → settling → paid, or pending → expired;
@@ -13,7 +13,7 @@
 // one atomic pending → settling step: it refuses a second settle of the same
 // request and a second use of the same transaction hash, which is where
 // replay protection lives.
-package ledger
+package store
 
 import (
 	"context"
@@ -34,13 +34,13 @@ const (
 
 // Errors returned by stores; test them with errors.Is.
 var (
-	ErrNotFound    = errors.New("ledger: not found")
-	ErrNotPending  = errors.New("ledger: payment request is not pending (already settling, paid or expired)")
-	ErrExpired     = errors.New("ledger: payment request has expired")
-	ErrTxSeen      = errors.New("ledger: transaction hash already used for a payment request")
-	ErrNotSettling = errors.New("ledger: payment request is not settling with this transaction")
-	ErrDuplicate   = errors.New("ledger: payment request id already exists")
-	ErrClosed      = errors.New("ledger: store is closed")
+	ErrNotFound    = errors.New("store: not found")
+	ErrNotPending  = errors.New("store: payment request is not pending (already settling, paid or expired)")
+	ErrExpired     = errors.New("store: payment request has expired")
+	ErrTxSeen      = errors.New("store: transaction hash already used for a payment request")
+	ErrNotSettling = errors.New("store: payment request is not settling with this transaction")
+	ErrDuplicate   = errors.New("store: payment request id already exists")
+	ErrClosed      = errors.New("store: store is closed")
 )
 
 // Session is the stored state of one metered client.
@@ -89,9 +89,9 @@ type Credit struct {
 	At             time.Time
 }
 
-// Store is the ledger's storage. Implementations are safe for concurrent
+// DB is the store's storage. Implementations are safe for concurrent
 // use, including by several processes sharing one database.
-type Store interface {
+type DB interface {
 	// PutSessions inserts or updates sessions (matched by Key).
 	PutSessions(ctx context.Context, s []Session) error
 	// Session returns one session, or ErrNotFound.

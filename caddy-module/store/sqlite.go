@@ -1,4 +1,4 @@
-package ledger
+package store
 
 import (
 	"context"
@@ -11,14 +11,14 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// OpenSQLite opens (creating if needed) the SQLite ledger at path, in WAL
+// OpenSQLite opens (creating if needed) the SQLite store at path, in WAL
 // mode with a busy timeout, through the pure-Go modernc.org/sqlite driver.
 //
 // synchronous is FULL: a commit returns only once the write-ahead log is
 // on disk, so a payment or report the hoster acknowledged survives a power
 // loss, not only a crash of the process (NORMAL, in WAL mode, can lose the
 // last commits to a power loss).
-func OpenSQLite(ctx context.Context, path string) (Store, error) {
+func OpenSQLite(ctx context.Context, path string) (DB, error) {
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_txlock=immediate"
 	// One writer connection: writers queue in order in database/sql
@@ -27,13 +27,13 @@ func OpenSQLite(ctx context.Context, path string) (Store, error) {
 	// Reads use a pool of their own (WAL readers do not block the writer).
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		return nil, fmt.Errorf("ledger: open sqlite %s: %w", path, err)
+		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
 	rdb, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("ledger: open sqlite %s: %w", path, err)
+		return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
 	}
 	// Readers are kept open: a new connection runs the pragmas above,
 	// which under a burst of thousands of clients met the writer's lock.
@@ -47,7 +47,7 @@ func OpenSQLite(ctx context.Context, path string) (Store, error) {
 	return s, nil
 }
 
-// maxReaders bounds the SQLite ledger's read connections.
+// maxReaders bounds the SQLite store's read connections.
 const maxReaders = 8
 
 func sqliteUnique(err error) bool {

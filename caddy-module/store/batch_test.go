@@ -1,4 +1,4 @@
-package ledger
+package store
 
 import (
 	"context"
@@ -52,7 +52,7 @@ func TestAcquireSharesOneLedger(t *testing.T) {
 	b, err := Acquire(context.Background(), cfg, nil)
 	must(t, err)
 	if a != b {
-		t.Fatal("equal configs got different ledgers")
+		t.Fatal("equal configs got different stores")
 	}
 	must(t, a.Release())
 	a.QueueSession(Session{Key: "still-open", FirstSeen: t0, LastSeen: t0})

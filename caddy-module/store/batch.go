@@ -1,4 +1,4 @@
-package ledger
+package store
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 // updates to one key coalesce; rounds and payment requests are written in
 // the order queued, payment requests first. A failed batch is queued again.
 type Batcher struct {
-	store Store
+	store DB
 	every time.Duration
 	onErr func(error)
 
@@ -29,7 +29,7 @@ type Batcher struct {
 
 // NewBatcher starts a Batcher writing to store every interval (and sooner
 // when maxQueued writes are waiting). onErr, if not nil, hears write errors.
-func NewBatcher(store Store, every time.Duration, onErr func(error)) *Batcher {
+func NewBatcher(store DB, every time.Duration, onErr func(error)) *Batcher {
 	if every <= 0 {
 		every = 200 * time.Millisecond
 	}

@@ -1,4 +1,4 @@
-package ledger
+package store
 
 import (
 	"context"
@@ -12,14 +12,14 @@ import (
 	"github.com/caddyserver/caddy/v2"
 )
 
-// Config selects the ledger database. It is embedded in the JSON config of
+// Config selects the store database. It is embedded in the JSON config of
 // the modules that use the ledger; modules with equal configs share one
-// Ledger.
+// Store.
 type Config struct {
 	// Driver is "sqlite" (the default, embedded) or "postgres".
 	Driver string `json:"driver,omitempty"`
 	// DSN is, for sqlite, the database file path (default
-	// "<caddy data dir>/torplus/ledger.db"); for postgres, a connection
+	// "<caddy data dir>/torplus/store.db"); for postgres, a connection
 	// URL or key=value string.
 	DSN string `json:"dsn,omitempty"`
 	// FlushInterval is how often queued writes are stored (default 200ms).
@@ -35,14 +35,14 @@ func (c Config) withDefaults() (Config, error) {
 	case "", "sqlite":
 		c.Driver = "sqlite"
 		if c.DSN == "" {
-			c.DSN = filepath.Join(caddy.AppDataDir(), "torplus", "ledger.db")
+			c.DSN = filepath.Join(caddy.AppDataDir(), "torplus", "store.db")
 		}
 		if abs, err := filepath.Abs(c.DSN); err == nil {
-			c.DSN = abs // one file, one shared Ledger, however its path is spelled
+			c.DSN = abs // one file, one shared Store, however its path is spelled
 		}
 	case "postgres":
 		if c.DSN == "" {
-			return c, fmt.Errorf("ledger: postgres needs a dsn")
+			return c, fmt.Errorf("store: postgres needs a dsn")
 		}
 	default:
 		return c, fmt.Errorf("%w, not %q", ErrBadDriver, c.Driver)
@@ -51,7 +51,7 @@ func (c Config) withDefaults() (Config, error) {
 }
 
 // Key names the database cfg selects, defaults filled in: equal keys
-// mean the same Ledger.
+// mean the same Store.
 func (c Config) Key() (string, error) {
 	c, err := c.withDefaults()
 	return c.Driver + "\x00" + c.DSN, err
@@ -63,12 +63,12 @@ func (c Config) Validate() error {
 	return err
 }
 
-// Ledger is a shared Store with batched writes: reads and the settle steps
+// Store is a shared DB with batched writes: reads and the settle steps
 // go straight to the database; sessions, rounds and new payment requests are
 // queued. A payment request still queued is written before it is read or
 // settled. Subscribers hear of every credit this process records.
-type Ledger struct {
-	Store
+type Store struct {
+	DB
 	batch *Batcher
 	key   string
 
@@ -79,17 +79,17 @@ type Ledger struct {
 
 var pool = caddy.NewUsagePool()
 
-// Acquire returns the Ledger for cfg, opening it on first use. Every
+// Acquire returns the Store for cfg, opening it on first use. Every
 // Acquire must be paired with a Release; the last Release flushes and
-// closes it. Config reloads that keep the same config keep the same Ledger.
-func Acquire(ctx context.Context, cfg Config, onErr func(error)) (*Ledger, error) {
+// closes it. Config reloads that keep the same config keep the same Store.
+func Acquire(ctx context.Context, cfg Config, onErr func(error)) (*Store, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	key, _ := cfg.Key()
 	v, _, err := pool.LoadOrNew(key, func() (caddy.Destructor, error) {
-		var s Store
+		var s DB
 		var err error
 		if cfg.Driver == "sqlite" {
 			if err := os.MkdirAll(filepath.Dir(cfg.DSN), 0o700); err != nil {
@@ -102,48 +102,48 @@ func Acquire(ctx context.Context, cfg Config, onErr func(error)) (*Ledger, error
 		if err != nil {
 			return nil, err
 		}
-		return &Ledger{Store: s, key: key, batch: NewBatcher(s, time.Duration(cfg.FlushInterval), onErr),
+		return &Store{DB: s, key: key, batch: NewBatcher(s, time.Duration(cfg.FlushInterval), onErr),
 			subs: make(map[int]func(Credit))}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return v.(*Ledger), nil
+	return v.(*Store), nil
 }
 
 // Release gives back one Acquire.
-func (l *Ledger) Release() error {
+func (l *Store) Release() error {
 	_, err := pool.Delete(l.key)
 	return err
 }
 
 // Destruct flushes queued writes and closes the store; the pool calls it
 // after the last Release.
-func (l *Ledger) Destruct() error {
-	return errors.Join(l.batch.Close(), l.Store.Close())
+func (l *Store) Destruct() error {
+	return errors.Join(l.batch.Close(), l.DB.Close())
 }
 
-// Close is Destruct, for a Ledger built with New rather than Acquire.
-func (l *Ledger) Close() error { return l.Destruct() }
+// Close is Destruct, for a Store built with New rather than Acquire.
+func (l *Store) Close() error { return l.Destruct() }
 
-// New wraps store in a Ledger that is not shared through Acquire.
-func New(store Store, flushEvery time.Duration, onErr func(error)) *Ledger {
-	return &Ledger{Store: store, batch: NewBatcher(store, flushEvery, onErr), subs: make(map[int]func(Credit))}
+// New wraps store in a Store that is not shared through Acquire.
+func New(store DB, flushEvery time.Duration, onErr func(error)) *Store {
+	return &Store{DB: store, batch: NewBatcher(store, flushEvery, onErr), subs: make(map[int]func(Credit))}
 }
 
 // QueueSession queues a session update; see Batcher.
-func (l *Ledger) QueueSession(s Session) { l.batch.QueueSession(s) }
+func (l *Store) QueueSession(s Session) { l.batch.QueueSession(s) }
 
 // QueueRound queues a round record.
-func (l *Ledger) QueueRound(r Round) { l.batch.QueueRound(r) }
+func (l *Store) QueueRound(r Round) { l.batch.QueueRound(r) }
 
 // QueuePaymentRequest queues a new payment request.
-func (l *Ledger) QueuePaymentRequest(p PaymentRequest) { l.batch.QueuePaymentRequest(p) }
+func (l *Store) QueuePaymentRequest(p PaymentRequest) { l.batch.QueuePaymentRequest(p) }
 
 // Flush writes all queued writes now.
-func (l *Ledger) Flush(ctx context.Context) error { return l.batch.Flush(ctx) }
+func (l *Store) Flush(ctx context.Context) error { return l.batch.Flush(ctx) }
 
-func (l *Ledger) flushIfQueued(ctx context.Context, id [32]byte) error {
+func (l *Store) flushIfQueued(ctx context.Context, id [32]byte) error {
 	if l.batch.Pending(id) {
 		return l.batch.Flush(ctx)
 	}
@@ -151,25 +151,25 @@ func (l *Ledger) flushIfQueued(ctx context.Context, id [32]byte) error {
 }
 
 // PaymentRequest returns one request, writing it first if still queued.
-func (l *Ledger) PaymentRequest(ctx context.Context, id [32]byte) (PaymentRequest, error) {
+func (l *Store) PaymentRequest(ctx context.Context, id [32]byte) (PaymentRequest, error) {
 	if err := l.flushIfQueued(ctx, id); err != nil {
 		return PaymentRequest{}, err
 	}
-	return l.Store.PaymentRequest(ctx, id)
+	return l.DB.PaymentRequest(ctx, id)
 }
 
-// BeginSettle is Store.BeginSettle, writing the request first if still queued.
-func (l *Ledger) BeginSettle(ctx context.Context, id [32]byte, txHash string, now time.Time) (PaymentRequest, error) {
+// BeginSettle is DB.BeginSettle, writing the request first if still queued.
+func (l *Store) BeginSettle(ctx context.Context, id [32]byte, txHash string, now time.Time) (PaymentRequest, error) {
 	if err := l.flushIfQueued(ctx, id); err != nil {
 		return PaymentRequest{}, err
 	}
-	return l.Store.BeginSettle(ctx, id, txHash, now)
+	return l.DB.BeginSettle(ctx, id, txHash, now)
 }
 
-// FinishSettle is Store.FinishSettle; on success it tells every subscriber
+// FinishSettle is DB.FinishSettle; on success it tells every subscriber
 // of the credit, so this process's meter credits the session at once.
-func (l *Ledger) FinishSettle(ctx context.Context, id [32]byte, txHash string, now time.Time) (Credit, error) {
-	c, err := l.Store.FinishSettle(ctx, id, txHash, now)
+func (l *Store) FinishSettle(ctx context.Context, id [32]byte, txHash string, now time.Time) (Credit, error) {
+	c, err := l.DB.FinishSettle(ctx, id, txHash, now)
 	if err != nil {
 		return c, err
 	}
@@ -185,9 +185,9 @@ func (l *Ledger) FinishSettle(ctx context.Context, id [32]byte, txHash string, n
 	return c, nil
 }
 
-// OnCredit calls f for every credit recorded through this Ledger until the
+// OnCredit calls f for every credit recorded through this Store until the
 // returned cancel is called. f must not block.
-func (l *Ledger) OnCredit(f func(Credit)) (cancel func()) {
+func (l *Store) OnCredit(f func(Credit)) (cancel func()) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	id := l.next
@@ -200,4 +200,4 @@ func (l *Ledger) OnCredit(f func(Credit)) (cancel func()) {
 	}
 }
 
-var _ Store = (*Ledger)(nil)
+var _ DB = (*Store)(nil)
