@@ -147,7 +147,7 @@ func TestHosterLeaksNothing(t *testing.T) {
 		}
 		cf := filepath.Join(work, name+".Caddyfile")
 		writeFile(t, cf, "{\n admin off\n}\nhttp://127.0.0.1:"+strconv.Itoa(attentiontest.FreePort(t))+" {\n bind 127.0.0.1\n torplus {\n destination "+dest+"\n price 1\n asset TPT "+clienttest.Issuer.Address()+
-			"\n seed_file "+seed+"\n ledger sqlite "+filepath.Join(work, name+".db")+"\n }\n}\n", 0o600)
+			"\n seed_file "+seed+"\n store sqlite "+filepath.Join(work, name+".db")+"\n }\n}\n", 0o600)
 		bad := startHoster(t, "run", "--config", cf, "--adapter", "caddyfile")
 		select {
 		case <-bad.exited:

@@ -41,7 +41,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		{"torplus_attention {\n bogus 1\n}", Handler{}, true},
 		{"torplus_attention {\n slack\n}", Handler{}, true},
 		{"torplus_attention {\n rate x\n}", Handler{}, true},
-		{"torplus_attention {\n ledger postgres\n}", Handler{}, true},
+		{"torplus_attention {\n store postgres\n}", Handler{}, true},
 		{"torplus_attention {\n max_body lots\n}", Handler{}, true},
 	}
 	for _, tt := range tests {

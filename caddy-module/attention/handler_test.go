@@ -29,7 +29,7 @@ func startSite(t *testing.T, root, driver, options string) *attentiontest.Server
 		hide .*
 	}
 	torplus_attention testsite {
-		ledger %s
+		store %s
 		%s
 	}`, root, db, options))
 }

@@ -74,7 +74,7 @@ func acquireState(ctx caddy.Context, zone string, lcfg store.Config, p *policy, 
 		return nil, err
 	}
 	v, _, err := states.LoadOrNew(stateKey(zone, lkey), func() (caddy.Destructor, error) {
-		l, err := store.Acquire(ctx, lcfg, func(err error) { log.Error("ledger write", zap.Error(err)) })
+		l, err := store.Acquire(ctx, lcfg, func(err error) { log.Error("store write", zap.Error(err)) })
 		if err != nil {
 			return nil, err
 		}
@@ -135,10 +135,10 @@ const expireEvery = 15
 // expireRequests moves overdue pending payment requests to expired.
 func (st *state) expireRequests(ctx context.Context) {
 	if err := st.store.Flush(ctx); err != nil {
-		st.log.Error("ledger write", zap.Error(err))
+		st.log.Error("store write", zap.Error(err))
 	}
 	if _, err := st.store.ExpirePending(ctx, st.now()); err != nil {
-		st.log.Error("ledger expiry", zap.Error(err))
+		st.log.Error("store expiry", zap.Error(err))
 	}
 }
 
@@ -212,7 +212,7 @@ func (st *state) credited(c store.Credit) {
 func (st *state) refresh(ctx context.Context, k identity.Key, s *session) {
 	credited, err := st.store.CreditedBytes(ctx, k.String())
 	if err != nil {
-		st.log.Error("ledger read", zap.Error(err))
+		st.log.Error("store read", zap.Error(err))
 		return
 	}
 	p := st.currentPolicy()
