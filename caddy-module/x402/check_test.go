@@ -1,0 +1,71 @@
+package x402
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestCheck(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(p *PaymentPayload)
+		want   error
+		reason string
+	}{
+		{"answers the offer", func(p *PaymentPayload) {}, nil, ""},
+		{"version 1", func(p *PaymentPayload) { p.X402Version = 1 }, ErrVersion, "invalid_x402_version"},
+		{"other scheme", func(p *PaymentPayload) { p.Accepted.Scheme = "upto" }, ErrScheme, "unsupported_scheme"},
+		{"other network", func(p *PaymentPayload) { p.Accepted.Network = NetworkPubnet }, ErrNetwork, "network_mismatch"},
+		{"other asset", func(p *PaymentPayload) { p.Accepted.Asset = otherSAC }, ErrAsset, "invalid_exact_stellar_payload_wrong_asset"},
+		{"other payee", func(p *PaymentPayload) { p.Accepted.PayTo = otherAcct }, ErrPayTo, "invalid_exact_stellar_payload_wrong_recipient"},
+		{"less", func(p *PaymentPayload) { p.Accepted.Amount = "4999999" }, ErrAmount, "invalid_exact_stellar_payload_wrong_amount"},
+		{"more", func(p *PaymentPayload) { p.Accepted.Amount = "5000001" }, ErrAmount, "invalid_exact_stellar_payload_wrong_amount"},
+		{"leading zero", func(p *PaymentPayload) { p.Accepted.Amount = "05000000" }, ErrAmount, "invalid_exact_stellar_payload_wrong_amount"},
+		{"decimal amount", func(p *PaymentPayload) { p.Accepted.Amount = "0.5" }, ErrAmount, "invalid_exact_stellar_payload_wrong_amount"},
+		{"no transaction", func(p *PaymentPayload) { p.Payload.Transaction = "" }, ErrNoTransaction, "invalid_exact_stellar_payload_malformed"},
+		{"transaction not base64", func(p *PaymentPayload) { p.Payload.Transaction = "AAAA!!" }, ErrMalformed, "invalid_payload"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := paying(offer())
+			tt.change(&p)
+			err := Check(offer(), p)
+			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+				t.Fatalf("Check = %v, want %v", err, tt.want)
+			}
+			if err != nil && Reason(err) != tt.reason {
+				t.Errorf("Reason = %q, want %q", Reason(err), tt.reason)
+			}
+		})
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(r *Requirements)
+		want   error
+	}{
+		{"valid", func(r *Requirements) {}, nil},
+		{"contract payee", func(r *Requirements) { r.PayTo = otherSAC }, nil},
+		{"pubnet", func(r *Requirements) { r.Network = NetworkPubnet }, nil},
+		{"free", func(r *Requirements) { r.Amount = "0" }, nil},
+		{"unknown network", func(r *Requirements) { r.Network = "stellar:futurenet" }, ErrRequirements},
+		{"account as asset", func(r *Requirements) { r.Asset = testPayee }, ErrRequirements},
+		{"asset code as asset", func(r *Requirements) { r.Asset = "TPT" }, ErrRequirements},
+		{"muxed payee", func(r *Requirements) { r.PayTo = "MA7QYNF7SOWQ3GLR2BGMZEHXAVIRZA4KVWLTJJFC7MGXUA74P7UJUAAAAAAAAAAAACJUQ" }, ErrRequirements},
+		{"negative amount", func(r *Requirements) { r.Amount = FormatAmount(-1) }, ErrAmountSyntax},
+		{"no timeout", func(r *Requirements) { r.MaxTimeoutSeconds = 0 }, ErrRequirements},
+		{"other scheme", func(r *Requirements) { r.Scheme = "upto" }, ErrRequirements},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := offer()
+			tt.change(&r)
+			err := r.Validate()
+			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+				t.Fatalf("Validate = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
