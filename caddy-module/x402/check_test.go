@@ -53,7 +53,9 @@ func TestValidate(t *testing.T) {
 		{"unknown network", func(r *Requirements) { r.Network = "stellar:futurenet" }, ErrRequirements},
 		{"account as asset", func(r *Requirements) { r.Asset = testPayee }, ErrRequirements},
 		{"asset code as asset", func(r *Requirements) { r.Asset = "TPT" }, ErrRequirements},
-		{"muxed payee", func(r *Requirements) { r.PayTo = "MA7QYNF7SOWQ3GLR2BGMZEHXAVIRZA4KVWLTJJFC7MGXUA74P7UJUAAAAAAAAAAAACJUQ" }, ErrRequirements},
+		{"muxed payee", func(r *Requirements) {
+			r.PayTo = "MA7QYNF7SOWQ3GLR2BGMZEHXAVIRZA4KVWLTJJFC7MGXUA74P7UJUAAAAAAAAAAAACJUQ"
+		}, ErrRequirements},
 		{"negative amount", func(r *Requirements) { r.Amount = FormatAmount(-1) }, ErrAmountSyntax},
 		{"no timeout", func(r *Requirements) { r.MaxTimeoutSeconds = 0 }, ErrRequirements},
 		{"other scheme", func(r *Requirements) { r.Scheme = "upto" }, ErrRequirements},
