@@ -111,10 +111,11 @@ func (p *paramParser) isToken68End() bool {
 	for j < len(p.s) && p.s[j] == '=' {
 		j++
 	}
+	equals := j - p.i
 	for j < len(p.s) && (p.s[j] == ' ' || p.s[j] == '\t') {
 		j++
 	}
-	return j-p.i > 1 || j >= len(p.s) || p.s[j] == ','
+	return equals > 1 || j >= len(p.s) || p.s[j] == ','
 }
 
 // token reads an RFC 9110 token.

@@ -146,14 +146,14 @@ func (c Challenge) String() string {
 // header value cannot hold (CR, LF and other controls).
 func quote(s string) string {
 	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
+	for i := 0; i < len(s); i++ { // bytes: obs-text (0x80–0xFF) passes as is
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
 			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r < 0x20 && r != '\t', r == 0x7f:
+			b.WriteByte(c)
+		case c < 0x20 && c != '\t', c == 0x7f:
 		default:
-			b.WriteRune(r)
+			b.WriteByte(c)
 		}
 	}
 	return b.String()
