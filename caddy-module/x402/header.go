@@ -39,14 +39,7 @@ func EncodeRequired(pr PaymentRequired) (string, error) { return encode(pr) }
 
 // DecodeRequired parses a PAYMENT-REQUIRED value (what a paying client reads).
 func DecodeRequired(h string) (PaymentRequired, error) {
-	var pr PaymentRequired
-	if err := decode(h, &pr); err != nil {
-		return PaymentRequired{}, err
-	}
-	if pr.X402Version != Version {
-		return PaymentRequired{}, fmt.Errorf("%w: %d", ErrVersion, pr.X402Version)
-	}
-	return pr, nil
+	return decodeV2(h, func(pr *PaymentRequired) int { return pr.X402Version })
 }
 
 // EncodeSignature returns the PAYMENT-SIGNATURE value for p.
@@ -55,14 +48,7 @@ func EncodeSignature(p PaymentPayload) (string, error) { return encode(p) }
 // DecodeSignature parses a PAYMENT-SIGNATURE value. It checks only the shape
 // and the version; Check tells whether the payload answers what was offered.
 func DecodeSignature(h string) (PaymentPayload, error) {
-	var p PaymentPayload
-	if err := decode(h, &p); err != nil {
-		return PaymentPayload{}, err
-	}
-	if p.X402Version != Version {
-		return PaymentPayload{}, fmt.Errorf("%w: %d", ErrVersion, p.X402Version)
-	}
-	return p, nil
+	return decodeV2(h, func(p *PaymentPayload) int { return p.X402Version })
 }
 
 // EncodeResponse returns the PAYMENT-RESPONSE value for s.
@@ -75,6 +61,18 @@ func DecodeResponse(h string) (SettlementResponse, error) {
 		return SettlementResponse{}, err
 	}
 	return s, nil
+}
+
+// decodeV2 decodes a message that names its version, refusing any but 2.
+func decodeV2[T any](h string, version func(*T) int) (T, error) {
+	var v, zero T
+	if err := decode(h, &v); err != nil {
+		return zero, err
+	}
+	if n := version(&v); n != Version {
+		return zero, fmt.Errorf("%w: %d", ErrVersion, n)
+	}
+	return v, nil
 }
 
 func encode(v any) (string, error) {
