@@ -113,10 +113,25 @@ func TestChallengeRequestIsCanonical(t *testing.T) {
 	}
 }
 
-func TestChallengeRefusesNegativeAmount(t *testing.T) {
-	r := testRequest(true)
-	r.Amount = -1
-	if _, err := testIssuer(t).Challenge(r, t0); err == nil {
-		t.Fatal("a negative amount was accepted")
+func TestChallengeRefusesBadRequests(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(r *Request)
+	}{
+		{"negative amount", func(r *Request) { r.Amount = -1 }},
+		{"unknown network", func(r *Request) { r.MethodDetails.Network = "stellar:futurenet" }},
+		{"passphrase as network", func(r *Request) { r.MethodDetails.Network = "Test SDF Network ; September 2015" }},
+		{"asset code as currency", func(r *Request) { r.Currency = "TPT" }},
+		{"account as currency", func(r *Request) { r.Currency = testPayee }},
+		{"no recipient", func(r *Request) { r.Recipient = "" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := testRequest(true)
+			tt.change(&r)
+			if _, err := testIssuer(t).Challenge(r, t0); !errors.Is(err, ErrRequest) {
+				t.Fatalf("Challenge = %v, want ErrRequest", err)
+			}
+		})
 	}
 }

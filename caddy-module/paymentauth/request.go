@@ -3,10 +3,18 @@ package paymentauth
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 
+	"github.com/stellar/go-stellar-sdk/strkey"
 	"github.com/torplus/torplus/caddy-module/x402"
 )
+
+// ErrRequest: a request we are about to put in a challenge is not one a
+// client can pay (unknown network, a currency that is not a contract
+// address, a recipient that is not an account or contract, a negative
+// amount). Emitting it would only make clients fail later.
+var ErrRequest = errors.New("paymentauth: invalid charge request")
 
 // The method and intent this package speaks.
 const (
@@ -72,11 +80,27 @@ func (r *Request) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// Validate reports whether r is a stellar charge a client can pay. The
+// networks are x402's: the same two CAIP-2 ids, with fixed passphrases.
+func (r Request) Validate() error {
+	switch n := r.MethodDetails.Network; {
+	case r.Amount < 0:
+		return fmt.Errorf("%w: amount %d", ErrRequest, r.Amount)
+	case n != x402.NetworkTestnet && n != x402.NetworkPubnet:
+		return fmt.Errorf("%w: network %q", ErrRequest, n)
+	case !strkey.IsValidContractAddress(r.Currency):
+		return fmt.Errorf("%w: currency %q is not a contract address", ErrRequest, r.Currency)
+	case !strkey.IsValidEd25519PublicKey(r.Recipient) && !strkey.IsValidContractAddress(r.Recipient):
+		return fmt.Errorf("%w: recipient %q is not an account or contract address", ErrRequest, r.Recipient)
+	}
+	return nil
+}
+
 // encodeRequest returns the request parameter: base64url, no padding, of
 // the JCS form of r.
 func encodeRequest(r Request) (string, error) {
-	if r.Amount < 0 {
-		return "", fmt.Errorf("paymentauth: negative amount %d", r.Amount)
+	if err := r.Validate(); err != nil {
+		return "", err
 	}
 	b, err := MarshalCanonical(r)
 	if err != nil {
