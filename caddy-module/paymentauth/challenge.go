@@ -42,20 +42,27 @@ const MinSecretBytes = 32
 // Its secret binds every challenge id; keep it on the host (the meter
 // keeps it in the data dir, mode 0600) and never log it.
 type Issuer struct {
-	realm  string
-	secret []byte
+	realm string
+	// secrets[0] binds new challenges; all of them verify, so a rotated
+	// secret keeps its unexpired challenges valid, as the draft asks.
+	secrets [][]byte
 }
 
 // NewIssuer returns the Issuer of realm (the site's onion host name) with
-// the given secret.
-func NewIssuer(realm string, secret []byte) (*Issuer, error) {
-	if len(secret) < MinSecretBytes {
-		return nil, fmt.Errorf("%w: %d bytes, need %d", ErrSecret, len(secret), MinSecretBytes)
-	}
+// the given secret, and optionally the secrets it replaced, still accepted
+// for challenges issued before the rotation.
+func NewIssuer(realm string, secret []byte, previous ...[]byte) (*Issuer, error) {
 	if realm == "" || strings.ContainsAny(realm, "\"\\\r\n") {
 		return nil, fmt.Errorf("paymentauth: realm %q cannot be a quoted-string", realm)
 	}
-	return &Issuer{realm: realm, secret: append([]byte(nil), secret...)}, nil
+	is := &Issuer{realm: realm}
+	for _, s := range append([][]byte{secret}, previous...) {
+		if len(s) < MinSecretBytes {
+			return nil, fmt.Errorf("%w: %d bytes, need %d", ErrSecret, len(s), MinSecretBytes)
+		}
+		is.secrets = append(is.secrets, append([]byte(nil), s...))
+	}
+	return is, nil
 }
 
 // Realm returns the protection space this Issuer's challenges name.
@@ -75,7 +82,7 @@ func (is *Issuer) Challenge(r Request, expires time.Time) (Challenge, error) {
 		Request: req,
 		Expires: expires.UTC().Format(time.RFC3339),
 	}
-	c.ID = is.bind(c)
+	c.ID = bind(is.secrets[0], c)
 	return c, nil
 }
 
@@ -83,8 +90,8 @@ func (is *Issuer) Challenge(r Request, expires time.Time) (Challenge, error) {
 // positional slots realm|method|intent|request|expires|digest|opaque,
 // base64url without padding. Absent optional slots stay empty rather than
 // being left out, so (expires, no digest) and (no expires, digest) differ.
-func (is *Issuer) bind(c Challenge) string {
-	m := hmac.New(sha256.New, is.secret)
+func bind(secret []byte, c Challenge) string {
+	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(strings.Join([]string{c.Realm, c.Method, c.Intent, c.Request, c.Expires, c.Digest, c.Opaque}, "|")))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
@@ -99,7 +106,7 @@ func (is *Issuer) check(c Challenge, now time.Time) (Request, error) {
 	if c.Realm != is.realm {
 		return Request{}, fmt.Errorf("%w: %q", ErrRealm, c.Realm)
 	}
-	if !hmac.Equal([]byte(c.ID), []byte(is.bind(c))) {
+	if !is.bound(c) {
 		return Request{}, ErrBinding
 	}
 	exp, err := time.Parse(time.RFC3339, c.Expires)
@@ -110,6 +117,16 @@ func (is *Issuer) check(c Challenge, now time.Time) (Request, error) {
 		return Request{}, fmt.Errorf("%w: at %s", ErrExpired, c.Expires)
 	}
 	return decodeRequest(c.Request)
+}
+
+// bound reports whether c's id is its binding under one of our secrets.
+func (is *Issuer) bound(c Challenge) bool {
+	for _, s := range is.secrets {
+		if hmac.Equal([]byte(c.ID), []byte(bind(s, c))) {
+			return true
+		}
+	}
+	return false
 }
 
 // String returns the challenge as a WWW-Authenticate value. Every value is

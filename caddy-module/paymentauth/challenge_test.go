@@ -17,6 +17,37 @@ func TestNewIssuerRefuses(t *testing.T) {
 	}
 }
 
+// TestSecretRotation: after a rotation, challenges bound by the old secret
+// still verify while the Issuer keeps it, and new ones use the new secret.
+func TestSecretRotation(t *testing.T) {
+	next := []byte(testSecret + ", rotated")
+	rotated, err := NewIssuer(testRealm, next, []byte(testSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forgot, err := NewIssuer(testRealm, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred := Credential{Challenge: testChallenge(t, true), Payload: Payload{Type: PayloadTransaction, Transaction: testTx}}
+	if _, err := rotated.Verify(cred, t0); err != nil {
+		t.Fatalf("old challenge after rotation: %v", err)
+	}
+	if _, err := forgot.Verify(cred, t0); !errors.Is(err, ErrBinding) {
+		t.Fatalf("old challenge, old secret dropped: %v, want ErrBinding", err)
+	}
+	fresh, err := rotated.Challenge(testRequest(true), t0.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := forgot.Verify(Credential{Challenge: fresh, Payload: cred.Payload}, t0); err != nil {
+		t.Fatalf("new challenge is not bound by the new secret: %v", err)
+	}
+	if _, err := NewIssuer(testRealm, next, []byte("short")); !errors.Is(err, ErrSecret) {
+		t.Fatalf("short previous secret: %v, want ErrSecret", err)
+	}
+}
+
 // TestVerifyRefusesAlteredChallenges alters one field of a genuine
 // challenge at a time and checks which refusal comes back.
 func TestVerifyRefusesAlteredChallenges(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/stellar/go-stellar-sdk/strkey"
@@ -114,6 +115,17 @@ var reasons = []struct {
 	{ErrMalformed, "invalid_payload"},
 	{ErrTooLarge, "invalid_payload"},
 	{ErrRequirements, "invalid_payment_requirements"},
+}
+
+// Status returns the HTTP status the transport spec gives a refusal: 400
+// for a payload that cannot be read (malformed, too large, another
+// version), 402 for one that reads but does not pay what was offered, so a
+// client knows whether paying again can help.
+func Status(err error) int {
+	if errors.Is(err, ErrMalformed) || errors.Is(err, ErrTooLarge) || errors.Is(err, ErrVersion) {
+		return http.StatusBadRequest
+	}
+	return http.StatusPaymentRequired
 }
 
 // Reason returns the x402 error code for err, for VerifyResponse's

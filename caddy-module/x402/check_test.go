@@ -36,6 +36,13 @@ func TestCheck(t *testing.T) {
 			if err != nil && Reason(err) != tt.reason {
 				t.Errorf("Reason = %q, want %q", Reason(err), tt.reason)
 			}
+			wantStatus := 402
+			if tt.want == ErrVersion || tt.want == ErrMalformed {
+				wantStatus = 400
+			}
+			if err != nil && Status(err) != wantStatus {
+				t.Errorf("Status = %d, want %d", Status(err), wantStatus)
+			}
 		})
 	}
 }
