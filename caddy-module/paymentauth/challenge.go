@@ -15,10 +15,15 @@ import (
 // credential. Request stays the base64url string as sent, because the id
 // binds that exact string.
 type Challenge struct {
-	ID      string `json:"id"`
-	Realm   string `json:"realm"`
-	Method  string `json:"method"`
-	Intent  string `json:"intent"`
+	// ID is the HMAC binding of the other parameters (see Issuer).
+	ID string `json:"id"`
+	// Realm is the protection space: the site's onion host name.
+	Realm string `json:"realm"`
+	// Method is "stellar".
+	Method string `json:"method"`
+	// Intent is "charge".
+	Intent string `json:"intent"`
+	// Request is the base64url (no padding) of the JCS JSON of a Request.
 	Request string `json:"request"`
 	// Expires is an RFC 3339 time; we always set it.
 	Expires string `json:"expires,omitempty"`

@@ -10,9 +10,13 @@ const ContentTypeProblem = "application/problem+json"
 
 // Problem is an RFC 9457 problem details body, as the draft uses it.
 type Problem struct {
-	Type   string `json:"type"`
-	Title  string `json:"title"`
-	Status int    `json:"status"`
+	// Type is the problem type URI (ProblemBase + a code).
+	Type string `json:"type"`
+	// Title is the type's fixed short title.
+	Title string `json:"title"`
+	// Status repeats the response's HTTP status.
+	Status int `json:"status"`
+	// Detail is for people: what went wrong with this request.
 	Detail string `json:"detail,omitempty"`
 	// ChallengeID names the fresh challenge sent with the problem, so a
 	// client knows which one to answer.

@@ -43,9 +43,12 @@ type VerifyResponse struct {
 
 // SupportedKind is one scheme and network a facilitator takes.
 type SupportedKind struct {
-	X402Version int    `json:"x402Version"`
-	Scheme      string `json:"scheme"`
-	Network     string `json:"network"`
+	// X402Version is the protocol version the kind is taken in.
+	X402Version int `json:"x402Version"`
+	// Scheme is the payment scheme, "exact" here.
+	Scheme string `json:"scheme"`
+	// Network is the CAIP-2 network.
+	Network string `json:"network"`
 	// Extra is the scheme's extra for this network (areFeesSponsored on
 	// Stellar), kept raw: other networks put other things there.
 	Extra json.RawMessage `json:"extra,omitempty"`
@@ -53,8 +56,10 @@ type SupportedKind struct {
 
 // SupportedResponse is the answer of GET /supported.
 type SupportedResponse struct {
-	Kinds      []SupportedKind `json:"kinds"`
-	Extensions []string        `json:"extensions"`
+	// Kinds lists the scheme and network pairs taken.
+	Kinds []SupportedKind `json:"kinds"`
+	// Extensions lists the x402 extensions the facilitator implements.
+	Extensions []string `json:"extensions"`
 	// Signers maps CAIP-2 patterns ("stellar:*") to the facilitator's
 	// addresses, which a resource server must never see as a payer.
 	Signers map[string][]string `json:"signers"`
