@@ -14,11 +14,18 @@ import (
 // Check wraps exactly one of these; Reason maps each to the x402 code a
 // client understands.
 var (
-	ErrScheme        = errors.New("x402: scheme is not exact")
-	ErrNetwork       = errors.New("x402: network does not match")
-	ErrAsset         = errors.New("x402: asset does not match")
-	ErrPayTo         = errors.New("x402: payTo does not match")
-	ErrAmount        = errors.New("x402: amount does not match")
+	// ErrScheme: the payload answers a scheme other than exact.
+	ErrScheme = errors.New("x402: scheme is not exact")
+	// ErrNetwork: the payload pays on another network than offered.
+	ErrNetwork = errors.New("x402: network does not match")
+	// ErrAsset: the payload pays in another token than offered.
+	ErrAsset = errors.New("x402: asset does not match")
+	// ErrPayTo: the payload pays someone other than this site's payee.
+	ErrPayTo = errors.New("x402: payTo does not match")
+	// ErrAmount: the payload pays another amount than offered (more is
+	// refused too: exact means exact, and the client would overpay).
+	ErrAmount = errors.New("x402: amount does not match")
+	// ErrNoTransaction: the payload has no transaction to verify.
 	ErrNoTransaction = errors.New("x402: payload carries no transaction")
 	// ErrRequirements: requirements we are about to offer are not valid
 	// (unknown network, an address that is not a Stellar strkey, a negative
