@@ -1,6 +1,7 @@
 package paymentauth
 
 import (
+	"encoding/base64"
 	"errors"
 	"reflect"
 	"testing"
@@ -51,3 +52,39 @@ func TestParseChallengesRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestChargeRequest: what a client reads from a challenge it parsed, and
+// what it refuses to pay.
+func TestChargeRequest(t *testing.T) {
+	good := testChallenge(t, true)
+	bad := testRequest(true)
+	bad.Currency = testPayee // bypasses Issuer's checks, as a hostile site would
+	raw, _ := MarshalCanonical(bad)
+	tests := []struct {
+		name   string
+		change func(c *Challenge)
+		want   error
+	}{
+		{"ours", func(c *Challenge) {}, nil},
+		{"other method", func(c *Challenge) { c.Method = "tempo" }, ErrMethod},
+		{"request not base64url", func(c *Challenge) { c.Request = "e30=+" }, ErrMalformed},
+		{"request not an object", func(c *Challenge) { c.Request = "WzFd" }, ErrMalformed},
+		{"amount as a number", func(c *Challenge) { c.Request = "eyJhbW91bnQiOjV9" }, ErrMalformed},
+		{"account as currency", func(c *Challenge) { c.Request = b64url(raw) }, ErrRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := good
+			tt.change(&c)
+			r, err := c.ChargeRequest()
+			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+				t.Fatalf("ChargeRequest = %+v, %v; want %v", r, err, tt.want)
+			}
+			if err == nil && r != testRequest(true) {
+				t.Fatalf("ChargeRequest = %+v", r)
+			}
+		})
+	}
+}
+
+func b64url(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }

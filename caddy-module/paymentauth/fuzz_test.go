@@ -59,7 +59,7 @@ func FuzzParseChallenges(f *testing.F) {
 			return
 		}
 		for _, c := range cs {
-			_, _ = decodeRequest(c.Request)
+			_, _ = c.ChargeRequest()
 			again, err := ParseChallenges(c.String())
 			if err != nil || len(again) != 1 || again[0] != normalised(c) {
 				t.Fatalf("%q: challenge %+v prints as %q, which parses as %+v (%v)", h, c, c.String(), again, err)

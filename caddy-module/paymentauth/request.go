@@ -109,6 +109,25 @@ func encodeRequest(r Request) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
+// ChargeRequest decodes the challenge's request, for a paying client that
+// must build the transfer it asks for. It checks the shape only: the
+// client must still check amount, currency and recipient against what it
+// expects before signing (the draft's amount verification), and a site
+// never trusts it (Issuer.Verify decodes only what its HMAC bound).
+func (c Challenge) ChargeRequest() (Request, error) {
+	if c.Method != MethodStellar || c.Intent != IntentCharge {
+		return Request{}, fmt.Errorf("%w: %s/%s", ErrMethod, c.Method, c.Intent)
+	}
+	r, err := decodeRequest(c.Request)
+	if err != nil {
+		return Request{}, err
+	}
+	if err := r.Validate(); err != nil {
+		return Request{}, err
+	}
+	return r, nil
+}
+
 // decodeRequest reads a request parameter. It accepts any JSON order (a
 // client's parser must), but Issuer.Verify only ever decodes requests whose
 // exact string the HMAC has bound, which are ours and canonical.
