@@ -145,3 +145,19 @@ func Reason(err error) string {
 	}
 	return "unexpected_verify_error"
 }
+
+// ErrNoOffer: a PAYMENT-REQUIRED lists no valid exact offer on the
+// network a paying client uses.
+var ErrNoOffer = errors.New("x402: no exact offer on this network")
+
+// Choose returns the first valid exact offer on network, for a paying
+// client. The client must still check the amount and asset against its
+// budget before it signs.
+func (pr PaymentRequired) Choose(network string) (Requirements, error) {
+	for _, r := range pr.Accepts {
+		if r.Network == network && r.Validate() == nil {
+			return r, nil
+		}
+	}
+	return Requirements{}, fmt.Errorf("%w: %s", ErrNoOffer, network)
+}

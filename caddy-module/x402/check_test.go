@@ -3,6 +3,7 @@ package x402
 import (
 	"errors"
 	"testing"
+	"time"
 )
 
 func TestCheck(t *testing.T) {
@@ -76,5 +77,22 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("Validate = %v, want %v", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestChoose(t *testing.T) {
+	broken := offer()
+	broken.Asset = "TPT"
+	pubnet := Exact(NetworkPubnet, testAsset, testPayee, 7, time.Minute)
+	pr := PaymentRequired{X402Version: Version, Accepts: []Requirements{broken, {Scheme: "upto", Network: NetworkTestnet}, offer(), pubnet}}
+	if r, err := pr.Choose(NetworkTestnet); err != nil || r != offer() {
+		t.Fatalf("Choose(testnet) = %+v, %v; want the valid testnet offer", r, err)
+	}
+	if r, err := pr.Choose(NetworkPubnet); err != nil || r != pubnet {
+		t.Fatalf("Choose(pubnet) = %+v, %v", r, err)
+	}
+	pr.Accepts = pr.Accepts[:2]
+	if _, err := pr.Choose(NetworkTestnet); !errors.Is(err, ErrNoOffer) {
+		t.Fatalf("Choose without a valid offer = %v, want ErrNoOffer", err)
 	}
 }
