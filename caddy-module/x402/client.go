@@ -85,14 +85,21 @@ func (c *Client) call(ctx context.Context, method, path string, body, out any, k
 	if len(raw) > maxAnswerBytes {
 		return fmt.Errorf("%w: %s: answer over %d bytes", ErrFacilitator, path, maxAnswerBytes)
 	}
+	return decodeAnswer(path, res.StatusCode, raw, out, key)
+}
+
+// decodeAnswer reads a facilitator's answer to path into out. The body
+// must be a JSON object holding key; with a non-2xx status only a refusal
+// (key false) is an answer.
+func decodeAnswer(path string, status int, raw []byte, out any, key string) error {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil || fields[key] == nil {
-		return fmt.Errorf("%w: %s: HTTP %d without %q", ErrFacilitator, path, res.StatusCode, key)
+		return fmt.Errorf("%w: %s: HTTP %d without %q", ErrFacilitator, path, status, key)
 	}
-	if res.StatusCode/100 != 2 && (key == "kinds" || string(fields[key]) != "false") {
+	if status/100 != 2 && (key == "kinds" || string(fields[key]) != "false") {
 		// Only a refusal may come with an error status; a success there
 		// is a confused server, and crediting it would be a guess.
-		return fmt.Errorf("%w: %s: HTTP %d", ErrFacilitator, path, res.StatusCode)
+		return fmt.Errorf("%w: %s: HTTP %d", ErrFacilitator, path, status)
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrFacilitator, path, err)

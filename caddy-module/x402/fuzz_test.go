@@ -89,3 +89,28 @@ func FuzzParseAmount(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeAnswer feeds facilitator answers (a hosted facilitator is
+// outside input) with any status: whatever reads as an answer under an
+// error status must be a refusal, never a success.
+func FuzzDecodeAnswer(f *testing.F) {
+	f.Add(200, []byte(`{"isValid":true,"payer":"G"}`))
+	f.Add(400, []byte(`{"isValid":false,"invalidReason":"network_mismatch"}`))
+	f.Add(500, []byte(`{"success":true,"transaction":"ab"}`))
+	f.Add(200, []byte(`{"kinds":[{"x402Version":2,"scheme":"exact","network":"stellar:testnet","extra":{"areFeesSponsored":true}}],"signers":{"stellar:*":["G"]}}`))
+	f.Add(200, []byte(`{"isValid":null,"success":"true"}`))
+	f.Fuzz(func(t *testing.T, status int, raw []byte) {
+		var v VerifyResponse
+		if err := decodeAnswer("verify", status, raw, &v, "isValid"); err == nil && status/100 != 2 && v.IsValid {
+			t.Fatalf("HTTP %d %s read as valid", status, raw)
+		}
+		var s SettlementResponse
+		if err := decodeAnswer("settle", status, raw, &s, "success"); err == nil && status/100 != 2 && s.Success {
+			t.Fatalf("HTTP %d %s read as settled", status, raw)
+		}
+		var sup SupportedResponse
+		if err := decodeAnswer("supported", status, raw, &sup, "kinds"); err == nil {
+			_ = sup.Takes(SchemeExact, NetworkTestnet)
+		}
+	})
+}
