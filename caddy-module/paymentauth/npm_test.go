@@ -29,12 +29,16 @@ const v = JSON.parse(Buffer.concat(chunks).toString());
 const parsed = Challenge.deserialize(v.header);
 const own = Challenge.from({ secretKey: v.secret, realm: v.realm, method: "stellar", intent: "charge", request: v.request, expires: v.expires });
 const credential = Credential.serialize(Credential.from({ challenge: parsed, payload: v.payload, source: v.source }));
+const ours = Credential.deserialize(v.credential);
 process.stdout.write(JSON.stringify({
   verified: Challenge.verify(parsed, { secretKey: v.secret }),
   parsed,
   ownId: own.id,
   ownHeader: Challenge.serialize(own),
   credential,
+  oursVerified: Challenge.verify(ours.challenge, { secretKey: v.secret }),
+  oursPayload: ours.payload,
+  oursSource: ours.source,
   canonical: v.canon.map((s) => Json.canonicalize(JSON.parse(s))),
   receipt: Receipt.deserialize(v.receipt),
   ownReceipt: Receipt.serialize(Receipt.from({ method: "stellar", reference: v.hash, status: "success", timestamp: "2026-12-01T12:00:03Z", externalId: "req-42" })),
@@ -47,9 +51,13 @@ type mppxOut struct {
 	OwnID      string          `json:"ownId"`
 	OwnHeader  string          `json:"ownHeader"`
 	Credential string          `json:"credential"`
-	Canonical  []string        `json:"canonical"`
-	Receipt    Receipt         `json:"receipt"`
-	OwnReceipt string          `json:"ownReceipt"`
+	// What mppx read from the credential we built.
+	OursVerified bool     `json:"oursVerified"`
+	OursPayload  Payload  `json:"oursPayload"`
+	OursSource   string   `json:"oursSource"`
+	Canonical    []string `json:"canonical"`
+	Receipt      Receipt  `json:"receipt"`
+	OwnReceipt   string   `json:"ownReceipt"`
 }
 
 // canonInputs are JSON texts whose canonical forms must agree with ox's.
@@ -77,6 +85,8 @@ func TestMppx(t *testing.T) {
 		"canon":   canonInputs,
 		"receipt": NewReceipt(testRequest(true), testHash, t0.Add(3*time.Second)).String(),
 		"hash":    testHash,
+		"credential": Credential{Challenge: c, Source: "did:pkh:stellar:testnet:" + testPayee,
+			Payload: Payload{Type: PayloadTransaction, Transaction: testTx}}.String(),
 	})
 	var out mppxOut
 	if err := json.Unmarshal(npmtest.Node(t, dir, mppxScript, in), &out); err != nil {
@@ -108,6 +118,12 @@ func TestMppx(t *testing.T) {
 		}
 		if r != testRequest(true) || cred.Payload.Transaction != testTx || cred.Source != "did:pkh:stellar:testnet:"+testPayee {
 			t.Fatalf("credential %+v, request %+v", cred, r)
+		}
+	})
+	t.Run("a credential we build parses in mppx", func(t *testing.T) {
+		want := Payload{Type: PayloadTransaction, Transaction: testTx}
+		if !out.OursVerified || out.OursPayload != want || out.OursSource != "did:pkh:stellar:testnet:"+testPayee {
+			t.Fatalf("mppx read our credential as verified=%v payload=%+v source=%q", out.OursVerified, out.OursPayload, out.OursSource)
 		}
 	})
 	t.Run("JCS agrees with ox", func(t *testing.T) {
