@@ -7,9 +7,11 @@ import (
 
 // budget is the global allowance of free bytes per minute, shared by every
 // session still in its free round: a token bucket holding at most one
-// minute's worth, refilled continuously. Bytes are taken after they are
-// sent, so the level may go below zero; no free round is served until it is
-// above zero again.
+// minute's worth, refilled continuously. Free bytes are reserved from it
+// chunk by chunk before they are sent and what is not sent is given back,
+// so the level never goes below zero: parallel free responses together
+// take at most the budget, and a newcomer waits at most until the refill
+// (never behind a debt run up by others).
 type budget struct {
 	mu       sync.Mutex
 	perMin   int64 // 0: unlimited
@@ -26,7 +28,7 @@ func (b *budget) setRate(perMinute int64) {
 	defer b.mu.Unlock()
 	if b.perMin != perMinute {
 		b.perMin, b.level = perMinute, min(b.level, perMinute)
-		if b.level == 0 {
+		if b.level <= 0 {
 			b.level = perMinute
 		}
 	}
@@ -50,15 +52,30 @@ func (b *budget) available(now time.Time) bool {
 	return b.level > 0
 }
 
-// take spends n free bytes.
-func (b *budget) take(now time.Time, n int64) {
+// reserve grants up to n free bytes and returns how many (0: the budget is
+// spent until the refill).
+func (b *budget) reserve(now time.Time, n int64) int64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.perMin == 0 {
-		return
+		return n
 	}
 	b.refill(now)
-	b.level -= n
+	g := min(n, max(b.level, 0))
+	b.level -= g
+	return g
+}
+
+// release gives back n granted bytes that were not sent.
+func (b *budget) release(n int64) {
+	if n <= 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.perMin != 0 {
+		b.level = min(b.perMin, b.level+n)
+	}
 }
 
 // retryAfter estimates when free bytes are available again.

@@ -135,7 +135,6 @@ type Handler struct {
 	freeSize      int64
 	st            *state
 	log           *zap.Logger
-	sleep         func(time.Duration)
 }
 
 // CaddyModule returns the Caddy module information.
@@ -146,7 +145,6 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 // Provision fills in defaults and joins the zone's shared state.
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.log = ctx.Logger()
-	h.sleep = time.Sleep
 	h.prepare()
 	if err := h.Validate(); err != nil {
 		return err

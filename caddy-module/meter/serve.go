@@ -78,9 +78,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		}
 	}
 	ns := now.UnixNano()
-	s.lastSeen.Store(ns)
-	inFree := s.allowed.Load() <= s.free && s.served.Load() < s.free
-	if inFree && !h.st.budget.available(now) {
+	s.seen(ns)
+	if s.inFreeRound() && !h.st.budget.available(now) {
 		return h.refuse(w, r, key, s, now, h.st.budget.retryAfter(now))
 	}
 	action := s.decide(ns, h.policy)
@@ -98,19 +97,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		h.st.metrics.throttles.Inc()
 		h.pollPayment(key, s, ns)
 	}
-	mw := &meteredWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, s: s, h: h}
+	mw := &meteredWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, s: s, h: h, ctx: r.Context()}
 	err = next.ServeHTTP(mw, r)
-	if inFree {
-		h.st.budget.take(now, mw.n)
-		h.st.metrics.freeBytes.Add(float64(mw.n))
-	}
+	h.st.metrics.freeBytes.Add(float64(mw.free))
 	h.st.metrics.bytes.Add(float64(mw.n))
-	s.mu.Lock()
-	s.dirty = true
-	s.mu.Unlock()
-	if errors.Is(err, ErrGraceOver) {
-		h.log.Debug("cut response at end of grace", zap.Stringer("client", key))
-		return nil
+	s.changed()
+	if errors.Is(err, ErrGraceOver) || errors.Is(err, ErrFreeBudgetSpent) {
+		h.log.Debug("cut response", zap.Stringer("client", key), zap.Error(err))
+		// Abort rather than end the response: a chunked body ended
+		// cleanly would look whole to the client.
+		panic(http.ErrAbortHandler)
 	}
 	return err
 }
@@ -151,20 +147,18 @@ const pollEvery = time.Second
 // recorded by another replica before a session is refused (the client is
 // waiting for a 402 anyway), and reports whether the allowance grew.
 func (h *Handler) paidElsewhere(ctx context.Context, key identity.Key, s *session, now int64) bool {
-	last := s.polledAt.Load()
-	if now-last < int64(pollEvery) || !s.polledAt.CompareAndSwap(last, now) {
+	if !s.pollDue(now, pollEvery) {
 		return false
 	}
-	before := s.allowed.Load()
+	before := s.remaining()
 	h.st.refresh(ctx, key, s)
-	return s.allowed.Load() > before
+	return s.remaining() > before
 }
 
 // pollPayment checks the ledger, in the background and at most once per
 // pollEvery, for credits of a session that is past its allowance.
 func (h *Handler) pollPayment(key identity.Key, s *session, now int64) {
-	last := s.polledAt.Load()
-	if now-last < int64(pollEvery) || !s.polledAt.CompareAndSwap(last, now) {
+	if !s.pollDue(now, pollEvery) {
 		return
 	}
 	go func() {
