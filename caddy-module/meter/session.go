@@ -123,9 +123,9 @@ func (s *session) pollDue(now int64, every time.Duration) bool {
 // and the admin API.
 type snapshot struct {
 	FirstSeen, LastSeen, GraceAt, PRExpires int64 // unix ns
-	Served, Allowed, Free                       int64
-	Rounds                                      int32
-	PR                                          [32]byte
+	Served, Allowed, Free                   int64
+	Rounds                                  int32
+	PR                                      [32]byte
 }
 
 // snapshot copies the session's accounting.

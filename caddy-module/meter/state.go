@@ -33,7 +33,7 @@ type state struct {
 	store   *store.Store
 	log     *zap.Logger
 
-	clk atomic.Pointer[Clock]
+	clk    atomic.Pointer[Clock]
 	mu     sync.Mutex
 	policy *policy // of the latest provisioned handler, for the sweeper
 
