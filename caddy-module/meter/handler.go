@@ -176,7 +176,8 @@ func (h *Handler) prepare() {
 		Amount: h.Price, NetworkPassphrase: h.Network, Bytes: h.RoundBytes, TTL: time.Duration(h.RequestTTL)}
 	h.freeSize = max(h.FreeRound, 0)
 	h.policy = &policy{free: h.freeSize, round: h.RoundBytes, askAt: h.AskAt, grace: max(time.Duration(h.Grace), 0),
-		prTTL: time.Duration(h.RequestTTL), rate: h.ThrottleRate, idle: time.Duration(h.IdleTimeout)}
+		prTTL: time.Duration(h.RequestTTL), rate: h.ThrottleRate, idle: time.Duration(h.IdleTimeout),
+		max: h.MaxSessions}
 }
 
 func (h *Handler) setDefaults() {

@@ -29,6 +29,7 @@ type policy struct {
 	prTTL time.Duration // lifetime of a payment request
 	rate  int64         // throttled bandwidth, bytes per second
 	idle  time.Duration // idle sessions are flushed and evicted after this
+	max   int64         // sessions in memory (max_sessions)
 }
 
 // currentRound is the size of the round the session is using.

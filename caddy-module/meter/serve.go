@@ -69,14 +69,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 				return h.askForWork(w, key, now, err)
 			}
 		}
-		if h.st.table.len() >= h.MaxSessions {
-			return h.deny(w, http.StatusServiceUnavailable, "Too many clients right now; try again later.")
-		}
-		s = h.st.table.add(key, newSession(now.UnixNano(), h.freeSize))
-		if h.freeSize > 0 {
-			h.st.store.QueueRound(store.Round{Session: key.String(), N: 1, Bytes: h.freeSize, Free: true, StartedAt: now})
+		if s, err = h.admit(r.Context(), r, key, now); err != nil {
+			return caddyhttp.Error(http.StatusServiceUnavailable, err)
 		}
 	}
+	if s.transient { // no room in memory: no bytes, but a payment request
+		return h.refuse(w, r, key, s, now, 0)
+	}
+	return h.serve(w, r, next, key, s, now)
+}
+
+// serve answers a request of a known session by its round state: at full
+// speed, with the next payment request, throttled, or 402.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, key identity.Key, s *session, now time.Time) error {
 	ns := now.UnixNano()
 	s.seen(ns)
 	if s.inFreeRound() && !h.st.budget.available(now) {
@@ -98,7 +103,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		h.pollPayment(key, s, ns)
 	}
 	mw := &meteredWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, s: s, h: h, ctx: r.Context()}
-	err = next.ServeHTTP(mw, r)
+	err := next.ServeHTTP(mw, r)
 	h.st.metrics.freeBytes.Add(float64(mw.free))
 	h.st.metrics.bytes.Add(float64(mw.n))
 	s.changed()

@@ -26,6 +26,9 @@ type session struct {
 	polledAt  atomic.Int64 // unix ns of the latest store check for a payment
 
 	free int64 // free bytes granted; set once when the session is made
+	// transient: no room in memory, so the session is not shared by
+	// concurrent requests and must only be asked for payment. Set once.
+	transient bool
 
 	mu        sync.Mutex
 	firstSeen int64    // unix ns
@@ -33,6 +36,13 @@ type session struct {
 	dirty     bool     // changed since last queued to the store
 	prExpires int64    // unix ns expiry of the outstanding request; 0 if none
 	pr        [32]byte // the outstanding payment request id
+}
+
+// transientSession is the session of a client for whom memory has no
+// room: it gets a payment request, never bytes.
+func transientSession(s *session) *session {
+	s.transient = true
+	return s
 }
 
 func newSession(now int64, free int64) *session {
@@ -79,6 +89,22 @@ func (s *session) release(granted, sent int64) {
 	}
 }
 
+// takeFree reserves what is left of the session's free round and returns
+// it; the caller releases it (as sent, when handed over to another
+// session; as unsent, to give it back).
+func (s *session) takeFree() int64 {
+	for {
+		r := s.reserved.Load()
+		left := min(s.free, s.allowed.Load()) - r
+		if left <= 0 {
+			return 0
+		}
+		if s.reserved.CompareAndSwap(r, r+left) {
+			return left
+		}
+	}
+}
+
 // spend counts n bytes sent past the allowance (throttled, during grace):
 // they come out of the next round the client pays for.
 func (s *session) spend(n int64) {
@@ -108,6 +134,10 @@ func (s *session) unpaid() bool { return s.allowed.Load() <= s.free }
 
 // inFreeRound reports whether the session is unpaid with free bytes left.
 func (s *session) inFreeRound() bool { return s.unpaid() && s.reserved.Load() < s.free }
+
+// evictable reports whether the session may leave memory to make room:
+// never paid, and no response of it in flight.
+func (s *session) evictable() bool { return s.unpaid() && s.reserved.Load() == s.served.Load() }
 
 // idle reports whether the session has seen no request for longer than d.
 func (s *session) idle(now int64, d time.Duration) bool { return now-s.lastSeen.Load() > int64(d) }

@@ -33,9 +33,10 @@ type state struct {
 	store   *store.Store
 	log     *zap.Logger
 
-	clk    atomic.Pointer[Clock]
-	mu     sync.Mutex
-	policy *policy // of the latest provisioned handler, for the sweeper
+	clk     atomic.Pointer[Clock]
+	evictMu sync.Mutex // one eviction scan at a time
+	mu      sync.Mutex
+	policy  *policy // of the latest provisioned handler, for the sweeper
 
 	cancelCredit func()
 	stop         chan struct{}
@@ -187,6 +188,9 @@ func (st *state) load(ctx context.Context, k identity.Key) (*session, error) {
 		return nil, err
 	}
 	s := restoredSession(row.FirstSeen.UnixNano(), row.FreeBytes, row.BytesServed, credited, st.now().UnixNano())
+	if s.unpaid() && !st.makeRoom(st.currentPolicy().max) {
+		return transientSession(s), nil // a paid session always comes back
+	}
 	return st.table.add(k, s), nil
 }
 
