@@ -61,7 +61,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	}
 	for d.NextBlock(0) {
 		var err error
-		switch opt := d.Val(); opt {
+		opt := d.Val()
+		switch opt {
 		case "price":
 			err = oneArg(d, func(v string) error { h.Price = v; return nil })
 		case "destination":
@@ -107,7 +108,13 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "throttle":
 			err = oneArg(d, func(v string) error { return size(v, &h.ThrottleRate) })
 		case "free_budget":
-			err = oneArg(d, func(v string) error { return size(v, &h.FreeBytesPerMinute) })
+			err = oneArg(d, func(v string) error {
+				if v == "off" {
+					h.FreeBytesPerMinute = -1
+					return nil
+				}
+				return size(v, &h.FreeBytesPerMinute)
+			})
 		case "ask_at":
 			err = oneArg(d, func(v string) (err error) {
 				// Not NaN or ±Inf: Caddy could not encode the config.
@@ -148,7 +155,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			return d.Errf("unknown torplus option %q", opt)
 		}
 		if err != nil {
-			return d.Errf("%s: %v", d.Val(), err)
+			return d.Errf("parsing %s: %w", opt, err) // the option, not its value, and the cause kept
 		}
 	}
 	return nil
