@@ -41,9 +41,14 @@ func (s *session) currentRound(p *policy) int64 {
 }
 
 // decide is the round state machine: what to do with a request at now.
-// Bytes granted to responses in flight count as used.
+// Bytes granted to responses in flight count as used. Grace follows a
+// round that ran out: a session never allowed a byte (a token that found
+// its circuit's free round spent) is asked to pay at once.
 func (s *session) decide(now int64, p *policy) Action {
 	used, allowed := s.reserved.Load(), s.allowed.Load()
+	if allowed <= 0 {
+		return Refuse
+	}
 	if used < allowed {
 		s.graceAt.Store(0)
 		round := s.currentRound(p)

@@ -131,6 +131,13 @@ func (w *meteredWriter) throttledWrite(p []byte) (int, error) {
 			return total + n, err
 		}
 		chunk := p[:min(len(p), chunkFor(w.h.policy.rate))]
+		if w.s.unpaid() { // grace of a never-paid session is free bytes too
+			if b := w.h.st.budget.reserve(w.h.st.now(), int64(len(chunk))); b < int64(len(chunk)) {
+				w.h.st.budget.release(b)
+				return total, ErrFreeBudgetSpent
+			}
+			w.free += int64(len(chunk))
+		}
 		w.slept = true
 		if !w.h.st.clock().Sleep(w.ctx, w.s.book(now, int64(len(chunk)), w.h.policy.rate)) {
 			return total, w.ctx.Err()
