@@ -31,6 +31,8 @@ func (h *Handler) admit(ctx context.Context, r *http.Request, key identity.Key, 
 				return nil, err
 			}
 			switch {
+			case circ == nil && !h.st.makeRoom(h.MaxSessions):
+				free = 0 // no room to track the circuit: no free round to share
 			case circ == nil:
 				circ = h.st.add(ck, newSession(ns, free), now)
 			case circ.transient: // not shared: nothing can be taken from it

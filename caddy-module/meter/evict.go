@@ -31,7 +31,9 @@ func (st *state) makeRoom(limit int64) bool {
 		k    identity.Key
 		seen int64
 	}
-	n := int(max(limit/evictBatch, 1))
+	// Room for this newcomer and the circuit it came on, and for whatever
+	// concurrent admissions pushed the table past its limit.
+	n := int(max(limit/evictBatch, st.table.len()-limit+2))
 	var oldest []cand // the n oldest so far, newest first
 	st.table.sweep(func(k identity.Key, s *session) bool {
 		if !s.evictable() {
