@@ -36,7 +36,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    throttle         <size per second>    # default 20KB
 //	    request_ttl      <duration>           # default 15m
 //	    payment_endpoint <path or URL>        # default /.well-known/torplus/pay
-//	    free_budget      <size per minute>    # all clients' free bytes; default unbounded
+//	    free_budget      <size per minute>|off # all clients' free bytes; default 300MB
+//	    upgrades         meter|refuse         # WebSocket tunnels; default meter
 //	    pow              <bits>               # proof of work for new sessions; default off
 //	    allow_clearnet                        # serve non-Tor clients (default 403)
 //	    idle_timeout     <duration>           # default 30m
@@ -107,6 +108,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			err = oneArg(d, func(v string) error { return size(v, &h.RoundBytes) })
 		case "throttle":
 			err = oneArg(d, func(v string) error { return size(v, &h.ThrottleRate) })
+		case "upgrades":
+			err = oneArg(d, func(v string) error { h.Upgrades = v; return nil })
 		case "free_budget":
 			err = oneArg(d, func(v string) error {
 				if v == "off" {

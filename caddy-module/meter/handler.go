@@ -46,6 +46,12 @@ const (
 	DefaultAssetCode          = "TPT"
 )
 
+// The values of Handler.Upgrades.
+const (
+	UpgradesMeter  = "meter"
+	UpgradesRefuse = "refuse"
+)
+
 // Handler meters every response that passes through it. It must run before
 // the handlers that write responses (file_server, reverse_proxy).
 type Handler struct {
@@ -99,6 +105,12 @@ type Handler struct {
 	// AllowClearnet serves non-Tor clients, keyed by IP address. By default
 	// they get 403.
 	AllowClearnet bool `json:"allow_clearnet,omitempty"`
+
+	// Upgrades says what happens to a request to switch protocols
+	// (WebSocket through reverse_proxy): "meter" (the default) counts,
+	// throttles and closes the tunnel at the allowance like any response;
+	// "refuse" answers 403.
+	Upgrades string `json:"upgrades,omitempty"`
 
 	// IdleTimeout evicts sessions idle for this long from memory, after
 	// writing them to the ledger (default 30m).
@@ -210,6 +222,9 @@ func (h *Handler) setDefaults() {
 	if h.Zone == "" {
 		h.Zone = "default"
 	}
+	if h.Upgrades == "" {
+		h.Upgrades = UpgradesMeter
+	}
 	if h.AskAt == 0 {
 		h.AskAt = DefaultAskAt
 	}
@@ -234,6 +249,8 @@ func (h *Handler) Validate() error {
 		return fmt.Errorf("torplus: ask_at must be between 0 and 1, not %v", h.AskAt)
 	case h.ThrottleRate < 0 || h.MaxSessions < 0:
 		return fmt.Errorf("torplus: throttle_rate and max_sessions must not be negative")
+	case h.Upgrades != UpgradesMeter && h.Upgrades != UpgradesRefuse:
+		return fmt.Errorf("torplus: upgrades must be %q or %q, not %q", UpgradesMeter, UpgradesRefuse, h.Upgrades)
 	case h.FreeBytesPerMinute < -1:
 		return fmt.Errorf("torplus: free_bytes_per_minute must be -1 (off), 0 (default) or a size")
 	case h.PoWDifficulty < 0 || h.PoWDifficulty > 40:

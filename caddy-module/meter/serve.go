@@ -84,6 +84,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, key identity.Key, s *session, now time.Time) error {
 	ns := now.UnixNano()
 	s.seen(ns)
+	if h.Upgrades == UpgradesRefuse && r.Header.Get("Upgrade") != "" {
+		return h.deny(w, http.StatusForbidden, "This site does not serve upgraded connections (WebSocket).")
+	}
 	if s.inFreeRound() && !h.st.budget.available(now) {
 		return h.refuse(w, r, key, s, now, h.st.budget.retryAfter(now))
 	}
@@ -107,6 +110,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.H
 	h.st.metrics.freeBytes.Add(float64(mw.free))
 	h.st.metrics.bytes.Add(float64(mw.n))
 	s.changed()
+	if mw.tunnel != nil { // hijacked: the meter closed it if it had to, nothing left to abort
+		if mw.cut != nil {
+			h.log.Debug("closed upgraded connection", zap.Stringer("client", key), zap.Error(mw.cut))
+		}
+		return err
+	}
 	if errors.Is(err, ErrGraceOver) || errors.Is(err, ErrFreeBudgetSpent) {
 		h.log.Debug("cut response", zap.Stringer("client", key), zap.Error(err))
 		// Abort rather than end the response: a chunked body ended

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"time"
@@ -49,6 +50,10 @@ type meteredWriter struct {
 	n     int64           // bytes of this response
 	free  int64           // of which from the global free budget
 	slept bool            // throttled at least once
+	// tunnel, once the connection is hijacked (tunnel.go), is where bytes
+	// go; cut is why the meter closed it.
+	tunnel net.Conn
+	cut    error
 
 	// at is the time the free budget is refilled to: read from the clock
 	// every clockEvery free chunks, as reading it costs more than the
@@ -105,7 +110,7 @@ func (w *meteredWriter) Write(p []byte) (int, error) {
 			n, err := w.throttledWrite(p)
 			return total + n, err
 		}
-		n, err := w.ResponseWriterWrapper.Write(p[:g])
+		n, err := w.out(p[:g])
 		w.done(g, int64(n), fb)
 		total += n
 		if err != nil {
@@ -114,6 +119,14 @@ func (w *meteredWriter) Write(p []byte) (int, error) {
 		p = p[n:]
 	}
 	return total, nil
+}
+
+// out writes p to the client: the response, or the hijacked connection.
+func (w *meteredWriter) out(p []byte) (int, error) {
+	if w.tunnel != nil {
+		return w.tunnel.Write(p)
+	}
+	return w.ResponseWriterWrapper.Write(p)
 }
 
 // throttledWrite sends p paced to the throttled rate, shared by all of the
@@ -142,7 +155,7 @@ func (w *meteredWriter) throttledWrite(p []byte) (int, error) {
 		if !w.h.st.clock().Sleep(w.ctx, w.s.book(now, int64(len(chunk)), w.h.policy.rate)) {
 			return total, w.ctx.Err()
 		}
-		n, err := w.ResponseWriterWrapper.Write(chunk)
+		n, err := w.out(chunk)
 		w.s.spend(int64(n))
 		w.n += int64(n)
 		total += n
