@@ -167,6 +167,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err := h.Validate(); err != nil {
 		return err
 	}
+	if err := checkErrorRoutes(ctx); err != nil {
+		return err
+	}
 	if err := h.provisionPayments(); err != nil {
 		return err
 	}
