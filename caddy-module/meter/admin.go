@@ -86,17 +86,15 @@ func listSessions(w http.ResponseWriter, r *http.Request) error {
 			if len(list) >= limit {
 				return false
 			}
-			s.mu.Lock()
-			info := SessionInfo{Zone: st.name, Client: k.String(), FreeBytes: s.free, Rounds: s.rounds,
-				FirstSeen: time.Unix(0, s.firstSeen).UTC()}
-			if s.prExpires != 0 {
-				info.PaymentRequest = hex.EncodeToString(s.pr[:])
+			snap := s.snapshot()
+			info := SessionInfo{Zone: st.name, Client: k.String(), FreeBytes: snap.Free, Rounds: snap.Rounds,
+				FirstSeen: time.Unix(0, snap.FirstSeen).UTC(), LastSeen: time.Unix(0, snap.LastSeen).UTC(),
+				BytesServed: snap.Served, BytesAllowed: snap.Allowed}
+			if snap.PRExpires != 0 {
+				info.PaymentRequest = hex.EncodeToString(snap.PR[:])
 			}
-			s.mu.Unlock()
-			info.BytesServed, info.BytesAllowed = s.served.Load(), s.allowed.Load()
-			info.LastSeen = time.Unix(0, s.lastSeen.Load()).UTC()
-			if g := s.graceAt.Load(); g != 0 {
-				info.InGraceSince = time.Unix(0, g).UTC()
+			if snap.GraceAt != 0 {
+				info.InGraceSince = time.Unix(0, snap.GraceAt).UTC()
 			}
 			list = append(list, info)
 			return false

@@ -15,7 +15,7 @@ import (
 // of plain's req/s at 4 KiB, ≥ 0.99 of its MB/s at 1 MiB).
 func BenchmarkFileServer(b *testing.B) {
 	site := startSite(b, map[string]map[string]any{
-		"bench": {"free_round": int64(1) << 50}, // never runs out: measure the metering itself
+		"bench": {"free_round": int64(1) << 50, "free_bytes_per_minute": -1}, // never runs out: measure the metering itself
 		"plain": {},
 	}, "")
 	for _, size := range []struct {

@@ -1,76 +1,117 @@
 package meter
 
 import (
-	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // budget is the global allowance of free bytes per minute, shared by every
 // session still in its free round: a token bucket holding at most one
-// minute's worth, refilled continuously. Bytes are taken after they are
-// sent, so the level may go below zero; no free round is served until it is
-// above zero again.
+// minute's worth, refilled continuously. Free bytes are reserved from it
+// chunk by chunk before they are sent and what is not sent is given back,
+// so the level never goes below zero: parallel free responses together
+// take at most the budget, and a newcomer waits at most until the refill
+// (never behind a debt run up by others). It is lock-free: every free
+// chunk passes through it (see BenchmarkReserveChunk).
 type budget struct {
-	mu       sync.Mutex
-	perMin   int64 // 0: unlimited
-	level    int64
-	refilled time.Time
+	perMin   atomic.Int64 // 0: unlimited
+	level    atomic.Int64
+	refilled atomic.Int64 // unix ns up to which the refill is applied
 }
 
 func newBudget(perMinute int64, now time.Time) *budget {
-	return &budget{perMin: perMinute, level: perMinute, refilled: now}
+	b := new(budget)
+	b.perMin.Store(perMinute)
+	b.level.Store(perMinute)
+	b.refilled.Store(now.UnixNano())
+	return b
 }
 
 func (b *budget) setRate(perMinute int64) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.perMin != perMinute {
-		b.perMin, b.level = perMinute, min(b.level, perMinute)
-		if b.level == 0 {
-			b.level = perMinute
+	if b.perMin.Swap(perMinute) == perMinute {
+		return
+	}
+	for {
+		l := b.level.Load()
+		nl := min(l, perMinute)
+		if nl <= 0 {
+			nl = perMinute
+		}
+		if b.level.CompareAndSwap(l, nl) {
+			return
 		}
 	}
 }
 
-func (b *budget) refill(now time.Time) {
-	if d := now.Sub(b.refilled); d > 0 {
-		b.level = min(b.perMin, b.level+int64(float64(b.perMin)*d.Minutes()))
-		b.refilled = now
+// refill adds the bytes earned since the last refill. Less than a byte's
+// worth of time is left to accumulate; concurrent callers refill once.
+func (b *budget) refill(perMin int64, now time.Time) {
+	last := b.refilled.Load()
+	d := min(now.UnixNano()-last, int64(time.Minute))
+	add := int64(float64(perMin) * float64(d) / float64(time.Minute))
+	if add <= 0 || !b.refilled.CompareAndSwap(last, now.UnixNano()) {
+		return
+	}
+	b.give(perMin, add)
+}
+
+// give adds n bytes to the level, up to a minute's worth.
+func (b *budget) give(perMin, n int64) {
+	for {
+		l := b.level.Load()
+		if b.level.CompareAndSwap(l, min(perMin, l+n)) {
+			return
+		}
 	}
 }
 
 // available reports whether free bytes may be served now.
 func (b *budget) available(now time.Time) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.perMin == 0 {
+	perMin := b.perMin.Load()
+	if perMin == 0 {
 		return true
 	}
-	b.refill(now)
-	return b.level > 0
+	b.refill(perMin, now)
+	return b.level.Load() > 0
 }
 
-// take spends n free bytes.
-func (b *budget) take(now time.Time, n int64) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.perMin == 0 {
-		return
+// reserve grants up to n free bytes and returns how many (0: the budget is
+// spent until the refill).
+func (b *budget) reserve(now time.Time, n int64) int64 {
+	perMin := b.perMin.Load()
+	if perMin == 0 {
+		return n
 	}
-	b.refill(now)
-	b.level -= n
+	b.refill(perMin, now)
+	for {
+		l := b.level.Load()
+		g := min(n, l)
+		if g <= 0 {
+			return 0
+		}
+		if b.level.CompareAndSwap(l, l-g) {
+			return g
+		}
+	}
+}
+
+// release gives back n granted bytes that were not sent.
+func (b *budget) release(n int64) {
+	if perMin := b.perMin.Load(); n > 0 && perMin != 0 {
+		b.give(perMin, n)
+	}
 }
 
 // retryAfter estimates when free bytes are available again.
 func (b *budget) retryAfter(now time.Time) time.Duration {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.perMin == 0 {
+	perMin := b.perMin.Load()
+	if perMin == 0 {
 		return 0
 	}
-	b.refill(now)
-	if b.level > 0 {
+	b.refill(perMin, now)
+	l := b.level.Load()
+	if l > 0 {
 		return 0
 	}
-	return time.Duration(float64(-b.level+1) / float64(b.perMin) * float64(time.Minute))
+	return time.Duration(float64(-l+1) / float64(perMin) * float64(time.Minute))
 }

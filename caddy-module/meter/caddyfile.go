@@ -36,7 +36,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    throttle         <size per second>    # default 20KB
 //	    request_ttl      <duration>           # default 15m
 //	    payment_endpoint <path or URL>        # default /.well-known/torplus/pay
-//	    free_budget      <size per minute>    # all clients' free bytes; default unbounded
+//	    free_budget      <size per minute>|off # all clients' free bytes; default 300MB
+//	    upgrades         meter|refuse         # WebSocket tunnels; default meter
 //	    pow              <bits>               # proof of work for new sessions; default off
 //	    allow_clearnet                        # serve non-Tor clients (default 403)
 //	    idle_timeout     <duration>           # default 30m
@@ -61,7 +62,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	}
 	for d.NextBlock(0) {
 		var err error
-		switch opt := d.Val(); opt {
+		opt := d.Val()
+		switch opt {
 		case "price":
 			err = oneArg(d, func(v string) error { h.Price = v; return nil })
 		case "destination":
@@ -106,8 +108,16 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			err = oneArg(d, func(v string) error { return size(v, &h.RoundBytes) })
 		case "throttle":
 			err = oneArg(d, func(v string) error { return size(v, &h.ThrottleRate) })
+		case "upgrades":
+			err = oneArg(d, func(v string) error { h.Upgrades = v; return nil })
 		case "free_budget":
-			err = oneArg(d, func(v string) error { return size(v, &h.FreeBytesPerMinute) })
+			err = oneArg(d, func(v string) error {
+				if v == "off" {
+					h.FreeBytesPerMinute = -1
+					return nil
+				}
+				return size(v, &h.FreeBytesPerMinute)
+			})
 		case "ask_at":
 			err = oneArg(d, func(v string) (err error) {
 				// Not NaN or ±Inf: Caddy could not encode the config.
@@ -148,7 +158,7 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			return d.Errf("unknown torplus option %q", opt)
 		}
 		if err != nil {
-			return d.Errf("%s: %v", d.Val(), err)
+			return d.Errf("parsing %s: %w", opt, err) // the option, not its value, and the cause kept
 		}
 	}
 	return nil

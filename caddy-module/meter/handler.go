@@ -30,17 +30,26 @@ func init() {
 
 // Defaults of the Handler's fields.
 const (
-	DefaultFreeRound       = 5_000_000
-	DefaultRoundBytes      = 50_000_000
-	DefaultAskAt           = 0.8
-	DefaultGrace           = 30 * time.Second
-	DefaultThrottleRate    = 20_000
-	DefaultRequestTTL      = 15 * time.Minute
-	DefaultIdleTimeout     = 30 * time.Minute
-	DefaultMaxSessions     = 1_000_000
-	DefaultPaymentEndpoint = "/.well-known/torplus/pay"
-	DefaultNetwork         = "Test SDF Network ; September 2015"
-	DefaultAssetCode       = "TPT"
+	DefaultFreeRound    = 5_000_000
+	DefaultRoundBytes   = 50_000_000
+	DefaultAskAt        = 0.8
+	DefaultGrace        = 30 * time.Second
+	DefaultThrottleRate = 20_000
+	DefaultRequestTTL   = 15 * time.Minute
+	DefaultIdleTimeout  = 30 * time.Minute
+	DefaultMaxSessions  = 1_000_000
+	// DefaultFreeBytesPerMinute is the global free budget: 5 MB rounds
+	// for 60 new visitors a minute, about 40 Mbit/s of free traffic.
+	DefaultFreeBytesPerMinute = 300_000_000
+	DefaultPaymentEndpoint    = "/.well-known/torplus/pay"
+	DefaultNetwork            = "Test SDF Network ; September 2015"
+	DefaultAssetCode          = "TPT"
+)
+
+// The values of Handler.Upgrades.
+const (
+	UpgradesMeter  = "meter"
+	UpgradesRefuse = "refuse"
 )
 
 // Handler meters every response that passes through it. It must run before
@@ -84,8 +93,10 @@ type Handler struct {
 	PaymentEndpoint string `json:"payment_endpoint,omitempty"`
 
 	// FreeBytesPerMinute bounds the free bytes served to all clients
-	// together (0: unbounded). A client in its free round past the budget
-	// gets 402 with Retry-After.
+	// together, reserved chunk by chunk as they are sent: the Sybil bound
+	// on free rounds (every new tor circuit is one). 0 means the default,
+	// 300 MB per minute; -1 turns the bound off. A client in its free round
+	// past the budget gets 402 with Retry-After.
 	FreeBytesPerMinute int64 `json:"free_bytes_per_minute,omitempty"`
 	// PoWDifficulty, if > 0, requires a new session to present a
 	// proof-of-work stamp with this many leading zero bits before it gets
@@ -94,6 +105,12 @@ type Handler struct {
 	// AllowClearnet serves non-Tor clients, keyed by IP address. By default
 	// they get 403.
 	AllowClearnet bool `json:"allow_clearnet,omitempty"`
+
+	// Upgrades says what happens to a request to switch protocols
+	// (WebSocket through reverse_proxy): "meter" (the default) counts,
+	// throttles and closes the tunnel at the allowance like any response;
+	// "refuse" answers 403.
+	Upgrades string `json:"upgrades,omitempty"`
 
 	// IdleTimeout evicts sessions idle for this long from memory, after
 	// writing them to the ledger (default 30m).
@@ -133,9 +150,9 @@ type Handler struct {
 	policy        *policy
 	terms         payreq.Terms
 	freeSize      int64
+	freeBudget    int64 // bytes per minute; 0: unbounded
 	st            *state
 	log           *zap.Logger
-	sleep         func(time.Duration)
 }
 
 // CaddyModule returns the Caddy module information.
@@ -146,15 +163,17 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 // Provision fills in defaults and joins the zone's shared state.
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.log = ctx.Logger()
-	h.sleep = time.Sleep
 	h.prepare()
 	if err := h.Validate(); err != nil {
+		return err
+	}
+	if err := checkErrorRoutes(ctx); err != nil {
 		return err
 	}
 	if err := h.provisionPayments(); err != nil {
 		return err
 	}
-	st, err := acquireState(ctx, h.Zone, h.Store, h.policy, h.FreeBytesPerMinute, h.log)
+	st, err := acquireState(ctx, h.Zone, h.Store, h.policy, h.freeBudget, h.log)
 	if err != nil {
 		return fmt.Errorf("torplus: %w", err)
 	}
@@ -177,8 +196,10 @@ func (h *Handler) prepare() {
 	h.terms = payreq.Terms{Destination: h.Destination, AssetCode: h.AssetCode, AssetIssuer: h.AssetIssuer,
 		Amount: h.Price, NetworkPassphrase: h.Network, Bytes: h.RoundBytes, TTL: time.Duration(h.RequestTTL)}
 	h.freeSize = max(h.FreeRound, 0)
+	h.freeBudget = max(h.FreeBytesPerMinute, 0) // -1: off, which the budget spells 0
 	h.policy = &policy{free: h.freeSize, round: h.RoundBytes, askAt: h.AskAt, grace: max(time.Duration(h.Grace), 0),
-		prTTL: time.Duration(h.RequestTTL), rate: h.ThrottleRate, idle: time.Duration(h.IdleTimeout)}
+		prTTL: time.Duration(h.RequestTTL), rate: h.ThrottleRate, idle: time.Duration(h.IdleTimeout),
+		max: h.MaxSessions}
 }
 
 func (h *Handler) setDefaults() {
@@ -191,6 +212,7 @@ func (h *Handler) setDefaults() {
 	def(&h.RoundBytes, DefaultRoundBytes)
 	def(&h.ThrottleRate, DefaultThrottleRate)
 	def(&h.MaxSessions, DefaultMaxSessions)
+	def(&h.FreeBytesPerMinute, DefaultFreeBytesPerMinute)
 	durs := []struct {
 		v *caddy.Duration
 		d time.Duration
@@ -202,6 +224,9 @@ func (h *Handler) setDefaults() {
 	}
 	if h.Zone == "" {
 		h.Zone = "default"
+	}
+	if h.Upgrades == "" {
+		h.Upgrades = UpgradesMeter
 	}
 	if h.AskAt == 0 {
 		h.AskAt = DefaultAskAt
@@ -225,8 +250,12 @@ func (h *Handler) Validate() error {
 	switch {
 	case !(h.AskAt > 0 && h.AskAt < 1): // NaN too
 		return fmt.Errorf("torplus: ask_at must be between 0 and 1, not %v", h.AskAt)
-	case h.ThrottleRate < 0 || h.FreeBytesPerMinute < 0 || h.MaxSessions < 0:
-		return fmt.Errorf("torplus: throttle_rate, free_bytes_per_minute and max_sessions must not be negative")
+	case h.ThrottleRate < 0 || h.MaxSessions < 0:
+		return fmt.Errorf("torplus: throttle_rate and max_sessions must not be negative")
+	case h.Upgrades != UpgradesMeter && h.Upgrades != UpgradesRefuse:
+		return fmt.Errorf("torplus: upgrades must be %q or %q, not %q", UpgradesMeter, UpgradesRefuse, h.Upgrades)
+	case h.FreeBytesPerMinute < -1:
+		return fmt.Errorf("torplus: free_bytes_per_minute must be -1 (off), 0 (default) or a size")
 	case h.PoWDifficulty < 0 || h.PoWDifficulty > 40:
 		return fmt.Errorf("torplus: pow_difficulty must be between 0 and 40, not %d", h.PoWDifficulty)
 	case h.FreeRound < -1:

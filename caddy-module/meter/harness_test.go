@@ -250,3 +250,27 @@ func (s *site) servedTo(zone, client string, want int64) int64 {
 	}
 	return got
 }
+
+// fetch gets url like get but tolerates a cut response: it returns the
+// status, how many body bytes arrived and the error that ended the body
+// (nil if it arrived whole).
+func (c *client) fetch(t testing.TB, url string, hdr ...string) (status int, n int64, err error) {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.token != "" {
+		req.Header.Set("TorPlus-Session", c.token)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	n, err = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, n, err
+}

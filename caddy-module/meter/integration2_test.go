@@ -54,15 +54,19 @@ func TestGlobalFreeBudget(t *testing.T) {
 	site.file("small.txt", 2000)
 	u := site.url("budget", "/small.txt")
 	a := newClient(5001, "", "")
-	for i := range 2 { // 4000 free bytes: the budget of 3000 is overdrawn
-		if resp, _ := a.get(t, u); resp.StatusCode != 200 {
-			t.Fatalf("request %d within budget: %s", i, resp.Status)
-		}
+	if resp, _ := a.get(t, u); resp.StatusCode != 200 {
+		t.Fatalf("request within budget: %s", resp.Status)
 	}
-	// The budget is charged as each response ends, just after its bytes
-	// left: wait (bounded) until both are charged.
-	for i := 0; i < 100 && site.metric(`torplus_free_bytes_served_total{zone="budget"}`) != "4000"; i++ {
+	// The second response finds 1000 free bytes left: it is cut there,
+	// never served past the budget.
+	if status, n, err := a.fetch(t, u); status != 200 || n > 1000 || err == nil {
+		t.Fatalf("request past the budget: %d, %d bytes, %v; want 200 cut at ≤ 1000 bytes", status, n, err)
+	}
+	for i := 0; i < 100 && site.metric(`torplus_free_bytes_served_total{zone="budget"}`) != "3000"; i++ {
 		time.Sleep(20 * time.Millisecond)
+	}
+	if v := site.metric(`torplus_free_bytes_served_total{zone="budget"}`); v != "3000" {
+		t.Fatalf("free bytes served = %s, want the budget, 3000", v)
 	}
 	for _, c := range []*client{newClient(5002, "", ""), a} {
 		resp, body := c.get(t, u)

@@ -125,9 +125,11 @@ func TestMeteredServer(t *testing.T) {
 		if got := site.servedTo("metered", "session:"+hex.EncodeToString(sum[:]), 2*int64(len(small))); got != 2*int64(len(small)) {
 			t.Fatalf("session counted %d bytes, want %d", got, 2*len(small))
 		}
-		for k := range site.sessions("metered") {
-			if k == "circuit:3001" || k == "circuit:3002" || strings.Contains(k, token) {
-				t.Fatalf("session keyed by %q: the token's circuits or raw token leaked into keys", k)
+		// The circuit the token was first seen on handed its free round
+		// over (TestTokenFarming); no key holds the raw token.
+		for k, x := range site.sessions("metered") {
+			if strings.Contains(k, token) || (k == "circuit:3002" && x.BytesServed != 0) {
+				t.Fatalf("session %q (served %d): the raw token leaked into keys, or a second circuit paid", k, x.BytesServed)
 			}
 		}
 	})

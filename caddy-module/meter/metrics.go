@@ -17,6 +17,7 @@ type metrics struct {
 	throttles prometheus.Counter
 	throttled prometheus.Gauge
 	powDenied prometheus.Counter
+	evicted   prometheus.Counter
 	labels    prometheus.Labels
 }
 
@@ -34,6 +35,7 @@ func newMetrics(zone string) *metrics {
 		throttled: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "torplus", Name: "throttled_sessions", ConstLabels: zl,
 			Help: "Active sessions past their allowance (in grace or refused)."}),
 		powDenied: c("pow_denied_total", "New sessions refused for a missing or bad proof-of-work stamp."),
+		evicted:   c("sessions_evicted_total", "Never-paid sessions evicted from memory to make room (max_sessions)."),
 		labels:    zl,
 	}
 }
@@ -42,7 +44,7 @@ func newMetrics(zone string) *metrics {
 func (m *metrics) register(reg prometheus.Registerer, t *table) error {
 	active := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "torplus", Name: "active_sessions", ConstLabels: m.labels,
 		Help: "Client sessions held in memory."}, func() float64 { return float64(t.len()) })
-	for _, c := range []prometheus.Collector{m.bytes, m.freeBytes, m.issued, m.refused, m.throttles, m.throttled, m.powDenied, active} {
+	for _, c := range []prometheus.Collector{m.bytes, m.freeBytes, m.issued, m.refused, m.throttles, m.throttled, m.powDenied, m.evicted, active} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if !errors.As(err, &are) {

@@ -34,7 +34,7 @@ func BenchmarkServeHTTPOverhead(b *testing.B) {
 	defer l.Close()
 	h := &Handler{Price: "1", Destination: testDest, AssetIssuer: testIssuer, FreeRound: 1 << 50}
 	h.prepare()
-	h.log, h.sleep = zap.NewNop(), time.Sleep
+	h.log = zap.NewNop()
 	h.st = &state{table: newTable(), budget: newBudget(0, time.Now()), metrics: newMetrics("bench"),
 		store: l, policy: h.policy, log: zap.NewNop()}
 	body := make([]byte, 4<<10)

@@ -69,18 +69,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 				return h.askForWork(w, key, now, err)
 			}
 		}
-		if h.st.table.len() >= h.MaxSessions {
-			return h.deny(w, http.StatusServiceUnavailable, "Too many clients right now; try again later.")
-		}
-		s = h.st.table.add(key, newSession(now.UnixNano(), h.freeSize))
-		if h.freeSize > 0 {
-			h.st.store.QueueRound(store.Round{Session: key.String(), N: 1, Bytes: h.freeSize, Free: true, StartedAt: now})
+		if s, err = h.admit(r.Context(), r, key, now); err != nil {
+			return caddyhttp.Error(http.StatusServiceUnavailable, err)
 		}
 	}
+	if s.transient { // no room in memory: no bytes, but a payment request
+		return h.refuse(w, r, key, s, now, 0)
+	}
+	return h.serve(w, r, next, key, s, now)
+}
+
+// serve answers a request of a known session by its round state: at full
+// speed, with the next payment request, throttled, or 402.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, key identity.Key, s *session, now time.Time) error {
 	ns := now.UnixNano()
-	s.lastSeen.Store(ns)
-	inFree := s.allowed.Load() <= s.free && s.served.Load() < s.free
-	if inFree && !h.st.budget.available(now) {
+	s.seen(ns)
+	if h.Upgrades == UpgradesRefuse && r.Header.Get("Upgrade") != "" {
+		return h.deny(w, http.StatusForbidden, "This site does not serve upgraded connections (WebSocket).")
+	}
+	if s.inFreeRound() && !h.st.budget.available(now) {
 		return h.refuse(w, r, key, s, now, h.st.budget.retryAfter(now))
 	}
 	action := s.decide(ns, h.policy)
@@ -98,19 +105,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		h.st.metrics.throttles.Inc()
 		h.pollPayment(key, s, ns)
 	}
-	mw := &meteredWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, s: s, h: h}
-	err = next.ServeHTTP(mw, r)
-	if inFree {
-		h.st.budget.take(now, mw.n)
-		h.st.metrics.freeBytes.Add(float64(mw.n))
-	}
+	mw := &meteredWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, s: s, h: h, ctx: r.Context()}
+	err := next.ServeHTTP(mw, r)
+	h.st.metrics.freeBytes.Add(float64(mw.free))
 	h.st.metrics.bytes.Add(float64(mw.n))
-	s.mu.Lock()
-	s.dirty = true
-	s.mu.Unlock()
-	if errors.Is(err, ErrGraceOver) {
-		h.log.Debug("cut response at end of grace", zap.Stringer("client", key))
-		return nil
+	s.changed()
+	if mw.tunnel != nil { // hijacked: the meter closed it if it had to, nothing left to abort
+		if mw.cut != nil {
+			h.log.Debug("closed upgraded connection", zap.Stringer("client", key), zap.Error(mw.cut))
+		}
+		return err
+	}
+	if errors.Is(err, ErrGraceOver) || errors.Is(err, ErrFreeBudgetSpent) {
+		h.log.Debug("cut response", zap.Stringer("client", key), zap.Error(err))
+		// Abort rather than end the response: a chunked body ended
+		// cleanly would look whole to the client.
+		panic(http.ErrAbortHandler)
 	}
 	return err
 }
@@ -151,20 +161,18 @@ const pollEvery = time.Second
 // recorded by another replica before a session is refused (the client is
 // waiting for a 402 anyway), and reports whether the allowance grew.
 func (h *Handler) paidElsewhere(ctx context.Context, key identity.Key, s *session, now int64) bool {
-	last := s.polledAt.Load()
-	if now-last < int64(pollEvery) || !s.polledAt.CompareAndSwap(last, now) {
+	if !s.pollDue(now, pollEvery) {
 		return false
 	}
-	before := s.allowed.Load()
+	before := s.remaining()
 	h.st.refresh(ctx, key, s)
-	return s.allowed.Load() > before
+	return s.remaining() > before
 }
 
 // pollPayment checks the ledger, in the background and at most once per
 // pollEvery, for credits of a session that is past its allowance.
 func (h *Handler) pollPayment(key identity.Key, s *session, now int64) {
-	last := s.polledAt.Load()
-	if now-last < int64(pollEvery) || !s.polledAt.CompareAndSwap(last, now) {
+	if !s.pollDue(now, pollEvery) {
 		return
 	}
 	go func() {

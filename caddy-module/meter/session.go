@@ -1,56 +1,48 @@
 package meter
 
 import (
-	"math"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// Action is what the meter does with one request of a session.
-type Action uint8
-
-// The actions, from the most to the least generous.
-const (
-	Serve       Action = iota // serve at full speed
-	ServeAndAsk               // serve, and send the next payment request in headers
-	Throttle                  // the allowance is used up: serve slowly during the grace period
-	Refuse                    // grace is over: 402 Payment Required
-)
-
-func (a Action) String() string {
-	return [...]string{"serve", "serve+ask", "throttle", "refuse"}[a]
-}
-
-// policy is the part of the config the round state machine needs.
-type policy struct {
-	free  int64         // bytes of the free first round
-	round int64         // bytes of each paid round
-	askAt float64       // fraction of a round after which the next request is sent
-	grace time.Duration // how long a client past its allowance is throttled before 402
-	prTTL time.Duration // lifetime of a payment request
-	rate  int64         // throttled bandwidth, bytes per second
-	idle  time.Duration // idle sessions are flushed and evicted after this
-}
-
-// session is the in-memory state of one client. It is kept small (see
-// BenchmarkIdleSessionMemory): counters are atomics read on every write;
-// mu guards the payment request fields.
+// session is the in-memory state of one client, and the one owner of its
+// accounting: the handler, the writer, the sweeper and the admin API call
+// its methods and never touch its fields, and mu is locked only in this
+// file. It is kept small (see BenchmarkIdleSessionMemory): the counters
+// read on every chunk are atomics; mu guards the rest.
+//
+// Allowance is reserved before bytes are sent: reserved counts the bytes
+// sent plus those granted to responses in flight, and a grant never takes
+// it past allowed, so a session's concurrent responses together cannot
+// send more than its allowance (they move to the throttled path instead).
 type session struct {
 	served    atomic.Int64 // body bytes sent
+	reserved  atomic.Int64 // served + granted to responses in flight
 	allowed   atomic.Int64 // free + credited bytes
 	graceAt   atomic.Int64 // unix ns when the allowance ran out; 0 while within it
 	lastSeen  atomic.Int64 // unix ns of the latest request
 	throttleT atomic.Int64 // unix ns until which throttled bandwidth is booked
-	polledAt  atomic.Int64 // unix ns of the latest ledger check for a payment
+	polledAt  atomic.Int64 // unix ns of the latest store check for a payment
+
+	free int64 // free bytes granted; set once when the session is made
+	// transient: no room in memory, so the session is not shared by
+	// concurrent requests and must only be asked for payment. Set once.
+	transient bool
 
 	mu        sync.Mutex
 	firstSeen int64    // unix ns
-	free      int64    // free bytes granted
-	rounds    int32    // rounds recorded in the ledger
-	dirty     bool     // changed since last queued to the ledger
+	rounds    int32    // rounds recorded in the store
+	dirty     bool     // changed since last queued to the store
 	prExpires int64    // unix ns expiry of the outstanding request; 0 if none
 	pr        [32]byte // the outstanding payment request id
+}
+
+// transientSession is the session of a client for whom memory has no
+// room: it gets a payment request, never bytes.
+func transientSession(s *session) *session {
+	s.transient = true
+	return s
 }
 
 func newSession(now int64, free int64) *session {
@@ -60,37 +52,164 @@ func newSession(now int64, free int64) *session {
 	return s
 }
 
-// currentRound is the size of the round the session is using.
-func (s *session) currentRound(p *policy) int64 {
-	if s.allowed.Load() <= s.free {
-		return s.free
-	}
-	return p.round
+// restoredSession is a session read back from the store: served bytes
+// sent before, and the free round plus everything credited since.
+func restoredSession(firstSeen, free, served, credited, now int64) *session {
+	s := newSession(firstSeen, free)
+	s.dirty = false
+	s.served.Store(served)
+	s.reserved.Store(served)
+	s.allowed.Store(free + credited)
+	s.lastSeen.Store(now)
+	return s
 }
 
-// decide is the round state machine: what to do with a request at now.
-func (s *session) decide(now int64, p *policy) Action {
-	used, allowed := s.served.Load(), s.allowed.Load()
-	if used < allowed {
-		s.graceAt.Store(0)
-		round := s.currentRound(p)
-		if allowed-used <= round-int64(math.Round(float64(round)*p.askAt)) {
-			return ServeAndAsk
+// reserve grants up to n bytes of the allowance to a response about to send
+// them, and returns how many (0: the allowance is used up). Every granted
+// byte must come back through release.
+func (s *session) reserve(n int64) int64 {
+	for {
+		r, a := s.reserved.Load(), s.allowed.Load()
+		g := min(n, a-r)
+		if g <= 0 {
+			return 0
 		}
-		return Serve
-	}
-	g := s.graceAt.Load()
-	if g == 0 {
-		if s.graceAt.CompareAndSwap(0, now) {
-			g = now
-		} else {
-			g = s.graceAt.Load()
+		if s.reserved.CompareAndSwap(r, r+g) {
+			return g
 		}
 	}
-	if now-g < int64(p.grace) {
-		return Throttle
+}
+
+// release ends a grant of granted bytes of which sent were sent: they are
+// counted, the rest goes back to the allowance.
+func (s *session) release(granted, sent int64) {
+	s.served.Add(sent)
+	if granted != sent {
+		s.reserved.Add(sent - granted)
 	}
-	return Refuse
+}
+
+// takeFree reserves what is left of the session's free round and returns
+// it; the caller releases it (as sent, when handed over to another
+// session; as unsent, to give it back).
+func (s *session) takeFree() int64 {
+	for {
+		r := s.reserved.Load()
+		left := min(s.free, s.allowed.Load()) - r
+		if left <= 0 {
+			return 0
+		}
+		if s.reserved.CompareAndSwap(r, r+left) {
+			return left
+		}
+	}
+}
+
+// spend counts n bytes sent past the allowance (throttled, during grace):
+// they come out of the next round the client pays for.
+func (s *session) spend(n int64) {
+	s.served.Add(n)
+	s.reserved.Add(n)
+}
+
+// seen records a request at now.
+func (s *session) seen(now int64) { s.lastSeen.Store(now) }
+
+// changed marks the session for writing back to the store.
+func (s *session) changed() {
+	s.mu.Lock()
+	s.dirty = true
+	s.mu.Unlock()
+}
+
+// over reports whether the session has used up its allowance.
+func (s *session) over() bool { return s.reserved.Load() >= s.allowed.Load() }
+
+// remaining returns the bytes left in the allowance (may be ≤ 0).
+func (s *session) remaining() int64 { return s.allowed.Load() - s.reserved.Load() }
+
+// unpaid reports whether the session is still on its free round: never
+// credited, so its bytes come out of the global free budget.
+func (s *session) unpaid() bool { return s.allowed.Load() <= s.free }
+
+// inFreeRound reports whether the session is unpaid with free bytes left.
+func (s *session) inFreeRound() bool { return s.unpaid() && s.reserved.Load() < s.free }
+
+// evictable reports whether the session may leave memory to make room:
+// never paid, and no response of it in flight.
+func (s *session) evictable() bool { return s.unpaid() && s.reserved.Load() == s.served.Load() }
+
+// idle reports whether the session has seen no request for longer than d.
+func (s *session) idle(now int64, d time.Duration) bool { return now-s.lastSeen.Load() > int64(d) }
+
+// pollDue reports, at most once per every, that it is time to check the
+// store for a payment recorded elsewhere; concurrent callers get false.
+func (s *session) pollDue(now int64, every time.Duration) bool {
+	last := s.polledAt.Load()
+	return now-last >= int64(every) && s.polledAt.CompareAndSwap(last, now)
+}
+
+// snapshot is a consistent copy of a session's accounting, for the store
+// and the admin API.
+type snapshot struct {
+	FirstSeen, LastSeen, GraceAt, PRExpires int64 // unix ns
+	Served, Allowed, Free                   int64
+	Rounds                                  int32
+	PR                                      [32]byte
+}
+
+// snapshot copies the session's accounting.
+func (s *session) snapshot() snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.snapshotLocked()
+}
+
+func (s *session) snapshotLocked() snapshot {
+	return snapshot{FirstSeen: s.firstSeen, LastSeen: s.lastSeen.Load(), GraceAt: s.graceAt.Load(),
+		PRExpires: s.prExpires, Served: s.served.Load(), Allowed: s.allowed.Load(), Free: s.free,
+		Rounds: s.rounds, PR: s.pr}
+}
+
+// takeDirty copies the session and reports whether it changed since the
+// last call, clearing the mark.
+func (s *session) takeDirty() (snapshot, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dirty := s.dirty
+	s.dirty = false
+	return s.snapshotLocked(), dirty
+}
+
+// credited is what one credit did to a session: the rounds it added, the
+// number of the first of them, and the payment request it paid.
+type credited struct {
+	added, first int32
+	pr           [32]byte
+}
+
+// credit sets the allowance to the free round plus credited bytes (the
+// store's total, so a repeated notice changes nothing) and, if that grew
+// it, ends any grace and forgets the paid request.
+func (s *session) credit(total int64, p *policy) credited {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	want := s.free + total
+	old := s.allowed.Load()
+	if want <= old {
+		return credited{}
+	}
+	c := credited{first: s.rounds + 1, pr: s.pr}
+	s.allowed.Store(want)
+	s.graceAt.Store(0)
+	s.throttleT.Store(0)
+	s.pr, s.prExpires = [32]byte{}, 0
+	if p.round > 0 {
+		c.added = int32((want - old + p.round - 1) / p.round)
+	}
+	s.rounds += c.added
+	s.dirty = true
+	return c
 }
 
 // outstanding returns the session's payment request id, issuing a new one
@@ -103,44 +222,4 @@ func (s *session) outstanding(now int64, p *policy, newID func() [32]byte) (id [
 		s.pr, s.prExpires, issued = newID(), exp.UnixNano(), true
 	}
 	return s.pr, s.prExpires, issued
-}
-
-// setCredited sets the allowance to the free round plus credited bytes and,
-// if that grew it, ends any grace and forgets the paid request. It returns
-// how many rounds were added.
-func (s *session) setCredited(credited int64, p *policy) (added int32) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	want := s.free + credited
-	if old := s.allowed.Load(); want > old {
-		s.allowed.Store(want)
-		s.graceAt.Store(0)
-		s.throttleT.Store(0)
-		s.pr, s.prExpires = [32]byte{}, 0
-		if p.round > 0 {
-			added = int32((want - old + p.round - 1) / p.round)
-		}
-		s.rounds += added
-		s.dirty = true
-	}
-	return added
-}
-
-// over reports whether the session has used up its allowance.
-func (s *session) over() bool { return s.served.Load() >= s.allowed.Load() }
-
-// remaining returns the bytes left in the allowance (may be ≤ 0).
-func (s *session) remaining() int64 { return s.allowed.Load() - s.served.Load() }
-
-// book reserves n throttled bytes at rate and returns how long to wait
-// before sending them, so all responses of a session share one rate.
-func (s *session) book(now, n, rate int64) time.Duration {
-	cost := n * int64(time.Second) / rate
-	for {
-		t := s.throttleT.Load()
-		start := max(t, now)
-		if s.throttleT.CompareAndSwap(t, start+cost) {
-			return time.Duration(start - now)
-		}
-	}
 }

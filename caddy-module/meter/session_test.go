@@ -1,19 +1,44 @@
 package meter
 
 import (
+	"context"
 	"fmt"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/torplus/torplus/caddy-module/identity"
 )
 
-// fakeClock is a Clock tests move by hand.
-type fakeClock struct{ t time.Time }
+// fakeClock is a Clock tests move by hand. Sleep records the wait and
+// returns at once without moving the clock; its ticker never ticks.
+type fakeClock struct {
+	mu    sync.Mutex
+	t     time.Time
+	slept []time.Duration
+}
 
-func (c *fakeClock) Now() time.Time          { return c.t }
-func (c *fakeClock) Advance(d time.Duration) { c.t = c.t.Add(d) }
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.slept = append(c.slept, d)
+	return ctx.Err() == nil
+}
+
+func (c *fakeClock) NewTicker(time.Duration) (<-chan time.Time, func()) { return nil, func() {} }
 
 var testPolicy = &policy{free: 100, round: 1000, askAt: 0.8, grace: 10 * time.Second,
 	prTTL: time.Minute, rate: 1000, idle: time.Hour}
@@ -50,18 +75,16 @@ func TestRoundStateMachine(t *testing.T) {
 	}
 	for _, st := range steps {
 		clock.Advance(st.wait)
-		s.served.Add(st.send)
+		s.spend(st.send)
 		if st.credited != 0 {
-			s.setCredited(st.credited, testPolicy)
+			s.credit(st.credited, testPolicy)
 		}
 		if got := s.decide(clock.Now().UnixNano(), testPolicy); got != st.want {
 			t.Fatalf("%s: served %d of %d: got %v, want %v", st.name, s.served.Load(), s.allowed.Load(), got, st.want)
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.rounds != 1+1+2 {
-		t.Fatalf("rounds = %d, want 4 (free + 1 + 2 paid)", s.rounds)
+	if r := s.snapshot().Rounds; r != 1+1+2 {
+		t.Fatalf("rounds = %d, want 4 (free + 1 + 2 paid)", r)
 	}
 }
 
@@ -82,11 +105,11 @@ func TestOutstandingRequest(t *testing.T) {
 	if id, _, issued := s.outstanding(clock.Now().UnixNano(), testPolicy, newID); !issued || id != [32]byte{2} {
 		t.Fatalf("expired request not replaced")
 	}
-	s.setCredited(1000, testPolicy)
+	s.credit(1000, testPolicy)
 	if id, _, issued := s.outstanding(clock.Now().UnixNano(), testPolicy, newID); !issued || id != [32]byte{3} {
 		t.Fatalf("paid request not replaced by a new one")
 	}
-	if s.setCredited(1000, testPolicy) != 0 {
+	if s.credit(1000, testPolicy).added != 0 {
 		t.Fatal("a repeated credit notice added rounds")
 	}
 }
@@ -107,33 +130,42 @@ func TestThrottleBooking(t *testing.T) {
 	}
 }
 
+// TestFreeBudget: reservations never take the level below zero, what is
+// not sent comes back, and the bucket refills with time.
 func TestFreeBudget(t *testing.T) {
 	t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	b := newBudget(6000, t0) // 100 bytes per second
 	steps := []struct {
-		at   time.Duration
-		take int64
-		want bool
+		at      time.Duration
+		reserve int64
+		give    int64 // given back after the reservation
+		granted int64
+		avail   bool
 	}{
-		{0, 0, true},
-		{0, 6000, false},
-		{time.Second, 0, true}, // 100 bytes back
-		{time.Second, 200, false},
-		{3 * time.Second, 0, true},
-		{time.Hour, 0, true},
+		{0, 0, 0, 0, true},
+		{0, 4000, 0, 4000, true},
+		{0, 4000, 0, 2000, false}, // only what is left
+		{0, 100, 0, 0, false},     // never below zero
+		{0, 0, 500, 0, true},      // unsent bytes come back
+		{0, 1000, 0, 500, false},
+		{time.Second, 0, 0, 0, true}, // 100 bytes back
+		{time.Second, 200, 0, 100, false},
+		{time.Hour, 10_000, 0, 6000, false}, // at most a minute's worth
 	}
 	for i, st := range steps {
 		now := t0.Add(st.at)
-		b.take(now, st.take)
-		if got := b.available(now); got != st.want {
-			t.Fatalf("step %d: available = %v, want %v", i, got, st.want)
+		if g := b.reserve(now, st.reserve); g != st.granted {
+			t.Fatalf("step %d: reserve(%d) = %d, want %d", i, st.reserve, g, st.granted)
+		}
+		b.release(st.give)
+		if got := b.available(now); got != st.avail {
+			t.Fatalf("step %d: available = %v, want %v", i, got, st.avail)
 		}
 	}
-	b.take(t0.Add(time.Hour), 6000+100)
-	if d := b.retryAfter(t0.Add(time.Hour)); d < time.Second || d > 2*time.Second {
-		t.Fatalf("retryAfter = %v, want about 1s", d)
+	if d := b.retryAfter(t0.Add(time.Hour)); d < 10*time.Millisecond || d > time.Second {
+		t.Fatalf("retryAfter = %v, want about 10ms (one byte)", d)
 	}
-	if !newBudget(0, t0).available(t0) {
+	if u := newBudget(0, t0); !u.available(t0) || u.reserve(t0, 1<<40) != 1<<40 {
 		t.Fatal("unbounded budget refused")
 	}
 }

@@ -15,9 +15,6 @@ import (
 	"github.com/torplus/torplus/caddy-module/store"
 )
 
-// Clock tells the time; tests swap it to drive rounds and grace periods.
-type Clock interface{ Now() time.Time }
-
 // states holds each zone's state across config reloads, keyed by zone
 // and ledger: a reload that moves a zone to another ledger starts afresh
 // from that ledger.
@@ -36,29 +33,33 @@ type state struct {
 	store   *store.Store
 	log     *zap.Logger
 
-	clock  atomic.Pointer[Clock]
-	mu     sync.Mutex
-	policy *policy // of the latest provisioned handler, for the sweeper
+	clk     atomic.Pointer[Clock]
+	evictMu sync.Mutex // one eviction scan at a time
+	mu      sync.Mutex
+	policy  *policy // of the latest provisioned handler, for the sweeper
 
 	cancelCredit func()
 	stop         chan struct{}
 	done         chan struct{}
 }
 
-func (st *state) now() time.Time {
-	if c := st.clock.Load(); c != nil {
-		return (*c).Now()
+// clock returns the zone's clock: the system's unless a test swapped it.
+func (st *state) clock() Clock {
+	if c := st.clk.Load(); c != nil {
+		return *c
 	}
-	return time.Now()
+	return SystemClock{}
 }
+
+func (st *state) now() time.Time { return st.clock().Now() }
 
 // setClock swaps the clock (tests); nil means the system clock.
 func (st *state) setClock(c Clock) {
 	if c == nil {
-		st.clock.Store(nil)
+		st.clk.Store(nil)
 		return
 	}
-	st.clock.Store(&c)
+	st.clk.Store(&c)
 }
 
 func (st *state) currentPolicy() *policy {
@@ -82,7 +83,7 @@ func acquireState(ctx caddy.Context, zone string, lcfg store.Config, p *policy, 
 			name: zone, table: newTable(), store: l, log: log,
 			metrics: newMetrics(zone), stop: make(chan struct{}), done: make(chan struct{}), policy: p,
 		}
-		st.budget = newBudget(freePerMinute, time.Now())
+		st.budget = newBudget(freePerMinute, st.now())
 		rand.Read(st.secret[:])
 		st.cancelCredit = l.OnCredit(st.credited)
 		go st.sweeper()
@@ -113,13 +114,13 @@ var sweepEvery = 2 * time.Second
 
 func (st *state) sweeper() {
 	defer close(st.done)
-	t := time.NewTicker(sweepEvery)
-	defer t.Stop()
+	tick, stop := st.clock().NewTicker(sweepEvery)
+	defer stop()
 	for n := 1; ; n++ {
 		select {
 		case <-st.stop:
 			return
-		case <-t.C:
+		case <-tick:
 			st.flushSessions(true)
 			if n%expireEvery == 0 {
 				st.expireRequests(context.Background())
@@ -132,13 +133,22 @@ func (st *state) sweeper() {
 // payment requests.
 const expireEvery = 15
 
-// expireRequests moves overdue pending payment requests to expired.
+// pruneAfter is how long a never-paid session's row is kept after its
+// last request: a client back within it finds its spent free round.
+const pruneAfter = 24 * time.Hour
+
+// expireRequests moves overdue pending payment requests to expired, and
+// prunes the rows of sessions that never paid and are long gone.
 func (st *state) expireRequests(ctx context.Context) {
 	if err := st.store.Flush(ctx); err != nil {
 		st.log.Error("store write", zap.Error(err))
 	}
-	if _, err := st.store.ExpirePending(ctx, st.now()); err != nil {
+	now := st.now()
+	if _, err := st.store.ExpirePending(ctx, now); err != nil {
 		st.log.Error("store expiry", zap.Error(err))
+	}
+	if _, err := st.store.PruneUnpaidSessions(ctx, now.Add(-pruneAfter)); err != nil && !errors.Is(err, store.ErrUnsupported) {
+		st.log.Error("store prune", zap.Error(err))
 	}
 }
 
@@ -150,23 +160,22 @@ func (st *state) flushSessions(evict bool) {
 	now := st.now().UnixNano()
 	var throttled int
 	st.table.sweep(func(k identity.Key, s *session) bool {
-		idle := now-s.lastSeen.Load() > int64(p.idle)
+		idle := s.idle(now, p.idle)
 		if s.over() && !idle {
 			throttled++
 		}
-		s.mu.Lock()
-		dirty := s.dirty
-		s.dirty = false
-		first := s.firstSeen
-		free := s.free
-		s.mu.Unlock()
-		if dirty || idle {
-			st.store.QueueSession(store.Session{Key: k.String(), FirstSeen: time.Unix(0, first).UTC(),
-				LastSeen: time.Unix(0, s.lastSeen.Load()).UTC(), BytesServed: s.served.Load(), FreeBytes: free})
+		if snap, dirty := s.takeDirty(); dirty || idle {
+			st.queueSession(k, snap)
 		}
 		return evict && idle
 	})
 	st.metrics.throttled.Set(float64(throttled))
+}
+
+// queueSession queues a session's row to the store.
+func (st *state) queueSession(k identity.Key, snap snapshot) {
+	st.store.QueueSession(store.Session{Key: k.String(), FirstSeen: time.Unix(0, snap.FirstSeen).UTC(),
+		LastSeen: time.Unix(0, snap.LastSeen).UTC(), BytesServed: snap.Served, FreeBytes: snap.Free})
 }
 
 // load returns the session of k from memory, else from the ledger (a
@@ -187,11 +196,10 @@ func (st *state) load(ctx context.Context, k identity.Key) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := newSession(row.FirstSeen.UnixNano(), row.FreeBytes)
-	s.dirty = false
-	s.served.Store(row.BytesServed)
-	s.allowed.Store(row.FreeBytes + credited)
-	s.lastSeen.Store(st.now().UnixNano())
+	s := restoredSession(row.FirstSeen.UnixNano(), row.FreeBytes, row.BytesServed, credited, st.now().UnixNano())
+	if s.unpaid() && !st.makeRoom(st.currentPolicy().max) {
+		return transientSession(s), nil // a paid session always comes back
+	}
 	return st.table.add(k, s), nil
 }
 
@@ -216,14 +224,10 @@ func (st *state) refresh(ctx context.Context, k identity.Key, s *session) {
 		return
 	}
 	p := st.currentPolicy()
-	s.mu.Lock()
-	before, prID := s.rounds, s.pr
-	s.mu.Unlock()
-	if added := s.setCredited(credited, p); added > 0 {
-		now := st.now()
-		for i := int32(1); i <= added; i++ {
-			st.store.QueueRound(store.Round{Session: k.String(), N: int(before + i), Bytes: p.round,
-				PaymentRequest: prID, StartedAt: now})
-		}
+	c := s.credit(credited, p)
+	now := st.now()
+	for i := range c.added {
+		st.store.QueueRound(store.Round{Session: k.String(), N: int(c.first + i), Bytes: p.round,
+			PaymentRequest: c.pr, StartedAt: now})
 	}
 }

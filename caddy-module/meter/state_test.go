@@ -35,7 +35,7 @@ func TestIdleEvictionKeepsState(t *testing.T) {
 	idle, busy := identity.CircuitKey(1), identity.CircuitKey(2)
 	for _, k := range []identity.Key{idle, busy} {
 		s := st.table.add(k, newSession(clock.Now().UnixNano(), testPolicy.free))
-		s.served.Store(77)
+		s.spend(77)
 	}
 	clock.Advance(testPolicy.idle - time.Second)
 	st.table.get(busy).lastSeen.Store(clock.Now().UnixNano())

@@ -77,3 +77,18 @@ func (t *table) sweep(f func(identity.Key, *session) (evict bool)) {
 		sh.mu.Unlock()
 	}
 }
+
+// removeIf removes the session of k if ok says so (checked under the
+// shard's lock), and returns it; nil if it was not removed.
+func (t *table) removeIf(k identity.Key, ok func(*session) bool) *session {
+	sh := t.shard(k)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	s := sh.m[k]
+	if s == nil || !ok(s) {
+		return nil
+	}
+	delete(sh.m, k)
+	t.count.Add(-1)
+	return s
+}

@@ -1,6 +1,7 @@
 package meter
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"os"
@@ -35,9 +36,11 @@ func (r *recorder) ReadFrom(src io.Reader) (int64, error) {
 func newMetered(t *testing.T, allowance int64) (*meteredWriter, *recorder, *[]time.Duration) {
 	rec := &recorder{hdr: http.Header{}}
 	s := newSession(time.Now().UnixNano(), allowance)
-	var slept []time.Duration
-	h := &Handler{policy: testPolicy, st: &state{}, sleep: func(d time.Duration) { slept = append(slept, d) }}
-	return &meteredWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: rec}, s: s, h: h}, rec, &slept
+	clock := &fakeClock{t: time.Now()}
+	h := &Handler{policy: testPolicy, st: &state{budget: newBudget(0, clock.Now())}}
+	h.st.setClock(clock)
+	return &meteredWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: rec}, s: s, h: h,
+		ctx: context.Background()}, rec, &clock.slept
 }
 
 func tempFile(t *testing.T, n int) *os.File {
