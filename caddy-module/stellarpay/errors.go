@@ -46,7 +46,6 @@ var (
 	ErrMemo           = kind("wrong_memo", http.StatusBadRequest)
 	ErrExpired        = kind("request_expired", http.StatusBadRequest)
 	ErrTimeBounds     = kind("bad_time_bounds", http.StatusBadRequest)
-	ErrWrongNetwork   = kind("wrong_network", http.StatusBadRequest)
 	ErrBadSignature   = kind("bad_signature", http.StatusBadRequest)
 	// ErrExpectation means the Expected value itself is unusable (a bug or
 	// bad configuration on our side, not the payer's fault).

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"sync"
 	"time"
+
+	"github.com/torplus/torplus/caddy-module/payreq"
 )
 
 // Processor verifies and settles payments and refuses replays: a
@@ -25,13 +27,13 @@ type Processor struct {
 
 	mu      sync.Mutex
 	byHash  map[[32]byte]time.Time // → when the entry may be forgotten
-	byID    map[[32]byte]time.Time
-	settled map[[32]byte]bool // payment request ids paid
+	byID    map[payreq.ID]time.Time
+	settled map[payreq.ID]bool // payment request ids paid
 }
 
 // Process verifies b64 against exp and settles it. The receipt is returned
 // only when the ledger applied the payment; the caller credits the payer then.
-func (p *Processor) Process(ctx context.Context, b64 string, exp *Expected) (Receipt, error) {
+func (p *Processor) Process(ctx context.Context, b64 string, exp *payreq.Request) (Receipt, error) {
 	now := p.now()
 	pay, err := Verify(b64, exp, now)
 	if err != nil {
@@ -60,7 +62,7 @@ func (p *Processor) claim(pay *Payment, forget, now time.Time) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.byHash == nil {
-		p.byHash, p.byID, p.settled = map[[32]byte]time.Time{}, map[[32]byte]time.Time{}, map[[32]byte]bool{}
+		p.byHash, p.byID, p.settled = map[[32]byte]time.Time{}, map[payreq.ID]time.Time{}, map[payreq.ID]bool{}
 	}
 	p.prune(now)
 	if _, ok := p.byHash[pay.Hash]; ok {
