@@ -107,8 +107,8 @@ func TestProvisionPayments(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if (h.Backend == "") != (h.settler == nil) {
-					t.Fatalf("backend %q gave settler %T", h.Backend, h.settler)
+				if (h.Backend == "") != (h.backend == nil) {
+					t.Fatalf("backend %q gave settler %T", h.Backend, h.backend)
 				}
 				return
 			}

@@ -91,7 +91,11 @@ func payingClient(t *testing.T, hz *horizonsim.Server, key *keypair.Full, budget
 // envelope signs a payment of amount TPT from payer for pr at sequence seq.
 func envelope(t testing.TB, pr payreq.Request, payer *keypair.Full, seq int64, amount string) string {
 	t.Helper()
-	pr.Amount = amount
+	a, err := payreq.ParseAmount(amount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr.Amount = a
 	return signedBy(t, pr, payer, payer, seq)
 }
 

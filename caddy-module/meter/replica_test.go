@@ -29,7 +29,7 @@ func TestReplicaSharesPostgresLedger(t *testing.T) {
 	if err := json.Unmarshal(body, &pr); resp.StatusCode != 402 || err != nil {
 		t.Fatalf("exhausted: %s (%v)", resp.Status, err)
 	}
-	id, _ := pr.RawID()
+	id := pr.ID
 
 	other, err := store.OpenPostgres(context.Background(), pg.DSN)
 	if err != nil {

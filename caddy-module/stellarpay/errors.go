@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // Kind is a class of refusal: a sentinel for errors.Is with the JSON code
@@ -62,6 +63,10 @@ var (
 	// ErrUnavailable means the ledger could not be reached or did not answer
 	// in time; the payment may be retried (and may still land).
 	ErrUnavailable = kind("ledger_unavailable", http.StatusServiceUnavailable)
+	// ErrTooManyFailures means too many payments for one payment request,
+	// or from one client, failed verification lately; the next is refused
+	// without being verified until Error.RetryAfter has passed.
+	ErrTooManyFailures = kind("too_many_failed_payments", http.StatusTooManyRequests)
 )
 
 // Finer kinds of ErrRejected, by result code; an *Error for a rejection
@@ -88,6 +93,9 @@ type Error struct {
 	Message string `json:"message"`
 	// ResultCodes are set for ErrRejected.
 	ResultCodes *ResultCodes `json:"result_codes,omitempty"`
+	// RetryAfter, if set, is how long the client should wait before trying
+	// again (the Retry-After of a 429 or 503).
+	RetryAfter time.Duration `json:"-"`
 	// cause is an underlying error (kept for logs, not rendered).
 	cause error
 	// also is a finer kind (ErrBadSequence, ...) errors.Is matches too.

@@ -2,13 +2,10 @@ package clienttest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -70,7 +67,7 @@ type Paywall struct {
 
 type pendingRequest struct {
 	session string
-	exp     stellarpay.Expected
+	exp     payreq.Request
 }
 
 // StartHorizon starts a simulated Horizon on a fresh Genesis ledger; it
@@ -178,19 +175,14 @@ func writeError(w http.ResponseWriter, err error) {
 
 // newRequest makes a payment request; it runs under p.mu.
 func (p *Paywall) newRequest(session string) client.PaymentRequest {
-	var id [32]byte
-	rand.Read(id[:])
-	hexID := hex.EncodeToString(id[:])
-	stroops, _ := stellarpay.ParseAmount(p.price)
-	exp := stellarpay.Expected{ID: id, Destination: Operator.Address(), AssetCode: "TPT", AssetIssuer: Issuer.Address(),
-		Amount: stroops, NetworkPassphrase: spt.Passphrase, ExpiresAt: time.Now().Add(5 * time.Minute).Truncate(time.Second)}
-	p.pending[hexID] = pendingRequest{session: session, exp: exp}
-	uri := url.Values{"destination": {exp.Destination}, "amount": {p.price}, "asset_code": {"TPT"},
-		"asset_issuer": {exp.AssetIssuer}, "memo": {base64.StdEncoding.EncodeToString(id[:])}, "memo_type": {"MEMO_HASH"},
-		"network_passphrase": {spt.Passphrase}, "callback": {"url:" + p.srv.URL + "/pay"}}
-	return client.PaymentRequest{ID: hexID, Method: payreq.Method, Callback: p.srv.URL + "/pay", Destination: exp.Destination, AssetCode: "TPT", AssetIssuer: exp.AssetIssuer,
-		Amount: p.price, NetworkPassphrase: spt.Passphrase, Bytes: 11 * int64(p.rounds), ExpiresAt: exp.ExpiresAt,
-		URI: "web+stellar:pay?" + uri.Encode()}
+	price, _ := payreq.ParseAmount(p.price)
+	pr := client.PaymentRequest{ID: payreq.NewID(), Method: payreq.Method, Callback: p.srv.URL + "/pay",
+		Destination: Operator.Address(), AssetCode: "TPT", AssetIssuer: Issuer.Address(),
+		Amount: price, NetworkPassphrase: spt.Passphrase, Bytes: 11 * int64(p.rounds),
+		ExpiresAt: time.Now().Add(5 * time.Minute).Truncate(time.Second)}
+	pr.URI = pr.SEP7()
+	p.pending[pr.ID.String()] = pendingRequest{session: session, exp: pr}
+	return pr
 }
 
 // Challenges counts the 402s the site sent.

@@ -92,17 +92,13 @@ func (s *Stellar) Pay(payer *keypair.Full, pr payreq.Request) (env, hash string,
 
 // Sign builds and signs the payment pr asks for from payer at sequence seq.
 func Sign(payer *keypair.Full, seq int64, pr payreq.Request) (env, hash string, err error) {
-	id, err := pr.RawID()
-	if err != nil {
-		return "", "", err
-	}
 	tx, err := txnbuild.NewTransaction(txnbuild.TransactionParams{
 		SourceAccount:        &txnbuild.SimpleAccount{AccountID: payer.Address(), Sequence: seq - 1},
 		IncrementSequenceNum: true,
-		Operations: []txnbuild.Operation{&txnbuild.Payment{Destination: pr.Destination, Amount: pr.Amount,
+		Operations: []txnbuild.Operation{&txnbuild.Payment{Destination: pr.Destination, Amount: pr.Amount.String(),
 			Asset: txnbuild.CreditAsset{Code: pr.AssetCode, Issuer: pr.AssetIssuer}}},
 		BaseFee:       txnbuild.MinBaseFee,
-		Memo:          txnbuild.MemoHash(id),
+		Memo:          txnbuild.MemoHash(pr.ID),
 		Preconditions: txnbuild.Preconditions{TimeBounds: txnbuild.NewTimebounds(0, pr.ExpiresAt.Unix())},
 	})
 	if err != nil {
