@@ -135,8 +135,7 @@ func TestForgeryAndReplay(t *testing.T) {
 	books := harness.ReadBooks(t, site.Store)
 	row := tally.Row{Inputs: sent.Load() + int64(100*replayed), Records: int64(requests)}
 	for i, pr := range prs {
-		id, _ := pr.RawID()
-		n := int64(books.CreditsPerRequest[string(id[:])])
+		n := int64(books.CreditsPerRequest[string(pr.ID[:])])
 		want := int64(0)
 		if i < replayed {
 			want = 1
@@ -171,35 +170,35 @@ func seqOf(t *testing.T, st *harness.Stellar, kp *keypair.Full) int64 {
 // forge returns the n-th bad envelope for pr: first a good payment with
 // one field wrong (each field in turn), then random mutations of a good one.
 func forge(pr payreq.Request, payer *keypair.Full, seq int64, n int) (string, error) {
-	id, _ := pr.RawID()
+	id, amount := pr.ID, pr.Amount.String()
 	stranger := spt.Key(fmt.Sprintf("stranger-%d", n%7))
 	good := spt.Tx{Source: payer, Sequence: seq, Memo: txnbuild.MemoHash(id),
-		Ops:        []txnbuild.Operation{spt.Pay(pr.Destination, pr.AssetCode, pr.AssetIssuer, pr.Amount)},
+		Ops:        []txnbuild.Operation{spt.Pay(pr.Destination, pr.AssetCode, pr.AssetIssuer, amount)},
 		TimeBounds: txnbuild.NewTimebounds(0, pr.ExpiresAt.Unix()), Passphrase: pr.NetworkPassphrase}
 	var other [32]byte
 	rand.Read(other[:])
 	wrong := []func(tx *spt.Tx){
 		func(tx *spt.Tx) {
-			tx.Ops = []txnbuild.Operation{spt.Pay(stranger.Address(), pr.AssetCode, pr.AssetIssuer, pr.Amount)}
+			tx.Ops = []txnbuild.Operation{spt.Pay(stranger.Address(), pr.AssetCode, pr.AssetIssuer, amount)}
 		},
 		func(tx *spt.Tx) {
-			tx.Ops = []txnbuild.Operation{spt.Pay(pr.Destination, "TPX", pr.AssetIssuer, pr.Amount)}
+			tx.Ops = []txnbuild.Operation{spt.Pay(pr.Destination, "TPX", pr.AssetIssuer, amount)}
 		},
 		func(tx *spt.Tx) {
-			tx.Ops = []txnbuild.Operation{spt.Pay(pr.Destination, pr.AssetCode, stranger.Address(), pr.Amount)}
+			tx.Ops = []txnbuild.Operation{spt.Pay(pr.Destination, pr.AssetCode, stranger.Address(), amount)}
 		},
 		func(tx *spt.Tx) {
 			tx.Ops = []txnbuild.Operation{spt.Pay(pr.Destination, pr.AssetCode, pr.AssetIssuer, "0.9999999")}
 		},
-		func(tx *spt.Tx) { tx.Ops = []txnbuild.Operation{spt.Pay(pr.Destination, "", "", pr.Amount)} }, // XLM
+		func(tx *spt.Tx) { tx.Ops = []txnbuild.Operation{spt.Pay(pr.Destination, "", "", amount)} }, // XLM
 		func(tx *spt.Tx) {
-			tx.Ops = append(tx.Ops, spt.Pay(pr.Destination, pr.AssetCode, pr.AssetIssuer, pr.Amount))
+			tx.Ops = append(tx.Ops, spt.Pay(pr.Destination, pr.AssetCode, pr.AssetIssuer, amount))
 		},
 		func(tx *spt.Tx) {
-			tx.Ops = []txnbuild.Operation{&txnbuild.CreateAccount{Destination: stranger.Address(), Amount: pr.Amount}}
+			tx.Ops = []txnbuild.Operation{&txnbuild.CreateAccount{Destination: stranger.Address(), Amount: amount}}
 		},
 		func(tx *spt.Tx) {
-			p := spt.Pay(pr.Destination, pr.AssetCode, pr.AssetIssuer, pr.Amount)
+			p := spt.Pay(pr.Destination, pr.AssetCode, pr.AssetIssuer, amount)
 			p.SourceAccount = stranger.Address()
 			tx.Ops = []txnbuild.Operation{p}
 		},
