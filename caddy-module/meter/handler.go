@@ -130,7 +130,7 @@ type Handler struct {
 	// FailedPayments bounds payments that fail verification, per payment
 	// request and per client; past them payments are answered 429 with
 	// Retry-After, unverified (defaults: 5 and 20 a minute).
-	FailedPayments settlement.Limits `json:"failed_payments,omitempty"`
+	FailedPayments settlement.Limits `json:"failed_payments,omitzero"`
 
 	backend       stellarpay.Settler
 	payments      *settlement.Service

@@ -7,34 +7,9 @@ import (
 	"github.com/stellar/go-stellar-sdk/keypair"
 	"github.com/stellar/go-stellar-sdk/network"
 	"github.com/stellar/go-stellar-sdk/txnbuild"
-	"github.com/stellar/go-stellar-sdk/xdr"
 
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 )
-
-// withSignatures returns the envelope of tx with n forged signatures put
-// in front of its own: each carries the hint of signer's key, so a verifier
-// that tries every matching signature makes n+1 ed25519 checks.
-func withSignatures(t *testing.T, tx spt.Tx, signer *keypair.Full, n int) string {
-	t.Helper()
-	var env xdr.TransactionEnvelope
-	if err := xdr.SafeUnmarshalBase64(spt.MustEnvelope(t, tx), &env); err != nil {
-		t.Fatal(err)
-	}
-	hint := signer.Hint()
-	forged := make([]xdr.DecoratedSignature, 0, n+len(env.V1.Signatures))
-	for i := range n {
-		sig := make([]byte, 64)
-		sig[0] = byte(i + 1)
-		forged = append(forged, xdr.DecoratedSignature{Hint: xdr.SignatureHint(hint), Signature: sig})
-	}
-	env.V1.Signatures = append(forged, env.V1.Signatures...)
-	s, err := xdr.MarshalBase64(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 // TestVerifyChecksAtMostTheRequiredSignatures: an envelope's signature
 // count, and the networks it may be signed for, do not multiply the
@@ -63,7 +38,7 @@ func TestVerifyChecksAtMostTheRequiredSignatures(t *testing.T) {
 			if tc.edit != nil {
 				tc.edit(&tx)
 			}
-			b64 := withSignatures(t, tx, payer, tc.forged)
+			b64 := spt.WithForgedSignatures(t, spt.MustEnvelope(t, tx), payer, tc.forged)
 			before := SignatureChecks()
 			_, err := Verify(b64, expected(), testNow)
 			checks := SignatureChecks() - before
