@@ -36,6 +36,9 @@ type Stellar struct {
 	Ledger *simledger.Ledger
 	// Payers each hold 10,000 XLM and 1,000,000 TPT.
 	Payers []*keypair.Full
+	// Genesis is the network's first state: what an offline backend
+	// seeded with the same accounts starts from.
+	Genesis simledger.Genesis
 
 	hc *horizonclient.Client
 }
@@ -58,7 +61,7 @@ func StartStellar(t testing.TB, n int) *Stellar {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Ledger = l
+	s.Ledger, s.Genesis = l, g
 	if s.Horizon, err = horizonsim.Start(l); err != nil {
 		t.Fatal(err)
 	}
