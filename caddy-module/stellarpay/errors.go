@@ -1,11 +1,12 @@
 // Package stellarpay verifies Stellar payments made for TorPlus payment
 // requests and settles them on a ledger.
 //
-// Verify checks a signed transaction envelope (base64 XDR) against an
-// Expected payment offline, for about the cost of one ed25519 signature
-// check. A Settler submits a verified payment: HorizonSettler to a Horizon
-// server, OfflineSettler to an in-process ledger (simledger). A Processor
-// ties both together and refuses a transaction hash it has seen before.
+// Verify checks a signed transaction envelope (base64 XDR) against a
+// payment request (payreq.Request) offline, for about the cost of one
+// ed25519 signature check per required signer. A Settler submits a
+// verified payment: HorizonSettler to a Horizon server, OfflineSettler to an
+// in-process ledger (simledger). Who calls them, in which order, and what is
+// recorded is the settlement package's business (one owner).
 //
 // Every refusal is an *Error with a stable code and a message, rendered as
 // JSON {"error": code, "message": ...}; errors.Is matches it against the
