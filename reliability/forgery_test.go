@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	mathrand "math/rand/v2"
 	"net/http"
@@ -52,18 +51,7 @@ func TestForgeryAndReplay(t *testing.T) {
 	defer cancel()
 
 	// Outstanding requests, one per session.
-	prs := make([]payreq.Request, requests)
-	for i := range prs {
-		c := harness.NewClient(h.Addr, uint32(5000+i))
-		c.Token = randomToken()
-		resp, err := c.Get(ctx, "/f.bin", http.Header{"Accept": {"application/json"}})
-		if err != nil || resp.StatusCode != http.StatusPaymentRequired {
-			t.Fatalf("fetch without paying: %v %v", resp, err)
-		}
-		if err := json.Unmarshal(resp.Body, &prs[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	prs := outstandingRequests(ctx, t, h.Addr, requests, 5000)
 
 	// The forgeries, sent by 8 clients at once.
 	var accepted, sent atomic.Int64

@@ -2,7 +2,6 @@ package reliability
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -47,15 +46,7 @@ func TestSignatureFlood(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
-	prs := make([]payreq.Request, requests)
-	for i := range prs {
-		c := harness.NewClient(h.Addr, uint32(60_000+i))
-		c.Token = randomToken()
-		resp, err := c.Get(ctx, "/f.bin", http.Header{"Accept": {"application/json"}})
-		if err != nil || resp.StatusCode != http.StatusPaymentRequired || json.Unmarshal(resp.Body, &prs[i]) != nil {
-			t.Fatalf("fetch without paying: %v %v", resp, err)
-		}
-	}
+	prs := outstandingRequests(ctx, t, h.Addr, requests, 60_000)
 	var row tally.Row
 	var accepted, limited, badSig atomic.Int64
 	var wg sync.WaitGroup
