@@ -17,6 +17,7 @@ import (
 	"github.com/stellar/go-stellar-sdk/clients/horizonclient"
 	"github.com/stellar/go-stellar-sdk/keypair"
 
+	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
 )
 
@@ -87,7 +88,7 @@ type Client struct {
 
 	mu       sync.Mutex // serialises payments (sequence numbers)
 	lastSeq  int64
-	paid     map[string]bool
+	paid     map[payreq.ID]bool
 	payments int
 	stroops  int64
 }
@@ -103,7 +104,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("client: policy needs a network, an asset and a budget")
 	}
 	c := &Client{http: cfg.HTTP, horizon: cfg.Horizon, key: cfg.Key, policy: cfg.Policy, session: cfg.Session,
-		via: cfg.PayVia, now: cfg.Now, logf: cfg.Logf, paid: map[string]bool{}}
+		via: cfg.PayVia, now: cfg.Now, logf: cfg.Logf, paid: map[payreq.ID]bool{}}
 	if c.session == "" {
 		var b [32]byte
 		if _, err := rand.Read(b[:]); err != nil {
@@ -139,7 +140,7 @@ func (c *Client) Get(ctx context.Context, rawURL string) (*http.Response, error)
 	if err != nil {
 		return nil, err
 	}
-	auth, lastPaid := "", ""
+	auth, lastPaid := "", payreq.ID{}
 	for round := 0; round < 3; round++ {
 		resp, err := c.do(ctx, http.MethodGet, page, auth, nil)
 		if err != nil {
@@ -151,7 +152,7 @@ func (c *Client) Get(ctx context.Context, rawURL string) (*http.Response, error)
 		}
 		refusal := readRefusal(resp)
 		pr, err := ParseChallenge(strings.Join(resp.Header.Values(ChallengeHeader), ", "))
-		if lastPaid != "" && (refusal.Code != "" || err != nil || pr.ID == lastPaid) {
+		if lastPaid != (payreq.ID{}) && (refusal.Code != "" || err != nil || pr.ID == lastPaid) {
 			c.forgetSeq() // the payment did not land: trust Horizon's sequence next time
 			return nil, refusal
 		}
@@ -220,7 +221,7 @@ func (c *Client) pay(ctx context.Context, pr PaymentRequest, page *url.URL, via 
 	c.stroops += chk.stroops
 	c.logf("paying %s %s to %s for %d bytes (request %s)", pr.Amount, pr.AssetCode, pr.Destination, pr.Bytes, pr.ID)
 	if via == ViaAuthorization {
-		return stellarpay.Credential{ID: pr.ID, XDR: env}.Header(), nil
+		return stellarpay.Credential{ID: pr.ID.String(), XDR: env}.Header(), nil
 	}
 	form := url.Values{"xdr": {env}}.Encode()
 	resp, err := c.do(ctx, http.MethodPost, chk.callback, "", strings.NewReader(form))

@@ -9,17 +9,27 @@ import (
 
 	"github.com/stellar/go-stellar-sdk/network"
 
+	"github.com/torplus/torplus/caddy-module/payreq"
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 )
 
 var payer, operator, issuer = spt.Payer, spt.Operator, spt.Issuer
 
+// abID is the id 0xabab…, whose memo the good request's URI carries.
+var abID = func() payreq.ID {
+	var id payreq.ID
+	for i := range id {
+		id[i] = 0xab
+	}
+	return id
+}()
+
 func TestPolicyCheck(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	page, _ := url.Parse("http://site.onion/file")
 	good := func() PaymentRequest {
-		return PaymentRequest{ID: strings.Repeat("ab", 32), Destination: operator.Address(), AssetCode: "TPT",
-			AssetIssuer: issuer.Address(), Amount: "1.5", NetworkPassphrase: "net", Bytes: 1 << 20,
+		return PaymentRequest{ID: abID, Destination: operator.Address(), AssetCode: "TPT",
+			AssetIssuer: issuer.Address(), Amount: 15_000_000, NetworkPassphrase: "net", Bytes: 1 << 20,
 			ExpiresAt: now.Add(time.Minute),
 			URI: "web+stellar:pay?destination=" + operator.Address() + "&amount=1.5000000&memo=q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s%3D&memo_type=MEMO_HASH" +
 				"&callback=url%3Ahttp%3A%2F%2Fsite.onion%2Fpay"}
@@ -35,12 +45,11 @@ func TestPolicyCheck(t *testing.T) {
 		{name: "other asset", edit: func(r *PaymentRequest) { r.AssetCode = "XLM" }, want: ErrWrongAsset},
 		{name: "other issuer", edit: func(r *PaymentRequest) { r.AssetIssuer = payer.Address() }, want: ErrWrongAsset},
 		{name: "bad destination", edit: func(r *PaymentRequest) { r.Destination = "GABC" }, want: ErrBadRequest},
-		{name: "bad id", edit: func(r *PaymentRequest) { r.ID = strings.Repeat("AB", 32) }, want: ErrBadRequest},
-		{name: "8 decimals", edit: func(r *PaymentRequest) { r.Amount = "1.00000001"; r.URI = "" }, want: ErrBadRequest},
-		{name: "zero", edit: func(r *PaymentRequest) { r.Amount = "0"; r.URI = "" }, want: ErrBadRequest},
+		// A malformed id or amount never gets this far: payreq's JSON refuses it.
+		{name: "zero", edit: func(r *PaymentRequest) { r.Amount = 0; r.URI = "" }, want: ErrBadRequest},
 		{name: "expired", edit: func(r *PaymentRequest) { r.ExpiresAt = now }, want: ErrExpired},
-		{name: "uri amount differs", edit: func(r *PaymentRequest) { r.Amount = "1.4" }, want: ErrBadRequest},
-		{name: "uri memo differs", edit: func(r *PaymentRequest) { r.ID = strings.Repeat("cd", 32) }, want: ErrBadRequest},
+		{name: "uri amount differs", edit: func(r *PaymentRequest) { r.Amount = 14_000_000 }, want: ErrBadRequest},
+		{name: "uri memo differs", edit: func(r *PaymentRequest) { r.ID = payreq.ID{0xcd} }, want: ErrBadRequest},
 		{name: "not SEP-7", edit: func(r *PaymentRequest) { r.URI = "https://evil/" }, want: ErrBadRequest},
 		{name: "callback elsewhere", edit: func(r *PaymentRequest) {
 			r.URI = strings.Replace(r.URI, "site.onion", "evil.onion", 1)
@@ -98,8 +107,12 @@ func FuzzPolicyCheck(f *testing.F) {
 	page, _ := url.Parse("http://site.onion/file")
 	pol := Policy{NetworkPassphrase: "net", AssetCode: "TPT", AssetIssuer: issuer.Address()}
 	f.Fuzz(func(t *testing.T, amount, uri string) {
-		r := PaymentRequest{ID: strings.Repeat("ab", 32), Destination: operator.Address(), AssetCode: "TPT",
-			AssetIssuer: issuer.Address(), Amount: amount, NetworkPassphrase: "net", ExpiresAt: now.Add(time.Minute), URI: uri}
+		a, err := payreq.ParseAmount(amount)
+		if err != nil {
+			return
+		}
+		r := PaymentRequest{ID: abID, Destination: operator.Address(), AssetCode: "TPT",
+			AssetIssuer: issuer.Address(), Amount: a, NetworkPassphrase: "net", ExpiresAt: now.Add(time.Minute), URI: uri}
 		c, err := pol.check(r, page, now)
 		if err != nil {
 			return

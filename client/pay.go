@@ -21,7 +21,7 @@ func (cl *Client) sign(c *checked) (string, error) {
 		IncrementSequenceNum: true,
 		Operations: []txnbuild.Operation{&txnbuild.Payment{
 			Destination: c.Destination,
-			Amount:      c.Amount,
+			Amount:      c.Amount.String(),
 			Asset:       txnbuild.CreditAsset{Code: c.AssetCode, Issuer: c.AssetIssuer},
 		}},
 		BaseFee:       txnbuild.MinBaseFee,

@@ -12,7 +12,7 @@ import (
 
 	"github.com/stellar/go-stellar-sdk/strkey"
 
-	"github.com/torplus/torplus/caddy-module/stellarpay"
+	"github.com/torplus/torplus/caddy-module/payreq"
 )
 
 // Refusals of a payment request by the client's own checks.
@@ -66,11 +66,11 @@ func (b *Budget) reserve(amt int64) error {
 	defer b.mu.Unlock()
 	if amt > b.PerPayment {
 		return fmt.Errorf("%w: %s per payment is the limit, %s asked", ErrOverBudget,
-			stellarpay.FormatAmount(b.PerPayment), stellarpay.FormatAmount(amt))
+			payreq.Amount(b.PerPayment), payreq.Amount(amt))
 	}
 	if b.spent+amt > b.Total {
 		return fmt.Errorf("%w: %s of %s spent, %s more asked", ErrOverBudget,
-			stellarpay.FormatAmount(b.spent), stellarpay.FormatAmount(b.Total), stellarpay.FormatAmount(amt))
+			payreq.Amount(b.spent), payreq.Amount(b.Total), payreq.Amount(amt))
 	}
 	b.spent += amt
 	return nil
@@ -94,12 +94,8 @@ type checked struct {
 // check validates r against the policy (not the budget) for a page
 // fetched from page at time now.
 func (p *Policy) check(r PaymentRequest, page *url.URL, now time.Time) (*checked, error) {
-	c := &checked{PaymentRequest: r}
-	id, err := hex.DecodeString(r.ID)
-	if err != nil || len(id) != 32 || strings.ToLower(r.ID) != r.ID {
-		return nil, fmt.Errorf("%w: id must be 64 lowercase hex digits", ErrBadRequest)
-	}
-	c.id = [32]byte(id)
+	c := &checked{PaymentRequest: r, id: r.ID}
+	var err error
 	if r.NetworkPassphrase != p.NetworkPassphrase {
 		return nil, fmt.Errorf("%w: %q, we pay on %q", ErrWrongNetwork, r.NetworkPassphrase, p.NetworkPassphrase)
 	}
@@ -109,8 +105,8 @@ func (p *Policy) check(r PaymentRequest, page *url.URL, now time.Time) (*checked
 	if !strkey.IsValidEd25519PublicKey(r.Destination) {
 		return nil, fmt.Errorf("%w: destination %q is not an account id", ErrBadRequest, r.Destination)
 	}
-	if c.stroops, err = stellarpay.ParseAmount(r.Amount); err != nil {
-		return nil, fmt.Errorf("%w: amount %q: %v", ErrBadRequest, r.Amount, err)
+	if c.stroops = int64(r.Amount); c.stroops <= 0 {
+		return nil, fmt.Errorf("%w: amount %s is not positive", ErrBadRequest, r.Amount)
 	}
 	if !r.ExpiresAt.After(now) {
 		return nil, fmt.Errorf("%w at %s", ErrExpired, r.ExpiresAt.Format(time.RFC3339))
@@ -141,15 +137,13 @@ func checkURI(r PaymentRequest, page *url.URL) (*url.URL, error) {
 		}
 	}
 	if v := q.Get("amount"); v != "" {
-		a, err := stellarpay.ParseAmount(v)
-		b, _ := stellarpay.ParseAmount(r.Amount)
-		if err != nil || a != b {
+		if a, err := payreq.ParseAmount(v); err != nil || a != r.Amount {
 			return nil, fmt.Errorf("%w: uri amount %q differs from the request's %q", ErrBadRequest, v, r.Amount)
 		}
 	}
 	if v := q.Get("memo"); v != "" {
 		m, err := base64.StdEncoding.DecodeString(v)
-		if err != nil || hex.EncodeToString(m) != r.ID || q.Get("memo_type") != "MEMO_HASH" {
+		if err != nil || hex.EncodeToString(m) != r.ID.String() || q.Get("memo_type") != "MEMO_HASH" {
 			return nil, fmt.Errorf("%w: uri memo differs from the request id", ErrBadRequest)
 		}
 	}

@@ -119,7 +119,7 @@ func TestMeteringThroughTor(t *testing.T) {
 			t.Errorf("SEP-7 %s = %q, want %q", k, got, want)
 		}
 	}
-	if fromBody.Amount != "2.5" || fromBody.Destination != testDestination || fromBody.Bytes != 1_000_000 {
+	if fromBody.Amount != 25_000_000 || fromBody.Destination != testDestination || fromBody.Bytes != 1_000_000 {
 		t.Errorf("402 asks for %s to %s for %d bytes", fromBody.Amount, fromBody.Destination, fromBody.Bytes)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stellar/go-stellar-sdk/keypair"
 
 	"github.com/torplus/torplus/caddy-module/attention"
+	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/store"
 )
 
@@ -47,11 +48,11 @@ func revenueLedger(t *testing.T) string {
 	}
 	defer l.Close()
 	at := time.Date(2026, 11, 5, 9, 0, 0, 0, time.UTC)
-	for i, amount := range []string{"6", "2"} {
-		id := [32]byte{byte(i + 1)}
+	for i, amount := range []payreq.Amount{60_000_000, 20_000_000} {
+		id := payreq.ID{byte(i + 1)}
 		tx := strings.Repeat(string(rune('a'+i)), 64)
-		if err := l.PutPaymentRequests(ctx, []store.PaymentRequest{{ID: id, Session: "s", Destination: "GSITE",
-			AssetCode: "TPT", Amount: amount, CreatedAt: at, ExpiresAt: at.Add(time.Hour)}}); err != nil {
+		if err := l.PutPaymentRequests(ctx, []store.PaymentRequest{{Request: payreq.Request{ID: id, Destination: "GSITE",
+			AssetCode: "TPT", Amount: amount, ExpiresAt: at.Add(time.Hour)}, Session: "s", CreatedAt: at}}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := l.BeginSettle(ctx, id, tx, at); err != nil {

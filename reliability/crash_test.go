@@ -207,12 +207,12 @@ func (r *crashRun) pay(ctx context.Context, c *harness.Client, payer *keypair.Fu
 		r.unexpected(-2)
 		return
 	}
-	stroops, _ := stellarpay.ParseAmount(pr.Amount)
+	stroops := int64(pr.Amount)
 	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	acked := false
 	if viaAuth {
-		cred := stellarpay.Credential{ID: pr.ID, XDR: env}
+		cred := stellarpay.Credential{ID: pr.ID.String(), XDR: env}
 		resp, err := c.Get(rctx, "/f.bin", http.Header{"Authorization": {cred.Header()}})
 		acked = err == nil && resp.StatusCode == http.StatusOK && len(resp.Body) == roundBytes
 		if err == nil && resp.StatusCode >= 500 {

@@ -72,7 +72,7 @@ func TestLoad(t *testing.T) {
 			defer c.CloseIdleConnections()
 			c.Token = randomToken()
 			seen := map[int]int64{}
-			lastPaid := ""
+			var lastPaid payreq.ID
 			for time.Now().Before(end) && ctx.Err() == nil {
 				resp, err := c.Get(ctx, "/f.bin", http.Header{"Accept": {"application/json"}})
 				requests.Add(1)

@@ -18,6 +18,7 @@ import (
 	"github.com/torplus/torplus/caddy-module/attention"
 	"github.com/torplus/torplus/caddy-module/attention/attentiontest"
 	"github.com/torplus/torplus/caddy-module/revenue"
+	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/store"
 )
 
@@ -88,11 +89,11 @@ func seedLedger(t *testing.T, cfg store.Config, dest string) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	for i, amount := range []string{"1.5", "1.5", "1.5"} {
-		id := [32]byte{byte(i + 1)}
+	for i, amount := range []payreq.Amount{15_000_000, 15_000_000, 15_000_000} {
+		id := payreq.ID{byte(i + 1)}
 		at := now.Add(-time.Duration(i) * 24 * time.Hour)
-		if err := l.PutPaymentRequests(ctx, []store.PaymentRequest{{ID: id, Session: "c:2", Destination: dest,
-			AssetCode: "TPT", Amount: amount, CreatedAt: at, ExpiresAt: now.Add(time.Hour)}}); err != nil {
+		if err := l.PutPaymentRequests(ctx, []store.PaymentRequest{{Request: payreq.Request{ID: id, Destination: dest,
+			AssetCode: "TPT", Amount: amount, ExpiresAt: now.Add(time.Hour)}, Session: "c:2", CreatedAt: at}}); err != nil {
 			t.Fatal(err)
 		}
 		if i == 2 {

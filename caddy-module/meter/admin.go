@@ -104,12 +104,9 @@ func listSessions(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, list)
 }
 
-// PaymentRequestInfo is one payment request as the admin API lists it.
-type PaymentRequestInfo struct {
-	Zone string `json:"zone"`
-	ID   string `json:"id"`
-	store.PaymentRequest
-}
+// PaymentRequestInfo is one payment request as the admin API lists it:
+// the stored request, with its zone.
+type PaymentRequestInfo = store.PaymentRequest
 
 func listPaymentRequests(w http.ResponseWriter, r *http.Request) error {
 	if r.Method != http.MethodGet {
@@ -125,7 +122,9 @@ func listPaymentRequests(w http.ResponseWriter, r *http.Request) error {
 			return caddy.APIError{HTTPStatus: http.StatusServiceUnavailable, Err: err}
 		}
 		for _, p := range prs {
-			list = append(list, PaymentRequestInfo{Zone: st.name, ID: hex.EncodeToString(p.ID[:]), PaymentRequest: p})
+			if p.Zone == st.name { // zones may share one store
+				list = append(list, p)
+			}
 		}
 	}
 	return writeJSON(w, list)

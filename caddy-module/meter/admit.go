@@ -61,7 +61,7 @@ func (h *Handler) admit(ctx context.Context, r *http.Request, key identity.Key, 
 func (st *state) add(k identity.Key, s *session, now time.Time) *session {
 	got := st.table.add(k, s)
 	if got == s && s.free > 0 {
-		st.store.QueueRound(store.Round{Session: k.String(), N: 1, Bytes: s.free, Free: true, StartedAt: now})
+		st.store.QueueRound(store.Round{Session: sessionKey(st.name, k), N: 1, Bytes: s.free, Free: true, StartedAt: now})
 	}
 	return got
 }

@@ -8,12 +8,13 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 
+	"github.com/torplus/torplus/caddy-module/settlement"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
 	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
 )
 
 // DefaultSettleTimeout bounds one settlement (all the backend's attempts).
-const DefaultSettleTimeout = 15 * time.Second
+const DefaultSettleTimeout = settlement.DefaultTimeout
 
 // offlineLedgers keeps the offline backends' in-process ledgers across
 // config reloads, keyed by their genesis: a reload with the same accounts
@@ -27,7 +28,8 @@ type pooledSettler struct{ *stellarpay.OfflineSettler }
 func (pooledSettler) Destruct() error { return nil }
 
 // provisionPayments sets up the settlement backend and checks the
-// operator's seed, if one is configured. It never logs the seed.
+// operator's seed, if one is configured. It never logs the seed. The
+// backend is the zone's own: only this zone's requests are settled on it.
 func (h *Handler) provisionPayments() error {
 	h.payPath = endpointPath(h.PaymentEndpoint)
 	if h.SeedFile != "" || h.SeedEnv != "" {
@@ -53,7 +55,7 @@ func (h *Handler) provisionPayments() error {
 		if err != nil {
 			return fmt.Errorf("torplus: %w", err)
 		}
-		h.settler = s
+		h.backend = s
 		return nil
 	case stellarpay.BackendOffline:
 		g, err := h.offlineGenesis()
@@ -72,7 +74,7 @@ func (h *Handler) provisionPayments() error {
 			return fmt.Errorf("torplus: %w", err)
 		}
 		h.offlineKey = string(key)
-		h.settler = v.(pooledSettler).OfflineSettler
+		h.backend = v.(pooledSettler).OfflineSettler
 		return nil
 	}
 	return fmt.Errorf("torplus: %w: unknown backend %q (offline or horizon)", stellarpay.ErrConfig, h.Backend)
@@ -107,8 +109,20 @@ func (h *Handler) offlineGenesis() (simledger.Genesis, error) {
 	return g, nil
 }
 
-// cleanupPayments gives back the offline ledger.
+// startPayments starts the zone's settlement on the backend (a Service
+// with no backend answers every payment 503).
+func (h *Handler) startPayments() {
+	h.payments = settlement.New(settlement.Config{Zone: h.Zone, Store: h.st.store, Backend: h.backend,
+		Timeout: h.settleTimeout, Now: h.st.now, Failures: h.FailedPayments, Log: h.log})
+}
+
+// cleanupPayments stops the zone's settlement (unknown outcomes stay
+// settling in the store for the next config's) and gives back the
+// offline ledger.
 func (h *Handler) cleanupPayments() error {
+	if h.payments != nil {
+		h.payments.Close()
+	}
 	if h.offlineKey == "" {
 		return nil
 	}

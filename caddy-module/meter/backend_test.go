@@ -12,6 +12,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
+	"github.com/torplus/torplus/caddy-module/settlement"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 	"github.com/torplus/torplus/client/clienttest"
@@ -28,6 +29,10 @@ func TestCaddyfilePaymentOptions(t *testing.T) {
 				SettleTimeout: caddy.Duration(20 * time.Second)}},
 		{in: "backend horizon https://horizon-testnet.stellar.org\nseed_env TORPLUS_SEED",
 			want: Handler{Backend: "horizon", HorizonURL: "https://horizon-testnet.stellar.org", SeedEnv: "TORPLUS_SEED"}},
+		{in: "failed_payments 3 10 2m", want: Handler{FailedPayments: settlement.Limits{PerRequest: 3, PerClient: 10, Window: caddy.Duration(2 * time.Minute)}}},
+		{in: "failed_payments 3 10", bad: true},
+		{in: "failed_payments 0 10 1m", bad: true},
+		{in: "failed_payments 3 x 1m", bad: true},
 		{in: "backend", bad: true},
 		{in: "backend horizon", bad: true},
 		{in: "backend offline http://x", bad: true},
@@ -107,8 +112,8 @@ func TestProvisionPayments(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if (h.Backend == "") != (h.settler == nil) {
-					t.Fatalf("backend %q gave settler %T", h.Backend, h.settler)
+				if (h.Backend == "") != (h.backend == nil) {
+					t.Fatalf("backend %q gave settler %T", h.Backend, h.backend)
 				}
 				return
 			}

@@ -1,6 +1,7 @@
 package meter
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/caddyserver/caddy/v2"
@@ -47,6 +48,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    backend          offline | horizon <url>  # settles payments; unset: none (503)
 //	    offline_ledger   <file.json>          # the offline backend's accounts (simledger.Genesis)
 //	    settle_timeout   <duration>           # one settlement, retries included; default 15s
+//	    failed_payments  <per request> <per client> <window>  # failed verifications before 429; default 5 20 1m
 //	    seed_file        <path>               # operator seed (0600), checked against destination
 //	    seed_env         <VARIABLE>           # or the operator seed from the environment
 //	}
@@ -78,6 +80,24 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			err = oneArg(d, func(v string) error { h.SeedEnv = v; return nil })
 		case "settle_timeout":
 			err = oneArg(d, func(v string) error { return duration(v, &h.SettleTimeout) })
+		case "failed_payments":
+			args := d.RemainingArgs()
+			if len(args) != 3 {
+				return d.ArgErr()
+			}
+			var err error
+			f := &h.FailedPayments
+			if f.PerRequest, err = strconv.Atoi(args[0]); err == nil {
+				if f.PerClient, err = strconv.Atoi(args[1]); err == nil {
+					err = duration(args[2], &f.Window)
+				}
+			}
+			if err == nil && (f.PerRequest <= 0 || f.PerClient <= 0 || f.Window <= 0) {
+				err = fmt.Errorf("counts and window must be positive")
+			}
+			if err != nil {
+				return d.Errf("parsing failed_payments: %v", err)
+			}
 		case "backend":
 			args := d.RemainingArgs()
 			switch {

@@ -15,6 +15,8 @@ func FuzzUnmarshalCaddyfile(f *testing.F) {
 		"torplus {\n payment_endpoint /pay\n free_budget 1GB\n pow 18\n allow_clearnet\n idle_timeout 1h\n max_sessions 5000\n}",
 		"torplus {\n store postgres \"postgres://u@127.0.0.1/db\"\n flush_interval 100ms\n backend horizon http://127.0.0.1:8000\n settle_timeout 10s\n}",
 		"torplus {\n seed_file /etc/torplus/seed\n seed_env TORPLUS_STELLAR_SEED\n store sqlite\n}",
+		"torplus {\n failed_payments 5 20 1m\n}",
+		"torplus {\n failed_payments -1 0 x\n}",
 		"torplus {\n round -1\n ask_at 1e309\n pow 99999999999\n}",
 		"torplus {\n ask_at NaN\n}",
 	} {

@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/torplus/torplus/caddy-module/payreq"
+	"github.com/torplus/torplus/caddy-module/settlement"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
 	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
 	"github.com/torplus/torplus/caddy-module/store"
@@ -143,7 +144,13 @@ type Handler struct {
 	SeedFile string `json:"seed_file,omitempty"`
 	SeedEnv  string `json:"seed_env,omitempty"`
 
-	settler       stellarpay.Settler
+	// FailedPayments bounds payments that fail verification, per payment
+	// request and per client; past them payments are answered 429 with
+	// Retry-After, unverified (defaults: 5 and 20 a minute).
+	FailedPayments settlement.Limits `json:"failed_payments,omitzero"`
+
+	backend       stellarpay.Settler
+	payments      *settlement.Service
 	payPath       string
 	settleTimeout time.Duration
 	offlineKey    string
@@ -178,9 +185,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("torplus: %w", err)
 	}
 	h.st = st
-	if h.settler != nil {
-		go h.recoverSettling()
-	}
+	h.startPayments()
 	cacheConnections(ctx)
 	if reg := ctx.GetMetricsRegistry(); reg != nil {
 		if err := st.metrics.register(reg, st.table); err != nil {
@@ -193,8 +198,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 // prepare fills in defaults and derives the payment terms and policy.
 func (h *Handler) prepare() {
 	h.setDefaults()
+	price, _ := payreq.ParseAmount(h.Price) // Validate reports a bad one
 	h.terms = payreq.Terms{Destination: h.Destination, AssetCode: h.AssetCode, AssetIssuer: h.AssetIssuer,
-		Amount: h.Price, NetworkPassphrase: h.Network, Bytes: h.RoundBytes, TTL: time.Duration(h.RequestTTL)}
+		Amount: price, NetworkPassphrase: h.Network, Bytes: h.RoundBytes, TTL: time.Duration(h.RequestTTL)}
 	h.freeSize = max(h.FreeRound, 0)
 	h.freeBudget = max(h.FreeBytesPerMinute, 0) // -1: off, which the budget spells 0
 	h.policy = &policy{free: h.freeSize, round: h.RoundBytes, askAt: h.AskAt, grace: max(time.Duration(h.Grace), 0),
@@ -244,6 +250,9 @@ func (h *Handler) setDefaults() {
 
 // Validate checks the config: payment terms, fractions and sizes.
 func (h *Handler) Validate() error {
+	if _, err := payreq.ParseAmount(h.Price); err != nil {
+		return fmt.Errorf("torplus: price: %w", err)
+	}
 	if err := h.terms.Validate(); err != nil {
 		return fmt.Errorf("torplus: %w", err)
 	}

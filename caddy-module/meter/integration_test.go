@@ -190,7 +190,7 @@ func TestMeteredServer(t *testing.T) {
 		site.adminGet("/torplus/payment-requests?zone=metered&state=pending", &listed)
 		found := false
 		for _, p := range listed {
-			found = found || (p.ID == early.ID && p.Session == "circuit:1001" && p.Amount == "2.5")
+			found = found || (p.ID == early.ID && p.Session == sessionKey("metered", mustKey(t, "circuit:1001")) && p.Amount == 25_000_000)
 		}
 		if !found {
 			t.Fatalf("admin API does not list request %s as pending: %+v", early.ID, listed)
@@ -203,7 +203,7 @@ func TestMeteredServer(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer l.Release()
-		id, _ := early.RawID()
+		id := early.ID
 		if _, err := l.BeginSettle(context.Background(), id, "aa11", time.Now()); err != nil {
 			t.Fatal(err)
 		}
@@ -233,7 +233,7 @@ func checkRequest(t *testing.T, r payreq.Request, callback string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Destination != testDest || r.AssetIssuer != testIssuer || r.AssetCode != "TPT" || r.Amount != "2.5" ||
+	if r.Destination != testDest || r.AssetIssuer != testIssuer || r.AssetCode != "TPT" || r.Amount != 25_000_000 ||
 		r.Bytes != roundSize || r.Callback != callback || time.Until(r.ExpiresAt) < 10*time.Minute {
 		t.Fatalf("request %+v", r)
 	}
@@ -243,10 +243,19 @@ func checkRequest(t *testing.T, r payreq.Request, callback string) {
 			t.Fatalf("SEP-7 %s = %q, want %q", k, q.Get(k), v)
 		}
 	}
-	id, _ := r.RawID()
-	if q.Get("memo") != base64.StdEncoding.EncodeToString(id[:]) {
+	if q.Get("memo") != base64.StdEncoding.EncodeToString(r.ID[:]) {
 		t.Fatal("SEP-7 memo is not the request id")
 	}
 }
 
 var _ = identity.SessionHeader
+
+// mustKey parses an identity key's text form.
+func mustKey(t testing.TB, s string) identity.Key {
+	t.Helper()
+	k, err := identity.ParseKey(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}

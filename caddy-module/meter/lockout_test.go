@@ -20,16 +20,13 @@ func payFor(t *testing.T, site *site, zone string, body []byte) {
 	if err := json.Unmarshal(body, &pr); err != nil {
 		t.Fatalf("402 body: %v (%s)", err, body)
 	}
-	id, err := pr.RawID()
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := pr.ID
 	l, err := store.Acquire(context.Background(), store.Config{Driver: "sqlite", DSN: filepath.Join(site.dir, "..", zone+".db")}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Release()
-	hash := pr.ID // any unique transaction hash
+	hash := pr.ID.String() // any unique transaction hash
 	if _, err := l.BeginSettle(context.Background(), id, hash, time.Now()); err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package meter
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -25,6 +24,7 @@ import (
 // payment request: every answer is 200 or a JSON refusal with a code, and
 // the operator is paid at most once.
 func FuzzPaymentEndpoint(f *testing.F) {
+	fuzzClient := mustKey(f, "circuit:1")
 	h := &Handler{Zone: "fuzz", Price: payPrice, Destination: payOperator.Address(), AssetIssuer: payIssuer.Address(),
 		Network: spt.Passphrase, Backend: "offline", OfflineLedger: ptr(clienttest.Genesis()),
 		Store: store.Config{DSN: filepath.Join(f.TempDir(), "fuzz.db")}}
@@ -36,16 +36,15 @@ func FuzzPaymentEndpoint(f *testing.F) {
 	f.Cleanup(func() { h.Cleanup() })
 	id := payreq.NewID()
 	pr := payreq.New(id, h.terms, "", time.Now())
-	if err := h.st.store.PutPaymentRequests(ctx, []store.PaymentRequest{{ID: id, Session: "circuit:1",
-		Destination: pr.Destination, AssetCode: pr.AssetCode, AssetIssuer: pr.AssetIssuer, Amount: pr.Amount,
-		Network: pr.NetworkPassphrase, Bytes: pr.Bytes, CreatedAt: time.Now(), ExpiresAt: pr.ExpiresAt, State: store.Pending}}); err != nil {
+	if err := h.st.store.PutPaymentRequests(ctx, []store.PaymentRequest{{Request: pr, Zone: h.Zone,
+		Session: sessionKey(h.Zone, mustKey(f, "circuit:1")), CreatedAt: time.Now(), State: store.Pending}}); err != nil {
 		f.Fatal(err)
 	}
 	l := offlineLedger(f)
 	before := tptOf(f, l, payOperator.Address())
 	valid := envelope(f, pr, payPayer, seqOf(f, l, payPayer.Address())+1, payPrice)
 	f.Add(valid, "")
-	f.Add("", stellarpay.Credential{ID: hex.EncodeToString(id[:]), XDR: valid}.Header())
+	f.Add("", stellarpay.Credential{ID: id.String(), XDR: valid}.Header())
 	f.Add("AAAAAg==", "Payment e30")
 	f.Add(strings.Repeat("A", 5000), "Payment "+strings.Repeat("A", 9000))
 	f.Fuzz(func(t *testing.T, xdr, auth string) {
@@ -60,8 +59,8 @@ func FuzzPaymentEndpoint(f *testing.F) {
 		w := httptest.NewRecorder()
 		var err error
 		if auth == "" {
-			err = h.servePayment(w, r)
-		} else if answered, aerr := h.payByAuthorization(w, r); answered {
+			err = h.servePayment(w, r, fuzzClient)
+		} else if answered, aerr := h.payByAuthorization(w, r, fuzzClient); answered {
 			err = aerr
 		} else {
 			w.WriteHeader(http.StatusOK) // credited; the request would go on

@@ -41,25 +41,37 @@ const (
 // token) in front of a file_server.
 func startPaySite(t *testing.T, zone string, h map[string]any) *site {
 	t.Helper()
-	s := &site{t: t, dir: t.TempDir(), admin: freeAddr(t), ports: map[string]string{zone: freeAddr(t)}}
-	for k, v := range map[string]any{
-		"handler": "torplus", "zone": zone, "price": payPrice, "destination": payOperator.Address(),
-		"asset_code": "TPT", "asset_issuer": payIssuer.Address(), "network": spt.Passphrase, "allow_clearnet": true,
-		"store": map[string]any{"driver": "sqlite", "dsn": filepath.Join(s.dir, "..", zone+".db"), "flush_interval": "50ms"},
-	} {
-		if _, ok := h[k]; !ok {
-			h[k] = v
+	return startPaySites(t, map[string]map[string]any{zone: h})
+}
+
+// startPaySites runs Caddy with one server per zone, as startPaySite
+// does; each zone has its own store file unless its handler names one.
+func startPaySites(t *testing.T, zones map[string]map[string]any) *site {
+	t.Helper()
+	s := &site{t: t, dir: t.TempDir(), admin: freeAddr(t), ports: map[string]string{}}
+	servers := map[string]any{}
+	for zone, h := range zones {
+		s.ports[zone] = freeAddr(t)
+		for k, v := range map[string]any{
+			"handler": "torplus", "zone": zone, "price": payPrice, "destination": payOperator.Address(),
+			"asset_code": "TPT", "asset_issuer": payIssuer.Address(), "network": spt.Passphrase, "allow_clearnet": true,
+			"store": map[string]any{"driver": "sqlite", "dsn": filepath.Join(s.dir, "..", zone+".db"), "flush_interval": "50ms"},
+		} {
+			if _, ok := h[k]; !ok {
+				h[k] = v
+			}
+		}
+		servers[zone] = map[string]any{
+			"listen":          []string{s.ports[zone]},
+			"routes":          []any{map[string]any{"handle": []any{h, map[string]any{"handler": "file_server", "root": s.dir}}}},
+			"automatic_https": map[string]any{"disable": true},
 		}
 	}
 	s.cfg = map[string]any{
 		"admin":   map[string]any{"listen": s.admin},
 		"logging": map[string]any{"logs": map[string]any{"default": map[string]any{"level": "ERROR"}}},
 		"storage": map[string]any{"module": "file_system", "root": filepath.Join(s.dir, "..", "caddy-storage")},
-		"apps": map[string]any{"http": map[string]any{"servers": map[string]any{zone: map[string]any{
-			"listen":          []string{s.ports[zone]},
-			"routes":          []any{map[string]any{"handle": []any{h, map[string]any{"handler": "file_server", "root": s.dir}}}},
-			"automatic_https": map[string]any{"disable": true},
-		}}}},
+		"apps":    map[string]any{"http": map[string]any{"servers": servers}},
 	}
 	s.load(s.cfg)
 	t.Cleanup(func() { caddy.Stop() })
@@ -91,7 +103,11 @@ func payingClient(t *testing.T, hz *horizonsim.Server, key *keypair.Full, budget
 // envelope signs a payment of amount TPT from payer for pr at sequence seq.
 func envelope(t testing.TB, pr payreq.Request, payer *keypair.Full, seq int64, amount string) string {
 	t.Helper()
-	pr.Amount = amount
+	a, err := payreq.ParseAmount(amount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr.Amount = a
 	return signedBy(t, pr, payer, payer, seq)
 }
 

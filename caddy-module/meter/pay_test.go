@@ -3,7 +3,6 @@ package meter
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
@@ -20,6 +19,7 @@ import (
 	"github.com/stellar/go-stellar-sdk/txnbuild"
 
 	"github.com/torplus/torplus/caddy-module/payreq"
+	"github.com/torplus/torplus/caddy-module/settlement"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
 	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
@@ -127,7 +127,7 @@ func TestPaymentReplayAndRefusals(t *testing.T) {
 	again := envelope(t, pr, payPayer, seq+2, payPrice)
 	_, other := challenge(t, s, "replay", "/f.bin", newToken())
 	unknown := other
-	unknown.ID = "00" + other.ID[2:]
+	unknown.ID[0] ^= 0xff
 	tests := []struct {
 		name   string
 		env    string
@@ -136,7 +136,7 @@ func TestPaymentReplayAndRefusals(t *testing.T) {
 	}{
 		{"valid envelope for a paid request", again, 409, stellarpay.ErrReplay.Code},
 		{"garbage", "not base64 at all", 400, stellarpay.ErrMalformed.Code},
-		{"unknown request", envelope(t, unknown, payPayer, seq+2, payPrice), 404, ErrUnknownRequest.Code},
+		{"unknown request", envelope(t, unknown, payPayer, seq+2, payPrice), 404, settlement.ErrUnknownRequest.Code},
 		{"amount too low", envelope(t, other, payPayer, seq+2, "1"), 400, stellarpay.ErrAmount.Code},
 		{"wrong signer", signedBy(t, other, payPayer, payBroke, seq+2), 400, stellarpay.ErrBadSignature.Code},
 	}
@@ -150,13 +150,13 @@ func TestPaymentReplayAndRefusals(t *testing.T) {
 	}
 	t.Run("credential for a paid request", func(t *testing.T) {
 		resp, body := (&client{Client: http.DefaultClient, token: tok}).get(t, s.url("replay", "/f.bin"),
-			"Authorization", stellarpay.Credential{ID: pr.ID, XDR: again}.Header())
+			"Authorization", stellarpay.Credential{ID: pr.ID.String(), XDR: again}.Header())
 		if resp.StatusCode != 409 || !containsCode(body, stellarpay.ErrReplay.Code) {
 			t.Fatalf("answered %s %s", resp.Status, body)
 		}
 	})
 	t.Run("credential repeated after crediting is served", func(t *testing.T) {
-		hdr := stellarpay.Credential{ID: pr.ID, XDR: env}.Header()
+		hdr := stellarpay.Credential{ID: pr.ID.String(), XDR: env}.Header()
 		if resp, body := (&client{Client: http.DefaultClient, token: tok}).get(t, s.url("replay", "/f.bin"), "Authorization", hdr); resp.StatusCode != 200 {
 			t.Fatalf("answered %s %s", resp.Status, body)
 		}
@@ -254,12 +254,9 @@ func TestSettlementBackendFailures(t *testing.T) {
 // signedBy signs a payment for pr from source's account with signer's key.
 func signedBy(t testing.TB, pr payreq.Request, source, signer *keypair.Full, seq int64) string {
 	t.Helper()
-	id, _ := hex.DecodeString(pr.ID)
-	var memo txnbuild.MemoHash
-	copy(memo[:], id)
 	return spt.MustEnvelope(t, spt.Tx{Source: source, Sequence: seq, Signers: []*keypair.Full{signer},
-		Ops:        []txnbuild.Operation{spt.Pay(pr.Destination, pr.AssetCode, pr.AssetIssuer, pr.Amount)},
-		Memo:       memo,
+		Ops:        []txnbuild.Operation{spt.Pay(pr.Destination, pr.AssetCode, pr.AssetIssuer, pr.Amount.String())},
+		Memo:       txnbuild.MemoHash(pr.ID),
 		TimeBounds: txnbuild.NewTimebounds(0, pr.ExpiresAt.Unix())})
 }
 

@@ -49,7 +49,7 @@ func TestInterruptedSettlementIsRecovered(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		id, _ := pr.RawID()
+		id := pr.ID
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			_, err := db.BeginSettle(ctx, id, hash, time.Now())
@@ -73,7 +73,7 @@ func TestInterruptedSettlementIsRecovered(t *testing.T) {
 
 	s.load(s.cfg) // provisions the handler again, as a restart does
 	state := func(pr payreq.Request) store.PaymentRequest {
-		id, _ := pr.RawID()
+		id := pr.ID
 		p, err := db.PaymentRequest(ctx, id)
 		if err != nil {
 			t.Fatal(err)
@@ -87,11 +87,11 @@ func TestInterruptedSettlementIsRecovered(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	credits, err := db.Credits(ctx, state(landed).Session)
+	credits, err := db.Credits(ctx, "recover", state(landed).Session)
 	if err != nil || len(credits) != 1 || credits[0].TxHash != landedHash {
 		t.Fatalf("credits of the landed payment: %+v (%v), want one with tx %s", credits, err, landedHash)
 	}
-	if c, err := db.Credits(ctx, state(lost).Session); err != nil || len(c) != 0 {
+	if c, err := db.Credits(ctx, "recover", state(lost).Session); err != nil || len(c) != 0 {
 		t.Fatalf("the payment that never landed was credited: %+v (%v)", c, err)
 	}
 }

@@ -29,7 +29,7 @@ func TestReplicaSharesPostgresLedger(t *testing.T) {
 	if err := json.Unmarshal(body, &pr); resp.StatusCode != 402 || err != nil {
 		t.Fatalf("exhausted: %s (%v)", resp.Status, err)
 	}
-	id, _ := pr.RawID()
+	id := pr.ID
 
 	other, err := store.OpenPostgres(context.Background(), pg.DSN)
 	if err != nil {
@@ -54,10 +54,11 @@ func TestReplicaSharesPostgresLedger(t *testing.T) {
 	if resp, _ := c.get(t, u); resp.StatusCode != 200 {
 		t.Fatalf("after another replica settled: %s, want 200", resp.Status)
 	}
-	s, err := other.Session(context.Background(), "circuit:7001")
+	key := sessionKey("pg", mustKey(t, "circuit:7001"))
+	s, err := other.Session(context.Background(), key)
 	for i := 0; i < 100 && (err != nil || s.BytesServed < 4000); i++ {
 		time.Sleep(50 * time.Millisecond)
-		s, err = other.Session(context.Background(), "circuit:7001")
+		s, err = other.Session(context.Background(), key)
 	}
 	if err != nil || s.BytesServed < 4000 || s.FreeBytes != 4000 {
 		t.Fatalf("session in the shared ledger: %+v, %v", s, err)

@@ -52,9 +52,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return err
 	}
 	if r.URL.Path == h.payPath {
-		return h.servePayment(w, r)
+		return h.servePayment(w, r, key)
 	}
-	if answered, err := h.payByAuthorization(w, r); answered {
+	if answered, err := h.payByAuthorization(w, r, key); answered {
 		return err
 	}
 	now := h.st.now()
@@ -126,17 +126,14 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.H
 }
 
 // request returns the session's outstanding payment request, issuing one
-// (and queueing it to the ledger) if needed.
+// (and queueing it to the store, as this zone's) if needed.
 func (h *Handler) request(r *http.Request, key identity.Key, s *session, now time.Time) payreq.Request {
-	id, expires, issued := s.outstanding(now.UnixNano(), h.policy, payreq.NewID)
+	id, expires, issued := s.outstanding(now.UnixNano(), h.policy, func() [32]byte { return payreq.NewID() })
 	pr := payreq.New(id, h.terms, h.callback(r), time.Unix(0, expires).Add(-h.policy.prTTL))
 	if issued {
 		h.st.metrics.issued.Inc()
-		h.st.store.QueuePaymentRequest(store.PaymentRequest{
-			ID: id, Session: key.String(), Destination: pr.Destination, AssetCode: pr.AssetCode,
-			AssetIssuer: pr.AssetIssuer, Amount: pr.Amount, Network: pr.NetworkPassphrase, Bytes: pr.Bytes,
-			CreatedAt: now.UTC(), ExpiresAt: pr.ExpiresAt, State: store.Pending,
-		})
+		h.st.store.QueuePaymentRequest(store.PaymentRequest{Request: pr, Zone: h.Zone,
+			Session: sessionKey(h.Zone, key), CreatedAt: now.UTC(), State: store.Pending})
 	}
 	return pr
 }

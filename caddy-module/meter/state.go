@@ -174,7 +174,7 @@ func (st *state) flushSessions(evict bool) {
 
 // queueSession queues a session's row to the store.
 func (st *state) queueSession(k identity.Key, snap snapshot) {
-	st.store.QueueSession(store.Session{Key: k.String(), FirstSeen: time.Unix(0, snap.FirstSeen).UTC(),
+	st.store.QueueSession(store.Session{Key: sessionKey(st.name, k), FirstSeen: time.Unix(0, snap.FirstSeen).UTC(),
 		LastSeen: time.Unix(0, snap.LastSeen).UTC(), BytesServed: snap.Served, FreeBytes: snap.Free})
 }
 
@@ -184,7 +184,7 @@ func (st *state) load(ctx context.Context, k identity.Key) (*session, error) {
 	if s := st.table.get(k); s != nil {
 		return s, nil
 	}
-	key := k.String()
+	key := sessionKey(st.name, k)
 	row, err := st.store.Session(ctx, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
@@ -192,7 +192,7 @@ func (st *state) load(ctx context.Context, k identity.Key) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	credited, err := st.store.CreditedBytes(ctx, key)
+	credited, err := st.store.CreditedBytes(ctx, st.name, key)
 	if err != nil {
 		return nil, err
 	}
@@ -204,9 +204,13 @@ func (st *state) load(ctx context.Context, k identity.Key) (*session, error) {
 }
 
 // credited is told of every credit this process records: the session's
-// allowance is set from the ledger's sum, so a repeated notice is harmless.
+// allowance is set from the store's sum, so a repeated notice is harmless.
+// Another zone's credit is not this zone's business.
 func (st *state) credited(c store.Credit) {
-	k, err := identity.ParseKey(c.Session)
+	if c.Zone != st.name {
+		return
+	}
+	k, err := parseSessionKey(st.name, c.Session)
 	if err != nil {
 		return
 	}
@@ -218,7 +222,7 @@ func (st *state) credited(c store.Credit) {
 // refresh reads the credited bytes of a session from the ledger (which may
 // have been credited by another replica) and applies them.
 func (st *state) refresh(ctx context.Context, k identity.Key, s *session) {
-	credited, err := st.store.CreditedBytes(ctx, k.String())
+	credited, err := st.store.CreditedBytes(ctx, st.name, sessionKey(st.name, k))
 	if err != nil {
 		st.log.Error("store read", zap.Error(err))
 		return
@@ -227,7 +231,7 @@ func (st *state) refresh(ctx context.Context, k identity.Key, s *session) {
 	c := s.credit(credited, p)
 	now := st.now()
 	for i := range c.added {
-		st.store.QueueRound(store.Round{Session: k.String(), N: int(c.first + i), Bytes: p.round,
+		st.store.QueueRound(store.Round{Session: sessionKey(st.name, k), N: int(c.first + i), Bytes: p.round,
 			PaymentRequest: c.pr, StartedAt: now})
 	}
 }

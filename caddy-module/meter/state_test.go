@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/torplus/torplus/caddy-module/identity"
+	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/store"
 )
 
@@ -62,12 +63,12 @@ func TestSweepExpiresRequests(t *testing.T) {
 	ctx := context.Background()
 	clock := &fakeClock{t: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
 	st := newTestState(t, clock)
-	st.store.QueuePaymentRequest(store.PaymentRequest{ID: [32]byte{1}, Session: "circuit:1", Destination: "G",
-		AssetCode: "TPT", AssetIssuer: "G", Amount: "1", Network: "n", Bytes: 1, CreatedAt: clock.Now(),
-		ExpiresAt: clock.Now().Add(time.Minute)})
+	st.store.QueuePaymentRequest(store.PaymentRequest{Request: payreq.Request{ID: payreq.ID{1}, Destination: "G",
+		AssetCode: "TPT", AssetIssuer: "G", Amount: 1, NetworkPassphrase: "n", Bytes: 1, ExpiresAt: clock.Now().Add(time.Minute)},
+		Zone: st.name, Session: sessionKey(st.name, identity.CircuitKey(1)), CreatedAt: clock.Now()})
 	clock.Advance(time.Minute)
 	st.expireRequests(ctx)
-	p, err := st.store.PaymentRequest(ctx, [32]byte{1})
+	p, err := st.store.PaymentRequest(ctx, payreq.ID{1})
 	if err != nil || p.State != store.Expired {
 		t.Fatalf("request after expiry sweep: %s, %v", p.State, err)
 	}

@@ -18,7 +18,7 @@ const MaxChallenge = 16 << 10
 // Payment id="<hex>", method="stellar", request="<base64url JSON>".
 func (r Request) Challenge() string {
 	js, _ := json.Marshal(r)
-	return fmt.Sprintf(`%s id=%q, method=%q, request=%q`, Scheme, r.ID, Method,
+	return fmt.Sprintf(`%s id=%q, method=%q, request=%q`, Scheme, r.ID.String(), Method,
 		base64.RawURLEncoding.EncodeToString(js))
 }
 
@@ -45,11 +45,8 @@ func ParseChallenge(v string) (Request, error) {
 	if err := json.Unmarshal(js, &r); err != nil {
 		return Request{}, fmt.Errorf("%w: request JSON: %v", ErrBadChallenge, err)
 	}
-	if r.ID != params["id"] || r.Method != Method {
+	if r.ID.String() != params["id"] || r.Method != Method {
 		return Request{}, fmt.Errorf("%w: id or method differ between parameters and request", ErrBadChallenge)
-	}
-	if _, err := r.RawID(); err != nil {
-		return Request{}, err
 	}
 	return r, nil
 }

@@ -11,9 +11,7 @@
 package payreq
 
 import (
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -38,10 +36,13 @@ var (
 	ErrBadChallenge = errors.New("payreq: malformed Payment challenge")
 )
 
-// Request is one payment request, as sent to clients.
+// Request is one payment request: what a client is sent, what the store
+// keeps (store.PaymentRequest adds its life cycle) and what a payment is
+// verified against (stellarpay.Verify). There is no other copy of it.
 type Request struct {
-	// ID is 32 random bytes, hex-encoded; the payment's MEMO_HASH must equal it.
-	ID string `json:"id"`
+	// ID is 32 random bytes (64 hex digits in JSON); the payment's
+	// MEMO_HASH must equal it.
+	ID ID `json:"id"`
 	// Method is always "stellar".
 	Method string `json:"method"`
 	// Destination is the Stellar account (G…) to pay.
@@ -49,9 +50,10 @@ type Request struct {
 	// AssetCode and AssetIssuer name the asset to pay in (TPT and its issuer).
 	AssetCode   string `json:"asset_code"`
 	AssetIssuer string `json:"asset_issuer"`
-	// Amount is the decimal amount of the asset to pay.
-	Amount string `json:"amount"`
-	// NetworkPassphrase names the Stellar network.
+	// Amount is what to pay, in stroops (a decimal string in JSON).
+	Amount Amount `json:"amount"`
+	// NetworkPassphrase names the Stellar network: the only network the
+	// payment is verified for.
 	NetworkPassphrase string `json:"network_passphrase"`
 	// Bytes is how many bytes the payment buys.
 	Bytes int64 `json:"bytes"`
@@ -68,19 +70,16 @@ type Terms struct {
 	Destination       string
 	AssetCode         string
 	AssetIssuer       string
-	Amount            string
+	Amount            Amount
 	NetworkPassphrase string
 	Bytes             int64
 	TTL               time.Duration
 }
 
-var (
-	assetCodeRE = regexp.MustCompile(`^[A-Za-z0-9]{1,12}$`)
-	amountRE    = regexp.MustCompile(`^[0-9]{1,12}(\.[0-9]{1,7})?$`)
-)
+var assetCodeRE = regexp.MustCompile(`^[A-Za-z0-9]{1,12}$`)
 
 // Validate checks the terms: real Stellar account ids, an asset code of 1–12
-// letters and digits, a positive amount with at most 7 decimals, a network,
+// letters and digits, a positive amount, a network,
 // a positive round size and lifetime.
 func (t Terms) Validate() error {
 	switch {
@@ -90,8 +89,8 @@ func (t Terms) Validate() error {
 		return fmt.Errorf("%w: asset issuer %q is not a Stellar account id (G…)", ErrBadTerms, t.AssetIssuer)
 	case !assetCodeRE.MatchString(t.AssetCode):
 		return fmt.Errorf("%w: asset code %q must be 1-12 letters or digits", ErrBadTerms, t.AssetCode)
-	case !amountRE.MatchString(t.Amount) || strings.Trim(t.Amount, "0.") == "":
-		return fmt.Errorf("%w: amount %q must be a positive decimal with at most 7 decimals", ErrBadTerms, t.Amount)
+	case t.Amount <= 0:
+		return fmt.Errorf("%w: amount %s must be positive", ErrBadTerms, t.Amount)
 	case t.NetworkPassphrase == "":
 		return fmt.Errorf("%w: network passphrase is empty", ErrBadTerms)
 	case t.Bytes <= 0:
@@ -102,18 +101,11 @@ func (t Terms) Validate() error {
 	return nil
 }
 
-// NewID returns 32 random bytes for a request id.
-func NewID() [32]byte {
-	var id [32]byte
-	rand.Read(id[:]) // never fails (crypto/rand panics rather than return short)
-	return id
-}
-
 // New builds the request with id under terms, expiring TTL after now, paid
 // through callback (the absolute URL of the payment endpoint).
-func New(id [32]byte, t Terms, callback string, now time.Time) Request {
+func New(id ID, t Terms, callback string, now time.Time) Request {
 	r := Request{
-		ID: hex.EncodeToString(id[:]), Method: Method, Destination: t.Destination,
+		ID: id, Method: Method, Destination: t.Destination,
 		AssetCode: t.AssetCode, AssetIssuer: t.AssetIssuer, Amount: t.Amount,
 		NetworkPassphrase: t.NetworkPassphrase, Bytes: t.Bytes,
 		ExpiresAt: now.Add(t.TTL).UTC().Truncate(time.Second), Callback: callback,
@@ -122,29 +114,16 @@ func New(id [32]byte, t Terms, callback string, now time.Time) Request {
 	return r
 }
 
-// RawID returns the 32 id bytes (the MEMO_HASH).
-func (r Request) RawID() ([32]byte, error) {
-	var id [32]byte
-	if len(r.ID) != 64 {
-		return id, fmt.Errorf("%w: id must be 64 hex digits", ErrBadChallenge)
-	}
-	if _, err := hex.Decode(id[:], []byte(r.ID)); err != nil {
-		return id, fmt.Errorf("%w: id: %v", ErrBadChallenge, err)
-	}
-	return id, nil
-}
-
 // SEP7 returns the request as a SEP-7 pay URI. The memo is the id as a
 // base64 MEMO_HASH; the callback is "url:" + Callback; the network
 // passphrase is given unless it is the public network's.
 func (r Request) SEP7() string {
-	id, _ := r.RawID()
 	q := []string{
 		"destination=" + url.QueryEscape(r.Destination),
-		"amount=" + url.QueryEscape(r.Amount),
+		"amount=" + r.Amount.String(),
 		"asset_code=" + url.QueryEscape(r.AssetCode),
 		"asset_issuer=" + url.QueryEscape(r.AssetIssuer),
-		"memo=" + url.QueryEscape(base64.StdEncoding.EncodeToString(id[:])),
+		"memo=" + url.QueryEscape(base64.StdEncoding.EncodeToString(r.ID[:])),
 		"memo_type=MEMO_HASH",
 	}
 	if r.Callback != "" {

@@ -13,48 +13,28 @@ package revenue
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
+
+	"github.com/torplus/torplus/caddy-module/payreq"
 )
 
 // Amount is an amount of an asset in stroops (10^-7 units).
 type Amount int64
 
 // StroopsPerUnit is the number of stroops in one unit of an asset.
-const StroopsPerUnit = 10_000_000
+const StroopsPerUnit = payreq.StroopsPerUnit
 
 // ErrBadAmount means an amount is not a non-negative decimal with at most
 // 7 places that fits in int64 stroops.
 var ErrBadAmount = errors.New("revenue: amount must be a non-negative decimal with at most 7 places")
 
-// ParseAmount parses a decimal amount ("12", "0.5", "1.2500000").
+// ParseAmount parses a decimal amount ("12", "0.5", "1.2500000"), as
+// payreq.ParseAmount does (the one parser of amounts).
 func ParseAmount(s string) (Amount, error) {
-	whole, frac, dot := strings.Cut(s, ".")
-	if whole == "" || len(frac) > 7 || (dot && frac == "") || !digits(whole) || !digits(frac) {
-		return 0, fmt.Errorf("%w, not %q", ErrBadAmount, s)
-	}
-	w, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || w > (1<<63-1)/StroopsPerUnit {
-		return 0, fmt.Errorf("%w, not %q", ErrBadAmount, s)
-	}
-	f := int64(0)
-	if frac != "" {
-		f, _ = strconv.ParseInt(frac+strings.Repeat("0", 7-len(frac)), 10, 64)
-	}
-	a := w*StroopsPerUnit + f
-	if a < 0 {
+	a, err := payreq.ParseAmount(s)
+	if err != nil {
 		return 0, fmt.Errorf("%w, not %q", ErrBadAmount, s)
 	}
 	return Amount(a), nil
-}
-
-func digits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // String writes the amount with exactly 7 decimal places, as Stellar does.

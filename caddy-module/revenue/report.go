@@ -3,7 +3,6 @@ package revenue
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"time"
 
@@ -92,11 +91,7 @@ func Build(ctx context.Context, payments store.DB, att attention.Store, in Input
 			(in.Terms.Destination != "" && p.Destination != in.Terms.Destination) {
 			continue
 		}
-		a, err := ParseAmount(p.Amount)
-		if err != nil {
-			return Report{}, fmt.Errorf("%w: %v", ErrBadLedger, err)
-		}
-		if r.PaymentsAmount, err = r.PaymentsAmount.Add(a); err != nil {
+		if r.PaymentsAmount, err = r.PaymentsAmount.Add(Amount(p.Amount)); err != nil { // both in stroops
 			return Report{}, err
 		}
 		r.Payments++

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/torplus/torplus/caddy-module/attention"
+	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/store"
 	"github.com/torplus/torplus/internal/pgtest"
 )
@@ -49,9 +50,13 @@ func openLedger(t testing.TB, driver string) (store.DB, *attention.SQLStore) {
 func pay(t testing.TB, l store.DB, n byte, dest, asset, amount string, paidAt time.Time) {
 	t.Helper()
 	ctx := context.Background()
-	p := store.PaymentRequest{ID: [32]byte{n}, Session: "s", Destination: dest, AssetCode: asset, AssetIssuer: "GISSUER",
-		Amount: amount, Network: "Test SDF Network ; September 2015", Bytes: 1 << 20,
-		CreatedAt: paidAt.Add(-time.Minute), ExpiresAt: paidAt.Add(time.Hour)}
+	a, err := payreq.ParseAmount(amount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := store.PaymentRequest{Request: payreq.Request{ID: payreq.ID{n}, Destination: dest, AssetCode: asset, AssetIssuer: "GISSUER",
+		Amount: a, NetworkPassphrase: "Test SDF Network ; September 2015", Bytes: 1 << 20, ExpiresAt: paidAt.Add(time.Hour)},
+		Session: "s", CreatedAt: paidAt.Add(-time.Minute)}
 	if err := l.PutPaymentRequests(ctx, []store.PaymentRequest{p}); err != nil {
 		t.Fatal(err)
 	}
@@ -77,8 +82,8 @@ func fixture(t testing.TB, driver string) (store.DB, *attention.SQLStore) {
 	pay(t, l, 6, otherAccount, "TPT", "99", t0) // another site
 	pay(t, l, 7, siteAccount, "XLM", "99", t0)  // another asset
 	// A pending request is no income.
-	if err := l.PutPaymentRequests(context.Background(), []store.PaymentRequest{{ID: [32]byte{8}, Session: "s",
-		Destination: siteAccount, AssetCode: "TPT", Amount: "99", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}}); err != nil {
+	if err := l.PutPaymentRequests(context.Background(), []store.PaymentRequest{{Request: payreq.Request{ID: payreq.ID{8},
+		Destination: siteAccount, AssetCode: "TPT", Amount: 990_000_000, ExpiresAt: t0.Add(time.Hour)}, Session: "s", CreatedAt: t0}}); err != nil {
 		t.Fatal(err)
 	}
 	d := attention.DayOf(t0)

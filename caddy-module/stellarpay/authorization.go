@@ -2,10 +2,11 @@ package stellarpay
 
 import (
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strings"
+
+	"github.com/torplus/torplus/caddy-module/payreq"
 )
 
 // Credential is what a client sends to pay on a retried request:
@@ -40,8 +41,8 @@ func (c Credential) Header() string {
 // ParseAuthorization parses an Authorization header value carrying a
 // payment credential. The token may be padded or not. It returns the
 // credential and its id as bytes.
-func ParseAuthorization(header string) (Credential, [32]byte, error) {
-	var id [32]byte
+func ParseAuthorization(header string) (Credential, payreq.ID, error) {
+	var id payreq.ID
 	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
 	if !ok || !strings.EqualFold(scheme, AuthScheme) {
 		return Credential{}, id, fail(ErrCredential, "Authorization must use the %s scheme", AuthScheme)
@@ -67,13 +68,11 @@ func ParseAuthorization(header string) (Credential, [32]byte, error) {
 	return c, id, nil
 }
 
-// ParseID parses a payment request id: 64 lowercase hex digits.
-func ParseID(s string) ([32]byte, error) {
-	var id [32]byte
-	if len(s) != 64 || strings.ToLower(s) != s {
-		return id, fail(ErrCredential, "payment request id must be 64 lowercase hex digits")
-	}
-	if _, err := hex.Decode(id[:], []byte(s)); err != nil {
+// ParseID parses a payment request id (payreq.ParseID) and refuses a
+// malformed one as ErrCredential.
+func ParseID(s string) (payreq.ID, error) {
+	id, err := payreq.ParseID(s)
+	if err != nil {
 		return id, fail(ErrCredential, "payment request id must be 64 lowercase hex digits")
 	}
 	return id, nil

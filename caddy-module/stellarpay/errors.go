@@ -1,11 +1,12 @@
 // Package stellarpay verifies Stellar payments made for TorPlus payment
 // requests and settles them on a ledger.
 //
-// Verify checks a signed transaction envelope (base64 XDR) against an
-// Expected payment offline, for about the cost of one ed25519 signature
-// check. A Settler submits a verified payment: HorizonSettler to a Horizon
-// server, OfflineSettler to an in-process ledger (simledger). A Processor
-// ties both together and refuses a transaction hash it has seen before.
+// Verify checks a signed transaction envelope (base64 XDR) against a
+// payment request (payreq.Request) offline, for about the cost of one
+// ed25519 signature check per required signer. A Settler submits a
+// verified payment: HorizonSettler to a Horizon server, OfflineSettler to an
+// in-process ledger (simledger). Who calls them, in which order, and what is
+// recorded is the settlement package's business (one owner).
 //
 // Every refusal is an *Error with a stable code and a message, rendered as
 // JSON {"error": code, "message": ...}; errors.Is matches it against the
@@ -17,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // Kind is a class of refusal: a sentinel for errors.Is with the JSON code
@@ -46,7 +48,6 @@ var (
 	ErrMemo           = kind("wrong_memo", http.StatusBadRequest)
 	ErrExpired        = kind("request_expired", http.StatusBadRequest)
 	ErrTimeBounds     = kind("bad_time_bounds", http.StatusBadRequest)
-	ErrWrongNetwork   = kind("wrong_network", http.StatusBadRequest)
 	ErrBadSignature   = kind("bad_signature", http.StatusBadRequest)
 	// ErrExpectation means the Expected value itself is unusable (a bug or
 	// bad configuration on our side, not the payer's fault).
@@ -63,6 +64,10 @@ var (
 	// ErrUnavailable means the ledger could not be reached or did not answer
 	// in time; the payment may be retried (and may still land).
 	ErrUnavailable = kind("ledger_unavailable", http.StatusServiceUnavailable)
+	// ErrTooManyFailures means too many payments for one payment request,
+	// or from one client, failed verification lately; the next is refused
+	// without being verified until Error.RetryAfter has passed.
+	ErrTooManyFailures = kind("too_many_failed_payments", http.StatusTooManyRequests)
 )
 
 // Finer kinds of ErrRejected, by result code; an *Error for a rejection
@@ -89,6 +94,9 @@ type Error struct {
 	Message string `json:"message"`
 	// ResultCodes are set for ErrRejected.
 	ResultCodes *ResultCodes `json:"result_codes,omitempty"`
+	// RetryAfter, if set, is how long the client should wait before trying
+	// again (the Retry-After of a 429 or 503).
+	RetryAfter time.Duration `json:"-"`
 	// cause is an underlying error (kept for logs, not rendered).
 	cause error
 	// also is a finer kind (ErrBadSequence, ...) errors.Is matches too.

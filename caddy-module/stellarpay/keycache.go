@@ -5,10 +5,11 @@ import (
 
 	"github.com/stellar/go-stellar-sdk/strkey"
 
+	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/stellarpay/txenv"
 )
 
-// expectedKeys are the decoded forms of an Expected's destination, issuer
+// expectedKeys are the decoded forms of a payment request's destination, issuer
 // and network. An operator has one of each, so the last ones decoded are
 // kept and reused: comparing three strings is cheaper than two strkey
 // decodes (base32 + CRC16) and a SHA-256 per verification.
@@ -19,8 +20,8 @@ type expectedKeys struct {
 
 var lastKeys atomic.Pointer[expectedKeys]
 
-// keysFor returns exp's decoded keys, or an *Error for an unusable Expected.
-func keysFor(exp *Expected) (*expectedKeys, error) {
+// keysFor returns exp's decoded keys, or an *Error for an unusable request.
+func keysFor(exp *payreq.Request) (*expectedKeys, error) {
 	if k := lastKeys.Load(); k != nil && k.destination == exp.Destination && k.issuer == exp.AssetIssuer && k.passphrase == exp.NetworkPassphrase {
 		return k, nil
 	}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -168,67 +166,5 @@ func TestHorizonSettler(t *testing.T) {
 				t.Fatalf("operator holds %d, want %d", got, tc.credited)
 			}
 		})
-	}
-}
-
-// TestProcessorReplay sends one envelope 100 times at once: the ledger
-// applies it once, one call gets a receipt, 99 get ErrReplay; then a fresh
-// envelope for the already-paid request is refused too.
-func TestProcessorReplay(t *testing.T) {
-	o, err := NewOfflineSettler(testGenesis())
-	if err != nil {
-		t.Fatal(err)
-	}
-	proc := &Processor{Settler: o}
-	seq := accountSeq(t, o.Ledger)
-	p := verified(t, seq+1, "2.5")
-	exp := expected()
-	exp.ExpiresAt = time.Now().Add(10 * time.Minute)
-	var ok, replays atomic.Int32
-	var wg sync.WaitGroup
-	for range 100 {
-		wg.Go(func() {
-			_, err := proc.Process(context.Background(), p.Envelope, exp)
-			switch {
-			case err == nil:
-				ok.Add(1)
-			case errors.Is(err, ErrReplay):
-				replays.Add(1)
-			default:
-				t.Errorf("Process: %v", err)
-			}
-		})
-	}
-	wg.Wait()
-	if ok.Load() != 1 || replays.Load() != 99 {
-		t.Fatalf("%d receipts, %d replays", ok.Load(), replays.Load())
-	}
-	if got, _ := o.Ledger.Balance(operator.Address(), tpt); got != 25_000_000 {
-		t.Fatalf("operator holds %d", got)
-	}
-	other := verified(t, seq+2, "2.5")
-	if _, err := proc.Process(context.Background(), other.Envelope, exp); !errors.Is(err, ErrReplay) {
-		t.Fatalf("second payment of a paid request: %v", err)
-	}
-}
-
-// TestProcessorReleases checks that a failed settlement frees the request:
-// the payer can pay it again with a good envelope.
-func TestProcessorReleases(t *testing.T) {
-	o, err := NewOfflineSettler(testGenesis())
-	if err != nil {
-		t.Fatal(err)
-	}
-	proc := &Processor{Settler: o}
-	exp := expected()
-	exp.ExpiresAt = time.Now().Add(10 * time.Minute)
-	seq := accountSeq(t, o.Ledger)
-	bad := verified(t, seq+7, "2.5")
-	if _, err := proc.Process(context.Background(), bad.Envelope, exp); !errors.Is(err, ErrBadSequence) {
-		t.Fatalf("bad seq: %v", err)
-	}
-	good := verified(t, seq+1, "2.5")
-	if _, err := proc.Process(context.Background(), good.Envelope, exp); err != nil {
-		t.Fatalf("retry after a failure: %v", err)
 	}
 }

@@ -4,36 +4,19 @@ import (
 	"encoding/hex"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"time"
 
-	"github.com/stellar/go-stellar-sdk/amount"
-	"github.com/stellar/go-stellar-sdk/network"
 	"github.com/stellar/go-stellar-sdk/strkey"
 	"github.com/stellar/go-stellar-sdk/xdr"
 
+	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/stellarpay/txenv"
 )
 
 // MaxEnvelopeChars caps the base64 envelope Verify accepts. A one-payment
 // transaction with a few signatures is under 600 characters.
 const MaxEnvelopeChars = 4096
-
-// Expected is what a payment must be to pay one payment request.
-type Expected struct {
-	// ID is the payment request id; the transaction's MEMO_HASH must equal it.
-	ID [32]byte
-	// Destination is the account to be paid (G...).
-	Destination string
-	// AssetCode and AssetIssuer name the asset (TPT and its issuer).
-	AssetCode, AssetIssuer string
-	// Amount is the least amount, in stroops (1 TPT = 10,000,000 stroops).
-	Amount int64
-	// NetworkPassphrase of the network the transaction must be signed for.
-	NetworkPassphrase string
-	// ExpiresAt is the request's expiry; the transaction's max_time must
-	// not be later, and the request must not have expired.
-	ExpiresAt time.Time
-}
 
 // Payment is a verified payment, ready to settle.
 type Payment struct {
@@ -43,10 +26,10 @@ type Payment struct {
 	Hash [32]byte
 	// SourceKey is the paying account's ed25519 key; Source renders it.
 	SourceKey [32]byte
-	// Amount paid, in stroops (≥ the expected amount).
-	Amount int64
+	// Amount paid (≥ the requested amount).
+	Amount payreq.Amount
 	// ID is the payment request id (the memo hash).
-	ID [32]byte
+	ID payreq.ID
 	// MaxTime is the transaction's upper time bound: after it the
 	// transaction can never be applied.
 	MaxTime time.Time
@@ -60,27 +43,18 @@ func (p *Payment) Source() string {
 // HashHex returns the transaction hash as lowercase hex, as Horizon shows it.
 func (p *Payment) HashHex() string { return hex.EncodeToString(p.Hash[:]) }
 
-// ParseAmount parses a decimal amount with at most 7 decimals ("2.5") to
-// stroops, exactly. Zero and negative amounts are refused.
-func ParseAmount(s string) (int64, error) {
-	v, err := amount.ParseInt64(s)
-	if err != nil {
-		return 0, err
-	}
-	if v <= 0 {
-		return 0, errors.New("amount must be positive")
-	}
-	return v, nil
-}
-
-// FormatAmount renders stroops as a decimal amount ("2.5000000").
-func FormatAmount(stroops int64) string { return amount.StringFromInt64(stroops) }
-
-// Verify checks a base64 transaction envelope against exp at time now,
-// offline: size, v1 envelope, one payment operation, destination, asset
-// code and issuer, amount, memo hash, time bounds and the signatures of the
-// source accounts. It returns the first refusal found as an *Error.
-func Verify(b64 string, exp *Expected, now time.Time) (*Payment, error) {
+// Verify checks a base64 transaction envelope against the payment request
+// exp at time now, offline: size, v1 envelope, one payment operation,
+// destination, asset code and issuer, amount (exp.Amount, in stroops),
+// memo hash (exp.ID), time bounds (exp.ExpiresAt) and the signatures of the
+// source accounts on exp's network. It returns the first refusal found as
+// an *Error.
+//
+// At most one ed25519 verification is made per required signer (the
+// transaction's source and the operation's, so two at most), whatever the
+// envelope holds: a flood of envelopes with many bad signatures costs no
+// more than one honest payment each.
+func Verify(b64 string, exp *payreq.Request, now time.Time) (*Payment, error) {
 	env, v1, err := decodeV1(b64)
 	if err != nil {
 		return nil, err
@@ -101,21 +75,21 @@ func Verify(b64 string, exp *Expected, now time.Time) (*Payment, error) {
 	if err := checkPaymentOp(pay, exp, keys); err != nil {
 		return nil, err
 	}
-	if tx.Memo.Type != xdr.MemoTypeMemoHash || tx.Memo.Hash == nil || [32]byte(*tx.Memo.Hash) != exp.ID {
+	if tx.Memo.Type != xdr.MemoTypeMemoHash || tx.Memo.Hash == nil || payreq.ID(*tx.Memo.Hash) != exp.ID {
 		return nil, fail(ErrMemo, "memo must be MEMO_HASH %x (the payment request id)", exp.ID[:])
 	}
 	maxTime, err := checkTimeBounds(tx.Cond, exp, now)
 	if err != nil {
 		return nil, err
 	}
-	hash, srcKey, err := checkSignatures(env, tx, op, keys.networkID, exp.NetworkPassphrase)
+	hash, srcKey, err := checkSignatures(env, v1, op, keys.networkID, exp.NetworkPassphrase)
 	if err != nil {
 		return nil, err
 	}
-	return &Payment{Envelope: b64, Hash: hash, SourceKey: srcKey, Amount: int64(pay.Amount), ID: exp.ID, MaxTime: maxTime}, nil
+	return &Payment{Envelope: b64, Hash: hash, SourceKey: srcKey, Amount: payreq.Amount(pay.Amount), ID: exp.ID, MaxTime: maxTime}, nil
 }
 
-func checkPaymentOp(pay *xdr.PaymentOp, exp *Expected, keys *expectedKeys) error {
+func checkPaymentOp(pay *xdr.PaymentOp, exp *payreq.Request, keys *expectedKeys) error {
 	if exp.Amount <= 0 {
 		return fail(ErrExpectation, "expected amount %d is not positive", exp.Amount)
 	}
@@ -138,14 +112,14 @@ func checkPaymentOp(pay *xdr.PaymentOp, exp *Expected, keys *expectedKeys) error
 	if key, ok := txenv.IssuerKey(issuer); !ok || key != keys.issuerKey {
 		return fail(ErrAssetIssuer, "%s must be the one issued by %s", exp.AssetCode, exp.AssetIssuer)
 	}
-	if int64(pay.Amount) < exp.Amount {
+	if payreq.Amount(pay.Amount) < exp.Amount {
 		return fail(ErrAmount, "payment of %s %s is less than the %s requested",
-			FormatAmount(int64(pay.Amount)), exp.AssetCode, FormatAmount(exp.Amount))
+			payreq.Amount(pay.Amount), exp.AssetCode, exp.Amount)
 	}
 	return nil
 }
 
-func checkTimeBounds(c xdr.Preconditions, exp *Expected, now time.Time) (time.Time, error) {
+func checkTimeBounds(c xdr.Preconditions, exp *payreq.Request, now time.Time) (time.Time, error) {
 	if now.After(exp.ExpiresAt) {
 		return time.Time{}, fail(ErrExpired, "payment request expired at %s", exp.ExpiresAt.UTC().Format(time.RFC3339))
 	}
@@ -175,12 +149,14 @@ func checkTimeBounds(c xdr.Preconditions, exp *Expected, now time.Time) (time.Ti
 	return maxTime, nil
 }
 
-// knownNetworks are tried, only after a signature failed, to tell a
-// payment signed for another network from a bad signature.
-var knownNetworks = []string{network.PublicNetworkPassphrase, network.TestNetworkPassphrase, network.FutureNetworkPassphrase}
-
-func checkSignatures(env *txenv.Envelope, tx *xdr.Transaction, op *xdr.Operation, networkID [32]byte, passphrase string) (hash, srcKey [32]byte, err error) {
-	srcKey, ok := txenv.AccountKey(tx.SourceAccount)
+// checkSignatures checks that every required signer (the transaction's
+// source and the operation's, if another) signed the transaction hash on
+// the request's network. For each signer only the first signature whose
+// hint matches its key is verified: an honest payer signs once, and an
+// envelope that carries twenty look-alike signatures (or signatures for
+// other networks) gets no more ed25519 checks than one that carries one.
+func checkSignatures(env *txenv.Envelope, v1 *xdr.TransactionV1Envelope, op *xdr.Operation, networkID [32]byte, passphrase string) (hash, srcKey [32]byte, err error) {
+	srcKey, ok := txenv.AccountKey(v1.Tx.SourceAccount)
 	if !ok {
 		return hash, srcKey, fail(ErrBadSignature, "source account is not an ed25519 account")
 	}
@@ -196,36 +172,46 @@ func checkSignatures(env *txenv.Envelope, tx *xdr.Transaction, op *xdr.Operation
 	}
 	hash, _ = env.Hash(networkID)
 	for _, k := range keys {
-		if env.SignedBy(hash, k) {
-			continue
+		if !signedOnce(v1.Signatures, hash, k) {
+			who := strkey.MustEncode(strkey.VersionByteAccountID, k[:])
+			return hash, srcKey, fail(ErrBadSignature, "no valid signature by %s for network %q (the first signature with its hint was checked)", who, passphrase)
 		}
-		who := strkey.MustEncode(strkey.VersionByteAccountID, k[:])
-		for _, other := range knownNetworks {
-			if other == passphrase {
-				continue
-			}
-			if h, _ := env.Hash(txenv.NetworkID(other)); env.SignedBy(h, k) {
-				return hash, srcKey, fail(ErrWrongNetwork, "transaction is signed for %q, %q is expected", other, passphrase)
-			}
-		}
-		return hash, srcKey, fail(ErrBadSignature, "no valid signature by %s for network %q", who, passphrase)
 	}
 	return hash, srcKey, nil
+}
+
+// signatureChecks counts the ed25519 verifications Verify made.
+var signatureChecks atomic.Uint64
+
+// SignatureChecks returns how many ed25519 signature verifications Verify
+// has made in this process: what a flood of forged envelopes costs, for
+// metrics and for the tests that bound it.
+func SignatureChecks() uint64 { return signatureChecks.Load() }
+
+// signedOnce verifies the first of sigs whose hint is key's, and no other.
+func signedOnce(sigs []xdr.DecoratedSignature, hash, key [32]byte) bool {
+	for _, s := range sigs {
+		if [4]byte(s.Hint) == [4]byte(key[28:]) {
+			signatureChecks.Add(1)
+			return txenv.SignatureValid(s, hash, key)
+		}
+	}
+	return false
 }
 
 // RequestID returns the payment request id an envelope names in its
 // MEMO_HASH, so that a payment endpoint that receives only the envelope
 // (a SEP-7 callback) can look up the request to Verify it against. It
 // refuses what Verify would refuse for size, encoding, type or memo.
-func RequestID(b64 string) ([32]byte, error) {
+func RequestID(b64 string) (payreq.ID, error) {
 	_, v1, err := decodeV1(b64)
 	if err != nil {
-		return [32]byte{}, err
+		return payreq.ID{}, err
 	}
 	if m := v1.Tx.Memo; m.Type == xdr.MemoTypeMemoHash && m.Hash != nil {
-		return *m.Hash, nil
+		return payreq.ID(*m.Hash), nil
 	}
-	return [32]byte{}, fail(ErrMemo, "memo must be MEMO_HASH of the payment request id")
+	return payreq.ID{}, fail(ErrMemo, "memo must be MEMO_HASH of the payment request id")
 }
 
 // decodeV1 decodes a v1 envelope or returns the refusal.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/internal/pgtest"
 )
 
@@ -50,11 +51,15 @@ func backends() []backend {
 
 var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 
+// testZone is the zone of the conformance suite's payment requests.
+const testZone = "site-a"
+
 func pr(n byte, session string) PaymentRequest {
 	return PaymentRequest{
-		ID: [32]byte{n, 1, 2, 3}, Session: session, Destination: "GDEST", AssetCode: "TPT",
-		AssetIssuer: "GISSUER", Amount: "1.5000000", Network: "Test SDF Network ; September 2015",
-		Bytes: 50 << 20, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour), State: Pending,
+		Request: payreq.Request{ID: payreq.ID{n, 1, 2, 3}, Method: payreq.Method, Destination: "GDEST", AssetCode: "TPT",
+			AssetIssuer: "GISSUER", Amount: 15_000_000, NetworkPassphrase: "Test SDF Network ; September 2015",
+			Bytes: 50 << 20, ExpiresAt: t0.Add(time.Hour)},
+		Zone: testZone, Session: session, CreatedAt: t0, State: Pending,
 	}
 }
 
@@ -68,6 +73,7 @@ func TestConformance(t *testing.T) {
 		{"rounds", testRounds},
 		{"payment requests", testPaymentRequests},
 		{"settle state machine", testSettle},
+		{"credits stay in their zone", testZones},
 		{"expiry", testExpiry},
 		{"concurrent settles: one wins", testConcurrentSettle},
 		{"restart loses nothing", testRestart},
@@ -174,7 +180,7 @@ func testSettle(t *testing.T, s DB, _ func() DB) {
 		{"begin a", func() error { _, err := s.BeginSettle(ctx, a.ID, "tx1", now); return err }, nil},
 		{"begin a again, other tx", func() error { _, err := s.BeginSettle(ctx, a.ID, "tx2", now); return err }, ErrNotPending},
 		{"tx1 for b", func() error { _, err := s.BeginSettle(ctx, b.ID, "tx1", now); return err }, ErrTxSeen},
-		{"unknown request", func() error { _, err := s.BeginSettle(ctx, [32]byte{8}, "tx3", now); return err }, ErrNotFound},
+		{"unknown request", func() error { _, err := s.BeginSettle(ctx, payreq.ID{8}, "tx3", now); return err }, ErrNotFound},
 		{"finish a with wrong tx", func() error { _, err := s.FinishSettle(ctx, a.ID, "tx2", now); return err }, ErrNotSettling},
 		{"release a", func() error { return s.ReleaseSettle(ctx, a.ID, "tx1") }, nil},
 		{"release a twice", func() error { return s.ReleaseSettle(ctx, a.ID, "tx1") }, ErrNotSettling},
@@ -195,13 +201,13 @@ func testSettle(t *testing.T, s DB, _ func() DB) {
 	if got.State != Paid || got.TxHash != "tx1" || !got.PaidAt.Equal(now) {
 		t.Fatalf("b after finish = %+v", got)
 	}
-	credits, err := s.Credits(ctx, "circuit:28")
+	credits, err := s.Credits(ctx, testZone, "circuit:28")
 	must(t, err)
-	want := Credit{Session: "circuit:28", PaymentRequest: b.ID, TxHash: "tx1", Bytes: b.Bytes, At: now}
+	want := Credit{Zone: testZone, Session: "circuit:28", PaymentRequest: b.ID, TxHash: "tx1", Bytes: b.Bytes, At: now}
 	if len(credits) != 1 || credits[0] != want {
 		t.Fatalf("Credits = %+v, want [%+v]", credits, want)
 	}
-	n, err := s.CreditedBytes(ctx, "circuit:28")
+	n, err := s.CreditedBytes(ctx, testZone, "circuit:28")
 	must(t, err)
 	if n != b.Bytes {
 		t.Fatalf("CreditedBytes = %d, want %d", n, b.Bytes)
@@ -304,12 +310,40 @@ func testRestart(t *testing.T, s DB, reopen func() DB) {
 	must(t, err)
 	gp, err := s.PaymentRequest(ctx, p.ID)
 	must(t, err)
-	credited, err := s.CreditedBytes(ctx, sess.Key)
+	credited, err := s.CreditedBytes(ctx, testZone, sess.Key)
 	must(t, err)
 	if got != sess || len(rounds) != 1 || gp.State != Paid || credited != p.Bytes {
 		t.Fatalf("after restart: session %+v, %d rounds, request %s, %d credited", got, len(rounds), gp.State, credited)
 	}
 	if _, err := s.BeginSettle(ctx, pr(2, "x").ID, "txr", t0); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown request after restart: %v", err)
+	}
+}
+
+// testZones: the same session key in two zones is two sessions; a
+// request keeps its zone, and its credit counts in that zone only.
+func testZones(t *testing.T, s DB, _ func() DB) {
+	ctx := context.Background()
+	a, b := pr(1, "session:ab"), pr(2, "session:ab")
+	b.Zone = "site-b"
+	must(t, s.PutPaymentRequests(ctx, []PaymentRequest{a, b}))
+	if got, err := s.PaymentRequest(ctx, b.ID); err != nil || got.Zone != "site-b" {
+		t.Fatalf("PaymentRequest(b) = zone %q, %v", got.Zone, err)
+	}
+	_, err := s.BeginSettle(ctx, a.ID, "tx-a", t0)
+	must(t, err)
+	c, err := s.FinishSettle(ctx, a.ID, "tx-a", t0)
+	must(t, err)
+	if c.Zone != testZone {
+		t.Fatalf("credit of zone %q, want %q", c.Zone, testZone)
+	}
+	for zone, want := range map[string]int64{testZone: a.Bytes, "site-b": 0, "": 0} {
+		n, err := s.CreditedBytes(ctx, zone, "session:ab")
+		must(t, err)
+		cs, err := s.Credits(ctx, zone, "session:ab")
+		must(t, err)
+		if n != want || (want == 0) != (len(cs) == 0) {
+			t.Errorf("zone %q: %d bytes credited in %d credits, want %d", zone, n, len(cs), want)
+		}
 	}
 }

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/torplus/torplus/caddy-module/payreq"
 )
 
-const prCols = `id, session, destination, asset_code, asset_issuer, amount, network, bytes,
+const prCols = `id, zone, session, destination, asset_code, asset_issuer, amount, network, bytes,
 	created_at, expires_at, state, tx_hash, paid_at`
 
 func scanPR(sc interface{ Scan(...any) error }) (PaymentRequest, error) {
@@ -16,12 +18,18 @@ func scanPR(sc interface{ Scan(...any) error }) (PaymentRequest, error) {
 	var id []byte
 	var created, expires, paid int64
 	var tx sql.NullString
-	var state string
-	err := sc.Scan(&id, &p.Session, &p.Destination, &p.AssetCode, &p.AssetIssuer, &p.Amount, &p.Network,
+	var state, amount string
+	err := sc.Scan(&id, &p.Zone, &p.Session, &p.Destination, &p.AssetCode, &p.AssetIssuer, &amount, &p.NetworkPassphrase,
 		&p.Bytes, &created, &expires, &state, &tx, &paid)
-	p.ID, p.State, p.TxHash = id32(id), State(state), tx.String
+	if err != nil {
+		return p, err
+	}
+	p.ID, p.Method, p.State, p.TxHash = payreq.ID(id32(id)), payreq.Method, State(state), tx.String
 	p.CreatedAt, p.ExpiresAt, p.PaidAt = fromNanos(created), fromNanos(expires), fromNanos(paid)
-	return p, err
+	if p.Amount, err = payreq.ParseAmount(amount); err != nil {
+		return p, fmt.Errorf("store: payment request %s: %w", p.ID, err)
+	}
+	return p, nil
 }
 
 func (s *sqlStore) PutPaymentRequests(ctx context.Context, ps []PaymentRequest) error {
@@ -29,11 +37,11 @@ func (s *sqlStore) PutPaymentRequests(ctx context.Context, ps []PaymentRequest) 
 		return nil
 	}
 	query := s.q(`INSERT INTO torplus_payment_requests (` + prCols + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0)`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0)`)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, p := range ps {
-			if _, err := tx.ExecContext(ctx, query, p.ID[:], p.Session, p.Destination, p.AssetCode, p.AssetIssuer,
-				p.Amount, p.Network, p.Bytes, nanos(p.CreatedAt), nanos(p.ExpiresAt), string(Pending)); err != nil {
+			if _, err := tx.ExecContext(ctx, query, p.ID[:], p.Zone, p.Session, p.Destination, p.AssetCode, p.AssetIssuer,
+				p.Amount.String(), p.NetworkPassphrase, p.Bytes, nanos(p.CreatedAt), nanos(p.ExpiresAt), string(Pending)); err != nil {
 				return err
 			}
 		}
@@ -112,12 +120,12 @@ func (s *sqlStore) FinishSettle(ctx context.Context, id [32]byte, txHash string,
 			return errors.Join(ErrNotSettling, err)
 		}
 		c = Credit{PaymentRequest: id, TxHash: txHash, At: now.UTC()}
-		if err := tx.QueryRowContext(ctx, s.q(`SELECT session, bytes FROM torplus_payment_requests WHERE id = ?`),
-			id[:]).Scan(&c.Session, &c.Bytes); err != nil {
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT zone, session, bytes FROM torplus_payment_requests WHERE id = ?`),
+			id[:]).Scan(&c.Zone, &c.Session, &c.Bytes); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO torplus_credits (session, payment_request, tx_hash, bytes, at)
-			VALUES (?, ?, ?, ?, ?)`), c.Session, id[:], txHash, c.Bytes, nanos(now))
+		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO torplus_credits (zone, session, payment_request, tx_hash, bytes, at)
+			VALUES (?, ?, ?, ?, ?, ?)`), c.Zone, c.Session, id[:], txHash, c.Bytes, nanos(now))
 		return err
 	})
 	return c, err
@@ -144,9 +152,9 @@ func (s *sqlStore) ExpirePending(ctx context.Context, now time.Time) (int64, err
 	return res.RowsAffected()
 }
 
-func (s *sqlStore) Credits(ctx context.Context, session string) ([]Credit, error) {
-	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT session, payment_request, tx_hash, bytes, at
-		FROM torplus_credits WHERE session = ? ORDER BY at, tx_hash`), session)
+func (s *sqlStore) Credits(ctx context.Context, zone, session string) ([]Credit, error) {
+	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT zone, session, payment_request, tx_hash, bytes, at
+		FROM torplus_credits WHERE zone = ? AND session = ? ORDER BY at, tx_hash`), zone, session)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +164,7 @@ func (s *sqlStore) Credits(ctx context.Context, session string) ([]Credit, error
 		var c Credit
 		var pr []byte
 		var at int64
-		if err := rows.Scan(&c.Session, &pr, &c.TxHash, &c.Bytes, &at); err != nil {
+		if err := rows.Scan(&c.Zone, &c.Session, &pr, &c.TxHash, &c.Bytes, &at); err != nil {
 			return nil, err
 		}
 		c.PaymentRequest, c.At = id32(pr), fromNanos(at)
@@ -165,10 +173,10 @@ func (s *sqlStore) Credits(ctx context.Context, session string) ([]Credit, error
 	return out, rows.Err()
 }
 
-func (s *sqlStore) CreditedBytes(ctx context.Context, session string) (int64, error) {
+func (s *sqlStore) CreditedBytes(ctx context.Context, zone, session string) (int64, error) {
 	var n int64
-	err := s.rdb.QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(bytes), 0) FROM torplus_credits WHERE session = ?`),
-		session).Scan(&n)
+	err := s.rdb.QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(bytes), 0) FROM torplus_credits WHERE zone = ? AND session = ?`),
+		zone, session).Scan(&n)
 	return n, err
 }
 

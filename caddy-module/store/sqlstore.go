@@ -44,6 +44,7 @@ func (s *sqlStore) schema() []string {
 			PRIMARY KEY (session, n))`,
 		`CREATE TABLE IF NOT EXISTS torplus_payment_requests (
 			id ` + s.d.blob + ` PRIMARY KEY,
+			zone TEXT NOT NULL DEFAULT '',
 			session TEXT NOT NULL,
 			destination TEXT NOT NULL,
 			asset_code TEXT NOT NULL,
@@ -58,20 +59,38 @@ func (s *sqlStore) schema() []string {
 			paid_at BIGINT NOT NULL)`,
 		`CREATE INDEX IF NOT EXISTS torplus_payment_requests_state ON torplus_payment_requests (state, created_at)`,
 		`CREATE TABLE IF NOT EXISTS torplus_credits (
+			zone TEXT NOT NULL DEFAULT '',
 			session TEXT NOT NULL,
 			payment_request ` + s.d.blob + ` PRIMARY KEY,
 			tx_hash TEXT NOT NULL UNIQUE,
 			bytes BIGINT NOT NULL,
 			at BIGINT NOT NULL)`,
-		`CREATE INDEX IF NOT EXISTS torplus_credits_session ON torplus_credits (session)`,
 	}
 }
+
+// zoneColumns are the tables that gained a zone column after their first
+// release; a database made before then gets it on open. Its old rows get
+// the zone "" — no zone's handler is named that, so a credit recorded
+// before zones were kept never raises any zone's allowance (it stays
+// listed for the operator).
+var zoneColumns = []string{"torplus_payment_requests", "torplus_credits"}
 
 func (s *sqlStore) migrate(ctx context.Context) error {
 	for _, q := range s.schema() {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("store: %s schema: %w", s.d.name, err)
 		}
+	}
+	for _, table := range zoneColumns {
+		if _, err := s.db.ExecContext(ctx, `SELECT zone FROM `+table+` LIMIT 0`); err == nil {
+			continue
+		}
+		if _, err := s.db.ExecContext(ctx, `ALTER TABLE `+table+` ADD COLUMN zone TEXT NOT NULL DEFAULT ''`); err != nil {
+			return fmt.Errorf("store: %s schema: adding %s.zone: %w", s.d.name, table, err)
+		}
+	}
+	if _, err := s.db.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS torplus_credits_zone_session ON torplus_credits (zone, session)`); err != nil {
+		return fmt.Errorf("store: %s schema: %w", s.d.name, err)
 	}
 	return nil
 }

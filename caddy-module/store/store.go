@@ -9,16 +9,24 @@
 // never waits on disk, and is shared across Caddy config reloads by Acquire.
 //
 // A payment request moves pending → settling → paid, or pending → expired;
-// a failed submission moves it settling → pending again. BeginSettle is the
+// a submission the ledger refused, or one that can no longer land, moves
+// it settling → pending again. A request stays settling, with its
+// transaction hash, for as long as the outcome is unknown (however long a
+// Stellar outage lasts): only pending requests expire. BeginSettle is the
 // one atomic pending → settling step: it refuses a second settle of the same
 // request and a second use of the same transaction hash, which is where
 // replay protection lives.
+//
+// Payment requests and credits belong to one zone (site): a credit counts
+// only towards the allowance of its own zone's session.
 package store
 
 import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/torplus/torplus/caddy-module/payreq"
 )
 
 // State is the life-cycle state of a payment request.
@@ -63,25 +71,22 @@ type Round struct {
 	StartedAt      time.Time // when the session began using it
 }
 
-// PaymentRequest is a request for payment of one round, as stored.
+// PaymentRequest is a payment request as stored: the request itself (the
+// one type clients are sent and payments are verified against; its Callback
+// and URI are not stored) and where it stands.
 type PaymentRequest struct {
-	ID          [32]byte  `json:"-"`           // random; also the Stellar MEMO_HASH
-	Session     string    `json:"session"`     // session key it credits
-	Destination string    `json:"destination"` // Stellar account to pay
-	AssetCode   string    `json:"asset_code"`
-	AssetIssuer string    `json:"asset_issuer"`
-	Amount      string    `json:"amount"`             // decimal, in units of the asset
-	Network     string    `json:"network_passphrase"` // network passphrase
-	Bytes       int64     `json:"bytes"`              // bytes credited when paid
-	CreatedAt   time.Time `json:"created_at"`
-	ExpiresAt   time.Time `json:"expires_at"`
-	State       State     `json:"state"`
-	TxHash      string    `json:"tx_hash,omitempty"` // hex transaction hash, once settling or paid
-	PaidAt      time.Time `json:"paid_at,omitzero"`  // zero unless paid
+	payreq.Request
+	Zone      string    `json:"zone"`    // the zone (site) that issued it: the only one that settles it
+	Session   string    `json:"session"` // session key it credits, within Zone
+	CreatedAt time.Time `json:"created_at"`
+	State     State     `json:"state"`
+	TxHash    string    `json:"tx_hash,omitempty"` // hex transaction hash, once settling or paid
+	PaidAt    time.Time `json:"paid_at,omitzero"`  // zero unless paid
 }
 
 // Credit records bytes credited to a session by a paid request.
 type Credit struct {
+	Zone           string // the zone of the request that paid it
 	Session        string
 	PaymentRequest [32]byte
 	TxHash         string
@@ -119,15 +124,18 @@ type DB interface {
 	// the Credit for its session, in one transaction.
 	FinishSettle(ctx context.Context, id [32]byte, txHash string, now time.Time) (Credit, error)
 	// ReleaseSettle moves a request settling with txHash back to pending
-	// (the submission failed), freeing the transaction hash.
+	// (the ledger refused the transaction, or it can no longer land),
+	// freeing the transaction hash.
 	ReleaseSettle(ctx context.Context, id [32]byte, txHash string) error
-	// ExpirePending moves pending requests whose expiry is at or before now to expired.
+	// ExpirePending moves pending requests whose expiry is at or before now
+	// to expired. Settling requests never expire: their outcome is looked up.
 	ExpirePending(ctx context.Context, now time.Time) (int64, error)
 
-	// Credits lists the credits of a session in order.
-	Credits(ctx context.Context, session string) ([]Credit, error)
-	// CreditedBytes sums the bytes credited to a session.
-	CreditedBytes(ctx context.Context, session string) (int64, error)
+	// Credits lists the credits of a zone's session in order.
+	Credits(ctx context.Context, zone, session string) ([]Credit, error)
+	// CreditedBytes sums the bytes credited to a zone's session; credits
+	// of other zones never count.
+	CreditedBytes(ctx context.Context, zone, session string) (int64, error)
 
 	// Close releases the database.
 	Close() error

@@ -2,21 +2,20 @@ package clienttest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/torplus/torplus/caddy-module/payreq"
+	"github.com/torplus/torplus/caddy-module/settlement"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
 	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
+	"github.com/torplus/torplus/caddy-module/store"
 	"github.com/torplus/torplus/client"
 	"github.com/torplus/torplus/internal/horizonsim"
 )
@@ -57,20 +56,16 @@ type Paywall struct {
 	Horizon *horizonsim.Server
 
 	srv    *httptest.Server
-	proc   *stellarpay.Processor
+	pay    *settlement.Service
+	store  *store.Store
 	price  string
 	rounds int
 	notice bool // send the next request early, when one request is left
 
 	mu        sync.Mutex
-	credit    map[string]int // session → requests left
-	pending   map[string]pendingRequest
-	challenge int // 402s sent
-}
-
-type pendingRequest struct {
-	session string
-	exp     stellarpay.Expected
+	credit    map[string]int       // session → requests left
+	pending   map[payreq.ID]string // request → the session it credits
+	challenge int                  // 402s sent
 }
 
 // StartHorizon starts a simulated Horizon on a fresh Genesis ledger; it
@@ -94,9 +89,15 @@ func StartHorizon(t testing.TB) *horizonsim.Server {
 func StartPaywall(t testing.TB, notice bool) *Paywall {
 	t.Helper()
 	hz := StartHorizon(t)
-	p := &Paywall{Horizon: hz, price: "1.5", rounds: 2, notice: notice,
-		proc:   &stellarpay.Processor{Settler: stellarpay.NewHorizonSettler(hz.URL, 5*time.Second)},
-		credit: map[string]int{}, pending: map[string]pendingRequest{}}
+	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "paywall.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Paywall{Horizon: hz, price: "1.5", rounds: 2, notice: notice, store: store.New(db, 10*time.Millisecond, nil),
+		credit: map[string]int{}, pending: map[payreq.ID]string{}}
+	p.pay = settlement.New(settlement.Config{Zone: "paywall", Store: p.store,
+		Backend: stellarpay.NewHorizonSettler(hz.URL, 5*time.Second), Timeout: 5 * time.Second})
+	t.Cleanup(func() { p.pay.Close(); p.store.Close() })
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /file", p.file)
 	mux.HandleFunc("POST /pay", p.callback)
@@ -109,9 +110,9 @@ func StartPaywall(t testing.TB, notice bool) *Paywall {
 func (p *Paywall) file(w http.ResponseWriter, r *http.Request) {
 	session := r.Header.Get(client.SessionHeader)
 	if h := r.Header.Get("Authorization"); h != "" {
-		cred, _, err := stellarpay.ParseAuthorization(h)
+		cred, id, err := stellarpay.ParseAuthorization(h)
 		if err == nil {
-			err = p.settle(r.Context(), cred.ID, cred.XDR)
+			err = p.settle(r.Context(), &id, cred.XDR, session)
 		}
 		if err != nil {
 			writeError(w, err)
@@ -138,12 +139,8 @@ func (p *Paywall) file(w http.ResponseWriter, r *http.Request) {
 
 func (p *Paywall) callback(w http.ResponseWriter, r *http.Request) {
 	env, err := stellarpay.EnvelopeFromForm(w, r)
-	var id [32]byte
 	if err == nil {
-		id, err = stellarpay.RequestID(env)
-	}
-	if err == nil {
-		err = p.settle(r.Context(), hex.EncodeToString(id[:]), env)
+		err = p.settle(r.Context(), nil, env, r.Header.Get(client.SessionHeader))
 	}
 	if err != nil {
 		writeError(w, err)
@@ -152,20 +149,20 @@ func (p *Paywall) callback(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte(`{"status":"paid"}`))
 }
 
-func (p *Paywall) settle(ctx context.Context, id, env string) error {
-	p.mu.Lock()
-	pr, ok := p.pending[id]
-	p.mu.Unlock()
-	if !ok {
-		return &stellarpay.Error{Kind: stellarpay.ErrMemo, Message: "no such payment request"}
-	}
-	if _, err := p.proc.Process(ctx, env, &pr.exp); err != nil {
+// settle hands the payment to the site's settlement (the one the torplus
+// handler uses) and, once it is credited, gives its session the rounds.
+func (p *Paywall) settle(ctx context.Context, want *payreq.ID, env, from string) error {
+	rc, err := p.pay.Pay(ctx, env, want, from)
+	if err != nil {
 		return err
 	}
+	id, _ := payreq.ParseID(rc.ID)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	delete(p.pending, id)
-	p.credit[pr.session] += p.rounds
+	if session, ok := p.pending[id]; ok {
+		delete(p.pending, id)
+		p.credit[session] += p.rounds
+	}
 	return nil
 }
 
@@ -178,19 +175,16 @@ func writeError(w http.ResponseWriter, err error) {
 
 // newRequest makes a payment request; it runs under p.mu.
 func (p *Paywall) newRequest(session string) client.PaymentRequest {
-	var id [32]byte
-	rand.Read(id[:])
-	hexID := hex.EncodeToString(id[:])
-	stroops, _ := stellarpay.ParseAmount(p.price)
-	exp := stellarpay.Expected{ID: id, Destination: Operator.Address(), AssetCode: "TPT", AssetIssuer: Issuer.Address(),
-		Amount: stroops, NetworkPassphrase: spt.Passphrase, ExpiresAt: time.Now().Add(5 * time.Minute).Truncate(time.Second)}
-	p.pending[hexID] = pendingRequest{session: session, exp: exp}
-	uri := url.Values{"destination": {exp.Destination}, "amount": {p.price}, "asset_code": {"TPT"},
-		"asset_issuer": {exp.AssetIssuer}, "memo": {base64.StdEncoding.EncodeToString(id[:])}, "memo_type": {"MEMO_HASH"},
-		"network_passphrase": {spt.Passphrase}, "callback": {"url:" + p.srv.URL + "/pay"}}
-	return client.PaymentRequest{ID: hexID, Method: payreq.Method, Callback: p.srv.URL + "/pay", Destination: exp.Destination, AssetCode: "TPT", AssetIssuer: exp.AssetIssuer,
-		Amount: p.price, NetworkPassphrase: spt.Passphrase, Bytes: 11 * int64(p.rounds), ExpiresAt: exp.ExpiresAt,
-		URI: "web+stellar:pay?" + uri.Encode()}
+	price, _ := payreq.ParseAmount(p.price)
+	pr := client.PaymentRequest{ID: payreq.NewID(), Method: payreq.Method, Callback: p.srv.URL + "/pay",
+		Destination: Operator.Address(), AssetCode: "TPT", AssetIssuer: Issuer.Address(),
+		Amount: price, NetworkPassphrase: spt.Passphrase, Bytes: 11 * int64(p.rounds),
+		ExpiresAt: time.Now().Add(5 * time.Minute).Truncate(time.Second)}
+	pr.URI = pr.SEP7()
+	p.pending[pr.ID] = session
+	p.store.QueuePaymentRequest(store.PaymentRequest{Request: pr, Zone: "paywall", Session: session,
+		CreatedAt: time.Now(), State: store.Pending})
+	return pr
 }
 
 // Challenges counts the 402s the site sent.

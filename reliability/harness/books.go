@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/torplus/torplus/caddy-module/stellarpay"
+	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/store"
 )
 
@@ -56,11 +56,11 @@ func ReadBooks(t testing.TB, ledgerArgs string) Books {
 		}
 		b.Credits[hash]++
 		b.CreditsPerRequest[string(id)]++
-		n, err := stellarpay.ParseAmount(amount)
+		n, err := payreq.ParseAmount(amount)
 		if err != nil {
 			t.Fatalf("stored amount %q: %v", amount, err)
 		}
-		b.CreditedStroops += n
+		b.CreditedStroops += int64(n)
 	}
 	if err := rows.Close(); err != nil {
 		t.Fatal(err)

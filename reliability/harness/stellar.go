@@ -36,6 +36,9 @@ type Stellar struct {
 	Ledger *simledger.Ledger
 	// Payers each hold 10,000 XLM and 1,000,000 TPT.
 	Payers []*keypair.Full
+	// Genesis is the network's first state: what an offline backend
+	// seeded with the same accounts starts from.
+	Genesis simledger.Genesis
 
 	hc *horizonclient.Client
 }
@@ -58,7 +61,7 @@ func StartStellar(t testing.TB, n int) *Stellar {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Ledger = l
+	s.Ledger, s.Genesis = l, g
 	if s.Horizon, err = horizonsim.Start(l); err != nil {
 		t.Fatal(err)
 	}
@@ -92,17 +95,13 @@ func (s *Stellar) Pay(payer *keypair.Full, pr payreq.Request) (env, hash string,
 
 // Sign builds and signs the payment pr asks for from payer at sequence seq.
 func Sign(payer *keypair.Full, seq int64, pr payreq.Request) (env, hash string, err error) {
-	id, err := pr.RawID()
-	if err != nil {
-		return "", "", err
-	}
 	tx, err := txnbuild.NewTransaction(txnbuild.TransactionParams{
 		SourceAccount:        &txnbuild.SimpleAccount{AccountID: payer.Address(), Sequence: seq - 1},
 		IncrementSequenceNum: true,
-		Operations: []txnbuild.Operation{&txnbuild.Payment{Destination: pr.Destination, Amount: pr.Amount,
+		Operations: []txnbuild.Operation{&txnbuild.Payment{Destination: pr.Destination, Amount: pr.Amount.String(),
 			Asset: txnbuild.CreditAsset{Code: pr.AssetCode, Issuer: pr.AssetIssuer}}},
 		BaseFee:       txnbuild.MinBaseFee,
-		Memo:          txnbuild.MemoHash(id),
+		Memo:          txnbuild.MemoHash(pr.ID),
 		Preconditions: txnbuild.Preconditions{TimeBounds: txnbuild.NewTimebounds(0, pr.ExpiresAt.Unix())},
 	})
 	if err != nil {

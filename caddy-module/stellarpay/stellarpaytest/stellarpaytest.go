@@ -9,6 +9,7 @@ import (
 
 	"github.com/stellar/go-stellar-sdk/keypair"
 	"github.com/stellar/go-stellar-sdk/txnbuild"
+	"github.com/stellar/go-stellar-sdk/xdr"
 )
 
 // Passphrase is the network passphrase the tests use.
@@ -121,4 +122,28 @@ func Pay(dest, code, issuer, amount string) *txnbuild.Payment {
 		asset = txnbuild.CreditAsset{Code: code, Issuer: issuer}
 	}
 	return &txnbuild.Payment{Destination: dest, Amount: amount, Asset: asset}
+}
+
+// WithForgedSignatures returns the envelope b64 with n forged signatures
+// put in front of its own, each carrying the hint of signer's key (and 64
+// bytes that are no signature): an envelope a verifier that tries every
+// matching signature pays n extra ed25519 checks for.
+func WithForgedSignatures(tb testing.TB, b64 string, signer *keypair.Full, n int) string {
+	tb.Helper()
+	var env xdr.TransactionEnvelope
+	if err := xdr.SafeUnmarshalBase64(b64, &env); err != nil || env.V1 == nil {
+		tb.Fatalf("not a v1 envelope: %v", err)
+	}
+	forged := make([]xdr.DecoratedSignature, 0, n+len(env.V1.Signatures))
+	for i := range n {
+		sig := make([]byte, 64)
+		sig[0] = byte(i + 1)
+		forged = append(forged, xdr.DecoratedSignature{Hint: xdr.SignatureHint(signer.Hint()), Signature: sig})
+	}
+	env.V1.Signatures = append(forged, env.V1.Signatures...)
+	out, err := xdr.MarshalBase64(env)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/stellar/go-stellar-sdk/clients/horizonclient"
 	"github.com/stellar/go-stellar-sdk/network"
 
+	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
 	"github.com/torplus/torplus/client"
 )
@@ -66,8 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	perPayment, err1 := stellarpay.ParseAmount(*maxPayment)
-	total, err2 := stellarpay.ParseAmount(*budget)
+	perPayment, err1 := payreq.ParseAmount(*maxPayment)
+	total, err2 := payreq.ParseAmount(*budget)
 	switch {
 	case fs.NArg() != 1:
 		fs.Usage()
@@ -75,7 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case *horizonURL == "" || *assetIssuer == "":
 		fmt.Fprintln(stderr, "torplus-pay: -horizon and -asset-issuer are required")
 		return 2
-	case err1 != nil || err2 != nil:
+	case err1 != nil || err2 != nil || perPayment <= 0 || total <= 0:
 		fmt.Fprintln(stderr, "torplus-pay: -max-payment and -budget must be positive amounts with at most 7 decimals")
 		return 2
 	case *via != "authorization" && *via != "callback":
@@ -107,7 +108,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	c, err := client.New(client.Config{
 		HTTP: web, Horizon: &horizonclient.Client{HorizonURL: *horizonURL, HTTP: hzHTTP}, Key: key,
 		Policy: client.Policy{NetworkPassphrase: *passphrase, AssetCode: *assetCode, AssetIssuer: *assetIssuer,
-			Budget: &client.Budget{PerPayment: perPayment, Total: total}},
+			Budget: &client.Budget{PerPayment: int64(perPayment), Total: int64(total)}},
 		Session: *session, PayVia: payVia,
 		Logf: func(format string, args ...any) { fmt.Fprintf(stderr, "torplus-pay: "+format+"\n", args...) },
 	})
@@ -127,7 +128,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	status := fetchAll(ctx, c, fs.Arg(0), *count, w, stderr)
 	n, stroops := c.Paid()
-	fmt.Fprintf(stderr, "torplus-pay: %d payments, %s %s in all, from %s\n", n, stellarpay.FormatAmount(stroops), *assetCode, c.Address())
+	fmt.Fprintf(stderr, "torplus-pay: %d payments, %s %s in all, from %s\n", n, payreq.Amount(stroops), *assetCode, c.Address())
 	return status
 }
 

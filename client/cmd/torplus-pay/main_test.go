@@ -30,7 +30,7 @@ func TestRun(t *testing.T) {
 		operator int64 // operator's TPT afterwards
 	}{
 		{name: "pays and fetches", args: []string{"-seed-file", seedFile, "-n", "3", p.URL + "/file"}, status: 0,
-			stdout: strings.Repeat("the content", 3), stderr: []string{"2 payments, 3.0000000 TPT", "fetched 3 times, 33 bytes"}, operator: 30_000_000},
+			stdout: strings.Repeat("the content", 3), stderr: []string{"2 payments, 3 TPT", "fetched 3 times, 33 bytes"}, operator: 30_000_000},
 		{name: "budget too small", args: []string{"-seed-file", seedFile, "-budget", "1", p.URL + "/file"}, status: 1,
 			stderr: []string{"exceeds the budget"}, operator: 30_000_000},
 		{name: "no seed", args: []string{p.URL + "/file"}, status: 1, stderr: []string{"no usable Stellar seed"}, operator: 30_000_000},

@@ -1,0 +1,145 @@
+package settlement
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/torplus/torplus/caddy-module/payreq"
+	"github.com/torplus/torplus/caddy-module/stellarpay"
+	"github.com/torplus/torplus/caddy-module/store"
+)
+
+// Refusals of the Service beside stellarpay's; each is answered as JSON
+// {"error": Code, "message": …} with its Status.
+var (
+	// ErrUnknownRequest: the memo names no payment request of this zone.
+	ErrUnknownRequest = &stellarpay.Kind{Code: "unknown_payment_request", Status: http.StatusNotFound}
+	// ErrPaymentsOff: the zone has no settlement backend.
+	ErrPaymentsOff = &stellarpay.Kind{Code: "payments_unavailable", Status: http.StatusServiceUnavailable}
+)
+
+// retryAfterUnknown is what a payer is told to wait while its payment's
+// outcome is unknown; the worker keeps settling it meanwhile.
+const retryAfterUnknown = 5 * time.Second
+
+// Pay settles the envelope env from client (an identity, for the
+// failure limits): it finds the payment request the envelope's memo names,
+// verifies the envelope against it, and submits it. want, if set, is the
+// id the client says it pays (an Authorization credential); such a
+// credential repeated after its payment was credited gets its receipt again
+// and buys nothing more. The Receipt is returned once the zone's session is
+// credited.
+func (s *Service) Pay(ctx context.Context, env string, want *payreq.ID, client string) (Receipt, error) {
+	if s == nil || s.cfg.Backend == nil {
+		return Receipt{}, &stellarpay.Error{Kind: ErrPaymentsOff, Message: "this site has no payment backend configured"}
+	}
+	id, err := stellarpay.RequestID(env)
+	if err != nil {
+		return Receipt{}, err
+	}
+	if want != nil && *want != id {
+		return Receipt{}, &stellarpay.Error{Kind: stellarpay.ErrMemo, Message: "the credential's id is not the transaction's memo"}
+	}
+	pr, err := s.cfg.Store.PaymentRequest(ctx, id)
+	if err == nil && pr.Zone != s.cfg.Zone {
+		err = store.ErrNotFound // another zone's request: paid there only, on its own backend
+	}
+	if err != nil {
+		return Receipt{}, refusal(err, id)
+	}
+	if pr.State == store.Expired {
+		return Receipt{}, refusal(store.ErrExpired, id)
+	}
+	now := s.cfg.Now()
+	if wait, limited := s.limiter.limited(id, client, now); limited {
+		return Receipt{}, &stellarpay.Error{Kind: stellarpay.ErrTooManyFailures, RetryAfter: wait,
+			Message: "too many payments for this request or from this client failed verification; try again later"}
+	}
+	pay, err := stellarpay.Verify(env, &pr.Request, now)
+	if err != nil {
+		s.limiter.failed(id, client, now)
+		return Receipt{}, err
+	}
+	switch {
+	case want != nil && pr.State == store.Paid && pr.TxHash == pay.HashHex():
+		// A request retried with the credential whose answer was lost: the
+		// same transaction, already credited, lets it go on (buying nothing).
+		return Receipt{Status: "paid", ID: id.String(), TxHash: pr.TxHash, Bytes: pr.Bytes}, nil
+	case pr.State != store.Pending:
+		return Receipt{}, refusal(store.ErrNotPending, id)
+	}
+	return s.submit(ctx, pay, now)
+}
+
+// submit is one settlement: BeginSettle, the backend, then FinishSettle,
+// ReleaseSettle on a definite refusal, or — outcome unknown — the request
+// stays settling and the worker takes the payment over.
+func (s *Service) submit(ctx context.Context, pay *stellarpay.Payment, now time.Time) (Receipt, error) {
+	hash := pay.HashHex()
+	if _, err := s.cfg.Store.BeginSettle(ctx, pay.ID, hash, now); err != nil {
+		return Receipt{}, refusal(err, pay.ID)
+	}
+	sctx, cancel := s.withTimeout(ctx)
+	rc, err := s.cfg.Backend.Settle(sctx, pay)
+	cancel()
+	switch {
+	case err == nil:
+		return s.finish(ctx, pay.ID, hash, rc.Ledger)
+	case errors.Is(err, stellarpay.ErrUnavailable):
+		s.await(pay)
+		return Receipt{}, unknownOutcome("the ledger did not answer in time; the payment is kept and credited once it has landed")
+	}
+	s.release(ctx, pay.ID, hash)
+	return Receipt{}, err
+}
+
+// finish credits a request whose transaction landed. A request finished
+// meanwhile (by the worker, or another replica) with this transaction
+// counts as finished here.
+func (s *Service) finish(ctx context.Context, id payreq.ID, hash string, ledger uint32) (Receipt, error) {
+	ctx = context.WithoutCancel(ctx)
+	credit, err := s.cfg.Store.FinishSettle(ctx, id, hash, s.cfg.Now())
+	if errors.Is(err, store.ErrNotSettling) {
+		if pr, rerr := s.cfg.Store.PaymentRequest(ctx, id); rerr == nil && pr.State == store.Paid && pr.TxHash == hash {
+			credit, err = store.Credit{Zone: pr.Zone, Session: pr.Session, PaymentRequest: pr.ID, TxHash: hash, Bytes: pr.Bytes, At: pr.PaidAt}, nil
+		}
+	}
+	if err != nil {
+		s.cfg.Log.Error("crediting a settled payment", zap.Stringer("id", id), zap.String("tx", hash), zap.Error(err))
+		s.wake() // the worker credits it as soon as the store takes the write
+		return Receipt{}, unknownOutcome("the payment landed but could not be recorded yet")
+	}
+	s.cfg.Log.Info("payment credited", zap.String("zone", s.cfg.Zone), zap.Stringer("id", id), zap.String("tx", hash), zap.Int64("bytes", credit.Bytes))
+	return Receipt{Status: "paid", ID: id.String(), TxHash: hash, Ledger: ledger, Bytes: credit.Bytes}, nil
+}
+
+// release frees a request whose transaction was refused or can no longer land.
+func (s *Service) release(ctx context.Context, id payreq.ID, hash string) {
+	if err := s.cfg.Store.ReleaseSettle(context.WithoutCancel(ctx), id, hash); err != nil && !errors.Is(err, store.ErrNotSettling) {
+		s.cfg.Log.Error("releasing a payment request", zap.Stringer("id", id), zap.Error(err))
+	}
+}
+
+// unknownOutcome is the 503 a payer gets while its payment's fate is open.
+func unknownOutcome(msg string) error {
+	return &stellarpay.Error{Kind: stellarpay.ErrUnavailable, Message: msg, RetryAfter: retryAfterUnknown}
+}
+
+// refusal turns a store error into the refusal the payer gets.
+func refusal(err error, id payreq.ID) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return &stellarpay.Error{Kind: ErrUnknownRequest, Message: "no payment request " + id.String() + " here (the memo must be the request id)"}
+	case errors.Is(err, store.ErrNotPending):
+		return &stellarpay.Error{Kind: stellarpay.ErrReplay, Message: "payment request " + id.String() + " is already paid or being paid"}
+	case errors.Is(err, store.ErrTxSeen):
+		return &stellarpay.Error{Kind: stellarpay.ErrReplay, Message: "this transaction was already submitted"}
+	case errors.Is(err, store.ErrExpired):
+		return &stellarpay.Error{Kind: stellarpay.ErrExpired, Message: "payment request " + id.String() + " has expired"}
+	}
+	return &stellarpay.Error{Kind: stellarpay.ErrUnavailable, Message: "the payment database is unavailable", RetryAfter: retryAfterUnknown}
+}

@@ -1,0 +1,175 @@
+package settlement
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/torplus/torplus/caddy-module/payreq"
+	"github.com/torplus/torplus/caddy-module/stellarpay"
+	"github.com/torplus/torplus/caddy-module/store"
+)
+
+// Back-off of the worker: the first wait after a pass that left work, and
+// the longest.
+var (
+	firstWait = time.Second
+	longWait  = 30 * time.Second
+)
+
+// recoverBatch is how many settling payment requests one pass reads.
+const recoverBatch = 1000
+
+// await hands a payment whose outcome is unknown to the worker.
+func (s *Service) await(pay *stellarpay.Payment) {
+	s.mu.Lock()
+	s.waiting[pay.Hash] = pay
+	s.mu.Unlock()
+	s.wake()
+}
+
+// run is the worker: a pass at start (settlements a crash left), then one
+// whenever woken, and with back-off while any settlement is still open.
+func (s *Service) run() {
+	defer close(s.done)
+	wait := firstWait
+	for {
+		open := s.pass(context.Background())
+		if open == 0 {
+			wait = firstWait
+			select { // nothing to do until a payment needs the worker
+			case <-s.kick:
+				continue
+			case <-s.stop:
+				return
+			}
+		}
+		if !s.sleep(wait) {
+			return
+		}
+		wait = min(2*wait, longWait)
+	}
+}
+
+// pass tries every open settlement of the zone once and returns how many
+// are still open.
+func (s *Service) pass(ctx context.Context) (open int) {
+	prs, err := s.cfg.Store.PaymentRequests(ctx, store.Settling, recoverBatch)
+	if err != nil {
+		s.cfg.Log.Error("reading settling payment requests", zap.Error(err))
+		return 1
+	}
+	for _, pr := range prs {
+		if pr.Zone != s.cfg.Zone {
+			continue // another zone's, on another backend
+		}
+		if !s.settle(ctx, pr) {
+			open++
+		}
+	}
+	s.mu.Lock()
+	for h, pay := range s.waiting { // payments no longer settling were decided elsewhere
+		if !settlingWith(prs, pay.ID, pay.HashHex()) && len(prs) < recoverBatch {
+			delete(s.waiting, h)
+		}
+	}
+	s.mu.Unlock()
+	return open
+}
+
+func settlingWith(prs []store.PaymentRequest, id payreq.ID, hash string) bool {
+	for _, pr := range prs {
+		if pr.ID == id && pr.TxHash == hash {
+			return true
+		}
+	}
+	return false
+}
+
+// settle tries to reach a verdict for one settling request and reports
+// whether it did. It asks the ledger first: a transaction it holds is
+// credited (or, failed, released). Otherwise a payment this Service still
+// holds the envelope of is submitted again while it can land; a request
+// whose transaction can no longer land (past its expiry, and so past the
+// transaction's max_time, by a settlement timeout) is released. While the
+// ledger cannot be asked, nothing is decided.
+func (s *Service) settle(ctx context.Context, pr store.PaymentRequest) (decided bool) {
+	var hash [32]byte
+	s.mu.Lock()
+	var pay *stellarpay.Payment
+	for h, p := range s.waiting {
+		if p.ID == pr.ID && p.HashHex() == pr.TxHash {
+			pay, hash = p, h
+		}
+	}
+	s.mu.Unlock()
+	done := func() bool {
+		s.mu.Lock()
+		delete(s.waiting, hash)
+		s.mu.Unlock()
+		return true
+	}
+	found, landed, known := s.lookup(ctx, pr.TxHash)
+	switch {
+	case !known:
+		return false
+	case found && landed:
+		if _, err := s.finish(ctx, pr.ID, pr.TxHash, 0); err != nil {
+			return false
+		}
+		s.cfg.Log.Info("credited a payment whose outcome was unknown", zap.Stringer("id", pr.ID), zap.String("tx", pr.TxHash))
+		return done()
+	case found:
+		s.release(ctx, pr.ID, pr.TxHash)
+		return done()
+	}
+	now := s.cfg.Now()
+	if now.After(pr.ExpiresAt.Add(s.cfg.Timeout)) {
+		s.release(ctx, pr.ID, pr.TxHash)
+		s.cfg.Log.Info("released a settlement whose transaction never landed", zap.Stringer("id", pr.ID), zap.String("tx", pr.TxHash))
+		return done()
+	}
+	if pay == nil || now.After(pay.MaxTime) {
+		return false // only a look-up can tell now
+	}
+	sctx, cancel := s.withTimeout(ctx)
+	rc, err := s.cfg.Backend.Settle(sctx, pay)
+	cancel()
+	switch {
+	case err == nil:
+		if _, err := s.finish(ctx, pr.ID, pr.TxHash, rc.Ledger); err != nil {
+			return false
+		}
+		return done()
+	case errors.Is(err, stellarpay.ErrUnavailable):
+		return false
+	}
+	// Refused now, but an earlier submission may have landed meanwhile.
+	if found, landed, known := s.lookup(ctx, pr.TxHash); !known || (found && landed) {
+		return false // the next pass credits it, or asks again
+	}
+	s.release(ctx, pr.ID, pr.TxHash)
+	return done()
+}
+
+// lookup asks the backend for a transaction: found and landed (applied
+// successfully) when known; known is false when the ledger could not be
+// asked, or the backend cannot look transactions up.
+func (s *Service) lookup(ctx context.Context, hash string) (found, landed, known bool) {
+	f, ok := s.cfg.Backend.(stellarpay.Finder)
+	if !ok {
+		return false, false, false
+	}
+	lctx, cancel := s.withTimeout(ctx)
+	defer cancel()
+	_, found, err := f.Find(lctx, hash)
+	switch {
+	case errors.Is(err, stellarpay.ErrUnavailable):
+		return false, false, false
+	case found:
+		return true, err == nil, true
+	}
+	return false, false, err == nil
+}
