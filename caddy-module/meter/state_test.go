@@ -32,7 +32,7 @@ func TestIdleEvictionKeepsState(t *testing.T) {
 	ctx := context.Background()
 	clock := &fakeClock{t: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
 	st := newTestState(t, clock)
-	idle, busy := identity.CircuitKey(1), identity.CircuitKey(2)
+	idle, busy := identity.CircuitKey(1, 1), identity.CircuitKey(1, 2)
 	for _, k := range []identity.Key{idle, busy} {
 		s := st.table.add(k, newSession(clock.Now().UnixNano(), testPolicy.free))
 		s.served.Store(77)
@@ -52,7 +52,7 @@ func TestIdleEvictionKeepsState(t *testing.T) {
 	if err != nil || s == nil || s.served.Load() != 77 || s.allowed.Load() != testPolicy.free {
 		t.Fatalf("evicted session restored as %+v, %v", s, err)
 	}
-	if s, _ := st.load(ctx, identity.CircuitKey(3)); s != nil {
+	if s, _ := st.load(ctx, identity.CircuitKey(1, 3)); s != nil {
 		t.Fatal("unknown client loaded from the ledger")
 	}
 }
