@@ -210,6 +210,8 @@ func remoteIP(remoteAddr string) (netip.Addr, error) {
 // Whatever the outcome, Identify removes the TorPlus-Session and
 // TorPlus-PoW headers from r, so that no handler after it sees them: a
 // caller that checks the stamp reads PoWHeader before calling Identify.
+// Under Caddy it sets VisitorVar, an opaque id of the client an owner may
+// pass to its upstream.
 func Identify(r *http.Request, allowClearnet bool) (Key, error) {
 	token := r.Header[sessionKey]
 	delete(r.Header, sessionKey)
@@ -224,13 +226,19 @@ func Identify(r *http.Request, allowClearnet bool) (Key, error) {
 		if err != nil {
 			return Key{}, err
 		}
-		return SessionKey(sum), nil
+		return identified(r, SessionKey(sum)), nil
 	}
 	if cerr == nil {
-		return CircuitKey(requestEpoch(r), circuit), nil
+		return identified(r, CircuitKey(requestEpoch(r), circuit)), nil
 	}
 	if !parsed {
 		return Key{}, fmt.Errorf("%w: unparsable remote address %q", ErrClearnetDenied, r.RemoteAddr)
 	}
-	return AddressKey(addr), nil
+	return identified(r, AddressKey(addr)), nil
+}
+
+// identified records k as r's Visitor (see VisitorVar) and returns it.
+func identified(r *http.Request, k Key) Key {
+	setVisitor(r, k)
+	return k
 }
