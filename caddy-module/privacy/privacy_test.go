@@ -2,6 +2,7 @@ package privacy
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -13,17 +14,9 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	_ "github.com/caddyserver/caddy/v2/modules/standard" // file_server, reverse_proxy
-)
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+	"github.com/torplus/torplus/caddy-module/attention/attentiontest"
+)
 
 // servers runs one real Caddy with two servers over the same folder: the
 // onion site (torplus_privacy, then file_server, and /app/* from upstream
@@ -31,7 +24,7 @@ func freeAddr(t *testing.T) string {
 // copy of the site would be. It returns their base URLs.
 func servers(t *testing.T, root, secretFile, upstream string) (onion, clearnet string) {
 	t.Helper()
-	on, cl := freeAddr(t), freeAddr(t)
+	on, cl := fmt.Sprintf("127.0.0.1:%d", attentiontest.FreePort(t)), fmt.Sprintf("127.0.0.1:%d", attentiontest.FreePort(t))
 	fileServer := map[string]any{"handler": "file_server", "root": root}
 	cfg := map[string]any{
 		"admin": map[string]any{"disabled": true},
