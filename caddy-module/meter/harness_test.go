@@ -19,6 +19,8 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	_ "github.com/caddyserver/caddy/v2/modules/standard" // file_server, reverse_proxy, proxy_protocol
 	"github.com/stellar/go-stellar-sdk/keypair"
+
+	"github.com/torplus/torplus/caddy-module/identity"
 )
 
 // testTerms are the payment terms of the test servers.
@@ -249,4 +251,10 @@ func (s *site) servedTo(zone, client string, want int64) int64 {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return got
+}
+
+// circuitKey is the key text of circuit n on the test servers: their TCP
+// listeners are no tor's, so their circuits carry this process's epoch.
+func circuitKey(n uint32) string {
+	return identity.CircuitKey(identity.EpochOf("127.0.0.1:0"), n).String()
 }

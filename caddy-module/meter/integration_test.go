@@ -85,7 +85,7 @@ func TestMeteredServer(t *testing.T) {
 		if readFroms.Load() == before {
 			t.Fatal("file_server did not go through the metered ReadFrom")
 		}
-		if got := site.servedTo("metered", "circuit:2001", int64(len(body))); got != int64(len(body)) {
+		if got := site.servedTo("metered", circuitKey(2001), int64(len(body))); got != int64(len(body)) {
 			t.Fatalf("counted %d bytes, client received %d", got, len(body))
 		}
 	})
@@ -101,7 +101,7 @@ func TestMeteredServer(t *testing.T) {
 			t.Fatalf("multi range: %s %s", resp.Status, resp.Header.Get("Content-Type"))
 		}
 		want := int64(len(one) + len(multi))
-		if got := site.servedTo("metered", "circuit:2002", want); got != want {
+		if got := site.servedTo("metered", circuitKey(2002), want); got != want {
 			t.Fatalf("counted %d bytes, client received %d", got, want)
 		}
 	})
@@ -111,7 +111,7 @@ func TestMeteredServer(t *testing.T) {
 		if resp.StatusCode != 200 || len(body) != 300_000 {
 			t.Fatalf("proxy: %s, %d bytes", resp.Status, len(body))
 		}
-		if got := site.servedTo("metered", "circuit:2003", 300_000); got != 300_000 {
+		if got := site.servedTo("metered", circuitKey(2003), 300_000); got != 300_000 {
 			t.Fatalf("counted %d bytes, client received 300000", got)
 		}
 	})
@@ -126,7 +126,7 @@ func TestMeteredServer(t *testing.T) {
 			t.Fatalf("session counted %d bytes, want %d", got, 2*len(small))
 		}
 		for k := range site.sessions("metered") {
-			if k == "circuit:3001" || k == "circuit:3002" || strings.Contains(k, token) {
+			if k == circuitKey(3001) || k == circuitKey(3002) || strings.Contains(k, token) {
 				t.Fatalf("session keyed by %q: the token's circuits or raw token leaked into keys", k)
 			}
 		}
@@ -188,7 +188,7 @@ func TestMeteredServer(t *testing.T) {
 		site.adminGet("/torplus/payment-requests?zone=metered&state=pending", &listed)
 		found := false
 		for _, p := range listed {
-			found = found || (p.ID == early.ID && p.Session == "circuit:1001" && p.Amount == "2.5")
+			found = found || (p.ID == early.ID && p.Session == circuitKey(1001) && p.Amount == "2.5")
 		}
 		if !found {
 			t.Fatalf("admin API does not list request %s as pending: %+v", early.ID, listed)
@@ -212,7 +212,7 @@ func TestMeteredServer(t *testing.T) {
 		if resp.StatusCode != 200 || !bytes.Equal(body, big) || resp.Header.Get(PaymentRequestHeader) != "" {
 			t.Fatalf("after paying: %s, %d bytes, request header %q", resp.Status, len(body), resp.Header.Get(PaymentRequestHeader))
 		}
-		if got := site.sessions("metered")["circuit:1001"]; got.BytesAllowed != freeRound+roundSize || got.Rounds != 2 {
+		if got := site.sessions("metered")[circuitKey(1001)]; got.BytesAllowed != freeRound+roundSize || got.Rounds != 2 {
 			t.Fatalf("after paying: session %+v", got)
 		}
 		for _, m := range []string{"payment_required_total", "throttled_responses_total", "payment_requests_issued_total"} {

@@ -54,10 +54,10 @@ func TestReplicaSharesPostgresLedger(t *testing.T) {
 	if resp, _ := c.get(t, u); resp.StatusCode != 200 {
 		t.Fatalf("after another replica settled: %s, want 200", resp.Status)
 	}
-	s, err := other.Session(context.Background(), "circuit:7001")
+	s, err := other.Session(context.Background(), circuitKey(7001))
 	for i := 0; i < 100 && (err != nil || s.BytesServed < 4000); i++ {
 		time.Sleep(50 * time.Millisecond)
-		s, err = other.Session(context.Background(), "circuit:7001")
+		s, err = other.Session(context.Background(), circuitKey(7001))
 	}
 	if err != nil || s.BytesServed < 4000 || s.FreeBytes != 4000 {
 		t.Fatalf("session in the shared ledger: %+v, %v", s, err)
