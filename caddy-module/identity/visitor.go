@@ -46,7 +46,12 @@ func (v Visitor) String() string {
 	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
-// setVisitor makes k the request's Visitor, where r runs in Caddy.
+// setVisitor makes k the request's Visitor, where r runs in Caddy. The
+// first identification of a request sets it: a later Identify of a copy of
+// r (the token's circuit, asked for with the token removed) shares r's
+// variables and must not replace the visitor with its circuit.
 func setVisitor(r *http.Request, k Key) {
-	caddyhttp.SetVar(r.Context(), VisitorVar, Visitor{key: k})
+	if caddyhttp.GetVar(r.Context(), VisitorVar) == nil {
+		caddyhttp.SetVar(r.Context(), VisitorVar, Visitor{key: k})
+	}
 }
