@@ -32,6 +32,9 @@ func TestServeCircuitReuseAfterTorRestart(t *testing.T) {
 		if status != http.StatusOK && status != http.StatusPaymentRequired {
 			t.Fatalf("circuit 5: status %d", status)
 		}
+		if hdr.Get("Server") != "" { // the meter's own answers too (torplus_privacy is first)
+			t.Fatalf("circuit 5: status %d with Server %q", status, hdr.Get("Server"))
+		}
 		return hdr.Get("TorPlus-Remaining"), hdr.Get("TorPlus-Payment-Request")
 	}
 	if left, _ := remaining(); left != "2000" {
