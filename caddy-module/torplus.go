@@ -15,6 +15,9 @@ import (
 	_ "github.com/torplus/torplus/caddy-module/meter"
 	// The onion app: tor as a child process and the site's v3 onion service.
 	_ "github.com/torplus/torplus/caddy-module/onionservice"
+	// The torplus_privacy handler: no Server, Via or Last-Modified header,
+	// ETags sealed under the site's secret.
+	_ "github.com/torplus/torplus/caddy-module/privacy"
 	// The revenue report's admin API route.
 	_ "github.com/torplus/torplus/caddy-module/revenue"
 )

@@ -7,9 +7,12 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 )
 
-// Bounds on what one client can hold of a server that "hoster serve" runs
-// (docs/security.md gives the same as Caddyfile global options). Over tor a
-// request's header arrives in a cell or two, well within these.
+// Bounds on what one client can hold of a server that "hoster serve" runs.
+// These constants are the one source of the values: deploy/base/Caddyfile
+// and the Caddyfile block of docs/security.md write them as server options,
+// and TestDeployCaddyfileBounds and TestServeConfigBounds fail when either
+// differs from them. Over tor a request's header arrives in a cell or two,
+// well within these.
 const (
 	// ReadHeaderTimeout cuts off a client that has not sent its whole
 	// request header in this time (slowloris).

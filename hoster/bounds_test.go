@@ -159,9 +159,9 @@ func TestServeCutsOffSlowloris(t *testing.T) {
 	t.Logf("slow client cut off after %s and %d header lines (bound %s)", time.Since(start).Round(100*time.Millisecond), sent, ReadHeaderTimeout)
 }
 
-// TestServeConfigBounds: the servers "hoster serve" runs carry the bounds,
-// and the Caddyfile global options docs/security.md gives Caddyfile users
-// adapt to the same values.
+// TestServeConfigBounds: the servers "hoster serve" runs carry the bounds
+// of bounds.go, and so do those of the Caddyfile docs/security.md gives
+// Caddyfile users (its block is read from the document itself).
 func TestServeConfigBounds(t *testing.T) {
 	cfg, err := serveConfig(serveOptions{root: siteDir, dataDir: t.TempDir(), admin: "off", dashboard: "127.0.0.1:2020"})
 	if err != nil {
@@ -171,38 +171,65 @@ func TestServeConfigBounds(t *testing.T) {
 	if err := json.Unmarshal(cfg.AppsRaw["http"], &app); err != nil {
 		t.Fatal(err)
 	}
-	fromCaddyfile := adaptedServer(t, `{
-	servers {
-		timeouts {
-			read_header 15s
-			read_body_idle 30s
-			idle 2m
-		}
-		max_header_size 16KiB
+	checkBounds(t, "hoster serve", app.Servers, "onion", "dashboard")
+	doc, err := os.ReadFile("../docs/security.md")
+	if err != nil {
+		t.Fatal(err)
 	}
+	_, block, ok := strings.Cut(string(doc), "```caddyfile\n{\n\tservers {")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 {
+		t.Fatal("docs/security.md has no ```caddyfile block of server bounds")
+	}
+	checkBounds(t, "docs/security.md", adaptedServers(t, "{\n\tservers {"+block+"http:// {\n\trespond \"ok\"\n}\n"))
 }
-http:// {
-	respond "ok"
+
+// TestDeployCaddyfileBounds: deploy/base/Caddyfile sets the bounds of
+// bounds.go on every server it runs (the onion socket's and the metrics
+// one): the test fails when either drifts from the other.
+func TestDeployCaddyfileBounds(t *testing.T) {
+	text, err := os.ReadFile("../deploy/base/Caddyfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TORPLUS_PAY_TO", testDestination)
+	t.Setenv("TORPLUS_ASSET_ISSUER", testIssuer)
+	servers := adaptedServers(t, string(text))
+	if len(servers) < 2 {
+		t.Fatalf("deploy/base/Caddyfile adapts to %d servers, want the onion site and the metrics one", len(servers))
+	}
+	checkBounds(t, "deploy/base/Caddyfile", servers)
 }
-`)
-	for name, srv := range map[string]*caddyhttp.Server{"onion": app.Servers["onion"], "dashboard": app.Servers["dashboard"], "Caddyfile": fromCaddyfile} {
+
+// checkBounds fails t for each server (of names, or all when none is
+// named) whose bounds are not those of bounds.go.
+func checkBounds(t *testing.T, where string, servers map[string]*caddyhttp.Server, names ...string) {
+	t.Helper()
+	if len(names) == 0 {
+		for name := range servers {
+			names = append(names, name)
+		}
+	}
+	want := [4]int64{int64(ReadHeaderTimeout), int64(ReadBodyIdleTimeout), int64(IdleTimeout), MaxHeaderBytes}
+	for _, name := range names {
+		srv := servers[name]
 		if srv == nil {
-			t.Fatalf("no %s server", name)
+			t.Fatalf("%s: no %s server", where, name)
 		}
 		got := [4]int64{int64(srv.ReadHeaderTimeout), int64(srv.ReadIdleTimeout), int64(srv.IdleTimeout), int64(srv.MaxHeaderBytes)}
-		want := [4]int64{int64(ReadHeaderTimeout), int64(ReadBodyIdleTimeout), int64(IdleTimeout), MaxHeaderBytes}
 		if got != want {
-			t.Errorf("%s server: read_header, read_body_idle, idle, max_header_bytes = %v, want %v", name, got, want)
+			t.Errorf("%s, server %s (%v): read_header, read_body_idle, idle, max_header_bytes = %v, want %v",
+				where, name, srv.Listen, got, want)
 		}
 	}
 }
 
-// adaptedServer adapts a Caddyfile and returns its only http server.
-func adaptedServer(t *testing.T, caddyfile string) *caddyhttp.Server {
+// adaptedServers adapts a Caddyfile and returns its http servers.
+func adaptedServers(t *testing.T, caddyfile string) map[string]*caddyhttp.Server {
 	t.Helper()
 	out, warn, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(caddyfile), nil)
 	if err != nil {
-		t.Fatalf("adapting the documented Caddyfile: %v %v", err, warn)
+		t.Fatalf("adapting the Caddyfile: %v %v", err, warn)
 	}
 	var cfg caddy.Config
 	if err := json.Unmarshal(out, &cfg); err != nil {
@@ -212,10 +239,7 @@ func adaptedServer(t *testing.T, caddyfile string) *caddyhttp.Server {
 	if err := json.Unmarshal(cfg.AppsRaw["http"], &app); err != nil {
 		t.Fatal(err)
 	}
-	for _, srv := range app.Servers {
-		return srv
-	}
-	return nil
+	return app.Servers
 }
 
 // TestServeAdminPathsNotOnOnion: with metering and the dashboard on, the

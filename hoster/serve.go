@@ -173,9 +173,7 @@ func siteHandler(o serveOptions) (json.RawMessage, error) {
 		if err != nil || u.Scheme != "http" || u.Host == "" || (u.Path != "" && u.Path != "/") {
 			return nil, fmt.Errorf("--upstream %q: want http://host:port", o.upstream)
 		}
-		return caddyconfig.JSONModuleObject(map[string]any{
-			"upstreams": []map[string]string{{"dial": u.Host}},
-		}, "handler", "reverse_proxy", nil), nil
+		return upstreamProxy(u.Host), nil
 	}
 	root := rootOrDot(o.root)
 	st, err := os.Stat(root)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/torplus/torplus/caddy-module/attention"
 	"github.com/torplus/torplus/caddy-module/meter"
+	"github.com/torplus/torplus/caddy-module/privacy"
 	"github.com/torplus/torplus/caddy-module/store"
 )
 
@@ -29,11 +30,14 @@ var ErrTwoBackends = errors.New("give --horizon or --offline-ledger, not both")
 // ErrDashboardNotLocal is returned for a dashboard address off loopback.
 var ErrDashboardNotLocal = errors.New("--dashboard must be a loopback address (127.0.0.1:2020, [::1]:2020) or \"off\"")
 
-// siteRoutes are the handlers in front of the site: attention reports (for
-// a folder of pages), metering (with --pay-to), then the site itself.
+// siteRoutes are the handlers in front of the site: first torplus_privacy
+// (no header links the onion to a clearnet copy), attention reports (for a
+// folder of pages), metering (with --pay-to), then the site itself.
 func siteRoutes(o serveOptions, dataDir string, site json.RawMessage) ([]json.RawMessage, error) {
 	db := store.Config{Driver: "sqlite", DSN: filepath.Join(dataDir, "store.db")}
-	var handlers []json.RawMessage
+	handlers := []json.RawMessage{caddyconfig.JSONModuleObject(privacy.Handler{
+		SecretFile: filepath.Join(dataDir, "privacy.key"),
+	}, "handler", "torplus_privacy", nil)}
 	if o.upstream == "" {
 		root, err := filepath.Abs(rootOrDot(o.root))
 		if err != nil {
@@ -66,6 +70,18 @@ func siteRoutes(o serveOptions, dataDir string, site json.RawMessage) ([]json.Ra
 		handlers = append(handlers, caddyconfig.JSONModuleObject(m, "handler", "torplus", nil))
 	}
 	return append(handlers, site), nil
+}
+
+// upstreamProxy is the reverse proxy to the owner's web server at dial.
+// The upstream learns nothing of the visitor: Caddy's X-Forwarded-For would
+// carry the circuit's fc00:dead:beef:4dad::<id> address and its Via names
+// Caddy, so both are deleted (the TorPlus headers are gone already:
+// identity.Identify removes them).
+func upstreamProxy(dial string) json.RawMessage {
+	return caddyconfig.JSONModuleObject(map[string]any{
+		"upstreams": []map[string]string{{"dial": dial}},
+		"headers":   map[string]any{"request": map[string]any{"delete": []string{"X-Forwarded-For", "Via"}}},
+	}, "handler", "reverse_proxy", nil)
 }
 
 // dashboardServer is a loopback-only http server for the site owner's dashboard.

@@ -16,9 +16,14 @@ import (
 // connCacheKey is the context key of a connection's connCache.
 type connCacheKey struct{}
 
-// connCache is one connection's parsed remote address. HTTP/2 serves a
-// connection's streams concurrently, hence the atomic pointer.
-type connCache struct{ last atomic.Pointer[parsedAddr] }
+// connCache is one connection's parsed remote address, and the epoch of
+// the tor that opened it (fixed when the connection is accepted: a tor that
+// restarts opens new connections). HTTP/2 serves a connection's streams
+// concurrently, hence the atomic pointer.
+type connCache struct {
+	last  atomic.Pointer[parsedAddr]
+	epoch Epoch
+}
 
 // parsedAddr is a remote address's text and what remoteIP made of it.
 type parsedAddr struct {
@@ -29,15 +34,26 @@ type parsedAddr struct {
 
 // WithConnCache returns ctx with an empty per-connection cache of the
 // parsed remote address, which Identify then uses for every request on the
-// connection. It has the signature of http.Server.ConnContext, so a Caddy
-// handler can register it with caddyhttp.Server.RegisterConnContext. It
-// parses nothing itself (the PROXY header may not have arrived yet), and a
-// ctx that already has a cache is returned as it is.
-func WithConnCache(ctx context.Context, _ net.Conn) context.Context {
+// connection, and the Epoch of the listener that accepted c, which circuit
+// keys of the connection carry. It has the signature of
+// http.Server.ConnContext, so a Caddy handler can register it with
+// caddyhttp.Server.RegisterConnContext. It parses nothing itself (the PROXY
+// header may not have arrived yet), and a ctx that already has a cache is
+// returned as it is.
+func WithConnCache(ctx context.Context, c net.Conn) context.Context {
 	if _, ok := ctx.Value(connCacheKey{}).(*connCache); ok {
 		return ctx
 	}
-	return context.WithValue(ctx, connCacheKey{}, new(connCache))
+	return context.WithValue(ctx, connCacheKey{}, &connCache{epoch: connEpoch(c)})
+}
+
+// requestEpoch returns the epoch of the connection r came on: the one
+// WithConnCache fixed, or this process's where no cache was registered.
+func requestEpoch(r *http.Request) Epoch {
+	if c, _ := r.Context().Value(connCacheKey{}).(*connCache); c != nil {
+		return c.epoch
+	}
+	return processEpoch
 }
 
 // remoteAddr returns r's remote IP address, parsed once per connection

@@ -21,9 +21,9 @@ func TestConnCache(t *testing.T) {
 		want   Key
 		err    error
 	}{
-		{"[fc00:dead:beef:4dad::0:1c]:28", CircuitKey(0x1c), nil},
-		{"[fc00:dead:beef:4dad::0:1c]:28", CircuitKey(0x1c), nil}, // from the cache
-		{"[fc00:dead:beef:4dad::0:1d]:28", CircuitKey(0x1d), nil}, // another text: parsed again
+		{"[fc00:dead:beef:4dad::0:1c]:28", CircuitKey(processEpoch, 0x1c), nil},
+		{"[fc00:dead:beef:4dad::0:1c]:28", CircuitKey(processEpoch, 0x1c), nil}, // from the cache
+		{"[fc00:dead:beef:4dad::0:1d]:28", CircuitKey(processEpoch, 0x1d), nil}, // another text: parsed again
 		{"127.0.0.1:80", Key{}, ErrClearnetDenied},
 		{"bogus", Key{}, ErrClearnetDenied},
 	}

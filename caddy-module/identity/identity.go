@@ -7,6 +7,13 @@
 // PROXY header as the low 32 bits of an address in fc00:dead:beef:4dad::/64
 // (HiddenServiceExportCircuitID haproxy). Any other (clearnet) client is keyed
 // by its IP address, and only where the operator allows clearnet access.
+//
+// Tor numbers circuits from 1 in every tor process, so a circuit key also
+// carries the Epoch of the tor that opened the circuit (see NewEpoch).
+//
+// Identify removes the TorPlus-Session and TorPlus-PoW headers from the
+// request it identifies: they are bearer credentials of a balance, and no
+// handler after it (a reverse proxy, an access log) may pass them on.
 package identity
 
 import (
@@ -25,8 +32,16 @@ import (
 // SessionHeader is the request header that carries a client's session token.
 const SessionHeader = "TorPlus-Session"
 
-// sessionKey is SessionHeader in canonical form (looked up directly on the hot path).
-var sessionKey = http.CanonicalHeaderKey(SessionHeader)
+// PoWHeader is the request header that carries a new session's
+// proof-of-work stamp; Identify removes it with SessionHeader.
+const PoWHeader = "TorPlus-PoW"
+
+// sessionKey and powKey are the headers in canonical form (looked up
+// directly on the hot path).
+var (
+	sessionKey = http.CanonicalHeaderKey(SessionHeader)
+	powKey     = http.CanonicalHeaderKey(PoWHeader)
+)
 
 // TokenSize is the number of random bytes in a session token.
 const TokenSize = 32
@@ -54,7 +69,7 @@ type Kind uint8
 const (
 	KindNone    Kind = iota // the zero Key
 	KindSession             // a TorPlus-Session token (ID holds its SHA-256)
-	KindCircuit             // a tor circuit id (ID[:4] holds it, big-endian)
+	KindCircuit             // a tor circuit id (ID[:4], big-endian) of an Epoch (ID[4:12])
 	KindAddress             // a clearnet IP address (ID[:16] holds it)
 )
 
@@ -68,10 +83,12 @@ type Key struct {
 // SessionKey returns the key of a session whose token hashes to sum.
 func SessionKey(sum [32]byte) Key { return Key{Kind: KindSession, ID: sum} }
 
-// CircuitKey returns the key of tor circuit id.
-func CircuitKey(id uint32) Key {
+// CircuitKey returns the key of tor circuit id opened by the tor of epoch
+// e: the same id under another epoch is another client.
+func CircuitKey(e Epoch, id uint32) Key {
 	k := Key{Kind: KindCircuit}
 	binary.BigEndian.PutUint32(k.ID[:4], id)
+	binary.BigEndian.PutUint64(k.ID[4:12], uint64(e))
 	return k
 }
 
@@ -83,14 +100,17 @@ func AddressKey(addr netip.Addr) Key {
 	return k
 }
 
-// String returns the key's text form: "session:<64 hex>", "circuit:<n>" or
-// "addr:<ip>". ParseKey reverses it. It never contains a session token.
+// String returns the key's text form: "session:<64 hex>",
+// "circuit:<n>@<16 hex of the epoch>" or "addr:<ip>". ParseKey reverses it.
+// It never contains a session token.
 func (k Key) String() string {
 	switch k.Kind {
 	case KindSession:
 		return "session:" + hex.EncodeToString(k.ID[:])
 	case KindCircuit:
-		return "circuit:" + strconv.FormatUint(uint64(binary.BigEndian.Uint32(k.ID[:4])), 10)
+		var e [16]byte
+		hex.Encode(e[:], k.ID[4:12])
+		return "circuit:" + strconv.FormatUint(uint64(binary.BigEndian.Uint32(k.ID[:4])), 10) + "@" + string(e[:])
 	case KindAddress:
 		return "addr:" + netip.AddrFrom16([16]byte(k.ID[:16])).Unmap().String()
 	}
@@ -114,11 +134,18 @@ func ParseKey(s string) (Key, error) {
 		}
 		return SessionKey(sum), nil
 	case "circuit":
-		n, err := strconv.ParseUint(rest, 10, 32)
-		if err != nil || strconv.FormatUint(n, 10) != rest {
+		// A key without an epoch (written before keys carried one) is
+		// refused: it names a circuit of a tor that is gone.
+		id, epoch, ok := strings.Cut(rest, "@")
+		n, err := strconv.ParseUint(id, 10, 32)
+		var e [8]byte
+		if !ok || err != nil || strconv.FormatUint(n, 10) != id || len(epoch) != 16 {
 			return Key{}, fmt.Errorf("%w: %q", ErrBadKey, s)
 		}
-		return CircuitKey(uint32(n)), nil
+		if _, err := hex.Decode(e[:], []byte(epoch)); err != nil || hex.EncodeToString(e[:]) != epoch {
+			return Key{}, fmt.Errorf("%w: %q", ErrBadKey, s)
+		}
+		return CircuitKey(Epoch(binary.BigEndian.Uint64(e[:])), uint32(n)), nil
 	case "addr":
 		a, err := netip.ParseAddr(rest)
 		if err != nil || a.Zone() != "" || a.Unmap().String() != rest {
@@ -173,29 +200,45 @@ func remoteIP(remoteAddr string) (netip.Addr, error) {
 
 // Identify returns the key of the client that sent r. A tor client (its
 // remote address in CircuitPrefix) is keyed by its session token when it
-// sends one, else by its circuit id. Any other client gets ErrClearnetDenied
-// unless allowClearnet is set, and is then keyed by its token or its address.
-// A malformed token is ErrBadToken, never silently ignored. The remote
-// address is parsed once per connection where the server registered
-// WithConnCache.
+// sends one, else by its circuit id and the epoch of the tor that opened
+// the connection. Any other client gets ErrClearnetDenied unless
+// allowClearnet is set, and is then keyed by its token or its address. A
+// malformed token is ErrBadToken, never silently ignored. The remote
+// address is parsed, and the epoch fixed, once per connection where the
+// server registered WithConnCache.
+//
+// Whatever the outcome, Identify removes the TorPlus-Session and
+// TorPlus-PoW headers from r, so that no handler after it sees them: a
+// caller that checks the stamp reads PoWHeader before calling Identify.
+// Under Caddy it sets VisitorVar, an opaque id of the client an owner may
+// pass to its upstream.
 func Identify(r *http.Request, allowClearnet bool) (Key, error) {
+	token := r.Header[sessionKey]
+	delete(r.Header, sessionKey)
+	delete(r.Header, powKey)
 	addr, parsed := remoteAddr(r)
 	circuit, cerr := circuitOf(addr, parsed)
 	if cerr != nil && !allowClearnet {
 		return Key{}, ErrClearnetDenied
 	}
-	if v := r.Header[sessionKey]; len(v) > 0 && v[0] != "" {
-		sum, err := ParseToken(v[0])
+	if len(token) > 0 && token[0] != "" {
+		sum, err := ParseToken(token[0])
 		if err != nil {
 			return Key{}, err
 		}
-		return SessionKey(sum), nil
+		return identified(r, SessionKey(sum)), nil
 	}
 	if cerr == nil {
-		return CircuitKey(circuit), nil
+		return identified(r, CircuitKey(requestEpoch(r), circuit)), nil
 	}
 	if !parsed {
 		return Key{}, fmt.Errorf("%w: unparsable remote address %q", ErrClearnetDenied, r.RemoteAddr)
 	}
-	return AddressKey(addr), nil
+	return identified(r, AddressKey(addr)), nil
+}
+
+// identified records k as r's Visitor (see VisitorVar) and returns it.
+func identified(r *http.Request, k Key) Key {
+	setVisitor(r, k)
+	return k
 }

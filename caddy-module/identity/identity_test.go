@@ -79,7 +79,7 @@ func TestIdentify(t *testing.T) {
 		want     Key
 		err      error
 	}{
-		{"circuit", "[fc00:dead:beef:4dad::0:1c]:28", "", false, CircuitKey(0x1c), nil},
+		{"circuit", "[fc00:dead:beef:4dad::0:1c]:28", "", false, CircuitKey(processEpoch, 0x1c), nil},
 		{"token over tor", "[fc00:dead:beef:4dad::0:1c]:28", token, false, SessionKey(sum), nil},
 		{"bad token over tor", "[fc00:dead:beef:4dad::0:1c]:28", "nope", false, Key{}, ErrBadToken},
 		{"clearnet denied", "192.0.2.7:4000", "", false, Key{}, ErrClearnetDenied},
@@ -106,7 +106,7 @@ func TestIdentify(t *testing.T) {
 func TestKeyRoundTrip(t *testing.T) {
 	keys := []Key{
 		SessionKey(sha256.Sum256([]byte("x"))),
-		CircuitKey(0), CircuitKey(0xffffffff),
+		CircuitKey(0, 0), CircuitKey(processEpoch, 0xffffffff), CircuitKey(^Epoch(0), 1),
 		AddressKey(netip.MustParseAddr("192.0.2.1")),
 		AddressKey(netip.MustParseAddr("2001:db8::1")),
 	}
@@ -116,7 +116,7 @@ func TestKeyRoundTrip(t *testing.T) {
 			t.Errorf("ParseKey(%q) = %v, %v; want %v", k.String(), got, err, k)
 		}
 	}
-	for _, bad := range []string{"", "session:", "circuit:-1", "circuit:4294967296", "circuit:01", "addr:::ffff:1.2.3.4", "addr:fe80::1%eth0", "x:1"} {
+	for _, bad := range []string{"", "session:", "circuit:-1@0000000000000001", "circuit:4294967296@0000000000000001", "circuit:01@0000000000000001", "circuit:28", "circuit:28@", "circuit:28@00000000000000FF", "circuit:28@000000000000000g", "circuit:28@0000000000000001@1", "addr:::ffff:1.2.3.4", "addr:fe80::1%eth0", "x:1"} {
 		if _, err := ParseKey(bad); !errors.Is(err, ErrBadKey) {
 			t.Errorf("ParseKey(%q) error %v, want ErrBadKey", bad, err)
 		}
@@ -147,7 +147,7 @@ func FuzzCircuitID(f *testing.F) {
 		if err != nil {
 			return
 		}
-		k := CircuitKey(id)
+		k := CircuitKey(processEpoch, id)
 		if back, err := ParseKey(k.String()); err != nil || back != k {
 			t.Fatalf("circuit key %v does not round-trip: %v", k, err)
 		}
@@ -155,7 +155,7 @@ func FuzzCircuitID(f *testing.F) {
 }
 
 func FuzzParseKey(f *testing.F) {
-	f.Add("circuit:28")
+	f.Add("circuit:28@00000000000000ff")
 	f.Add("addr:2001:db8::1")
 	f.Add("session:" + "00000000000000000000000000000000000000000000000000000000000000ff")
 	f.Fuzz(func(t *testing.T, s string) {

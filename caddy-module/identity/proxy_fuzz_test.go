@@ -35,7 +35,7 @@ func FuzzProxyHeader(f *testing.F) {
 		if !CircuitPrefix.Contains(ip) {
 			t.Fatalf("circuit id %d from %q, outside %v", id, remote, CircuitPrefix)
 		}
-		if back, err := ParseKey(CircuitKey(id).String()); err != nil || back != CircuitKey(id) {
+		if back, err := ParseKey(CircuitKey(processEpoch, id).String()); err != nil || back != CircuitKey(processEpoch, id) {
 			t.Fatalf("circuit key of %q does not round-trip: %v", remote, err)
 		}
 	})

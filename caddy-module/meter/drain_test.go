@@ -50,8 +50,8 @@ func TestParallelDrainHolds(t *testing.T) {
 		client func(i int) *client
 		key    string
 	}{
-		{"one circuit, file_server", "/big.bin", func(int) *client { return newClient(7001, "", "") }, "circuit:7001"},
-		{"one circuit, reverse_proxy", "/proxy/x", func(int) *client { return newClient(7002, "", "") }, "circuit:7002"},
+		{"one circuit, file_server", "/big.bin", func(int) *client { return newClient(7001, "", "") }, circuitKey(7001)},
+		{"one circuit, reverse_proxy", "/proxy/x", func(int) *client { return newClient(7002, "", "") }, circuitKey(7002)},
 		{"one token, many circuits", "/big.bin", func() func(int) *client {
 			tok := newToken()
 			return func(i int) *client { return newClient(uint32(7100+i), "", tok) }

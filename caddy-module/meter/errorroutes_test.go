@@ -66,7 +66,7 @@ func TestErrorRoutesMetered(t *testing.T) {
 	if got == 0 || got > free {
 		t.Fatalf("error routes served %d bytes; want some, at most the allowance %d", got, free)
 	}
-	if served := site.servedTo("err", "circuit:9601", got); served < got {
+	if served := site.servedTo("err", circuitKey(9601), got); served < got {
 		t.Fatalf("counted %d bytes of %d served from error routes", served, got)
 	}
 }

@@ -19,6 +19,8 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	_ "github.com/caddyserver/caddy/v2/modules/standard" // file_server, reverse_proxy, proxy_protocol
 	"github.com/stellar/go-stellar-sdk/keypair"
+
+	"github.com/torplus/torplus/caddy-module/identity"
 )
 
 // testTerms are the payment terms of the test servers.
@@ -273,4 +275,10 @@ func (c *client) fetch(t testing.TB, url string, hdr ...string) (status int, n i
 	defer resp.Body.Close()
 	n, err = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode, n, err
+}
+
+// circuitKey is the key text of circuit n on the test servers: their TCP
+// listeners are no tor's, so their circuits carry this process's epoch.
+func circuitKey(n uint32) string {
+	return identity.CircuitKey(identity.EpochOf("127.0.0.1:0"), n).String()
 }

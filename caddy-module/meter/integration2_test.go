@@ -92,7 +92,7 @@ func TestStateSurvivesReloadAndRestart(t *testing.T) {
 	if resp, _ := c.get(t, u); resp.StatusCode != 402 {
 		t.Fatalf("no grace: %s, want 402", resp.Status)
 	}
-	site.servedTo("r", "circuit:6001", 4000)
+	site.servedTo("r", circuitKey(6001), 4000)
 
 	// Change the config a little so Caddy really reloads.
 	servers := site.cfg["apps"].(map[string]any)["http"].(map[string]any)["servers"].(map[string]any)
@@ -101,7 +101,7 @@ func TestStateSurvivesReloadAndRestart(t *testing.T) {
 	if resp, _ := c.get(t, u); resp.StatusCode != 402 {
 		t.Fatalf("after reload: %s, want 402 (session forgotten?)", resp.Status)
 	}
-	if got := site.sessions("r")["circuit:6001"].BytesServed; got != 4000 {
+	if got := site.sessions("r")[circuitKey(6001)].BytesServed; got != 4000 {
 		t.Fatalf("after reload: %d bytes served, want 4000", got)
 	}
 

@@ -85,7 +85,7 @@ func TestMeteredServer(t *testing.T) {
 		if readFroms.Load() == before {
 			t.Fatal("file_server did not go through the metered ReadFrom")
 		}
-		if got := site.servedTo("metered", "circuit:2001", int64(len(body))); got != int64(len(body)) {
+		if got := site.servedTo("metered", circuitKey(2001), int64(len(body))); got != int64(len(body)) {
 			t.Fatalf("counted %d bytes, client received %d", got, len(body))
 		}
 	})
@@ -101,7 +101,7 @@ func TestMeteredServer(t *testing.T) {
 			t.Fatalf("multi range: %s %s", resp.Status, resp.Header.Get("Content-Type"))
 		}
 		want := int64(len(one) + len(multi))
-		if got := site.servedTo("metered", "circuit:2002", want); got != want {
+		if got := site.servedTo("metered", circuitKey(2002), want); got != want {
 			t.Fatalf("counted %d bytes, client received %d", got, want)
 		}
 	})
@@ -111,7 +111,7 @@ func TestMeteredServer(t *testing.T) {
 		if resp.StatusCode != 200 || len(body) != 300_000 {
 			t.Fatalf("proxy: %s, %d bytes", resp.Status, len(body))
 		}
-		if got := site.servedTo("metered", "circuit:2003", 300_000); got != 300_000 {
+		if got := site.servedTo("metered", circuitKey(2003), 300_000); got != 300_000 {
 			t.Fatalf("counted %d bytes, client received 300000", got)
 		}
 	})
@@ -128,7 +128,7 @@ func TestMeteredServer(t *testing.T) {
 		// The circuit the token was first seen on handed its free round
 		// over (TestTokenFarming); no key holds the raw token.
 		for k, x := range site.sessions("metered") {
-			if strings.Contains(k, token) || (k == "circuit:3002" && x.BytesServed != 0) {
+			if strings.Contains(k, token) || (k == circuitKey(3002) && x.BytesServed != 0) {
 				t.Fatalf("session %q (served %d): the raw token leaked into keys, or a second circuit paid", k, x.BytesServed)
 			}
 		}
@@ -190,7 +190,7 @@ func TestMeteredServer(t *testing.T) {
 		site.adminGet("/torplus/payment-requests?zone=metered&state=pending", &listed)
 		found := false
 		for _, p := range listed {
-			found = found || (p.ID == early.ID && p.Session == sessionKey("metered", mustKey(t, "circuit:1001")) && p.Amount == 25_000_000)
+			found = found || (p.ID == early.ID && p.Session == sessionKey("metered", mustKey(t, circuitKey(1001))) && p.Amount == 25_000_000)
 		}
 		if !found {
 			t.Fatalf("admin API does not list request %s as pending: %+v", early.ID, listed)
@@ -214,7 +214,7 @@ func TestMeteredServer(t *testing.T) {
 		if resp.StatusCode != 200 || !bytes.Equal(body, big) || resp.Header.Get(PaymentRequestHeader) != "" {
 			t.Fatalf("after paying: %s, %d bytes, request header %q", resp.Status, len(body), resp.Header.Get(PaymentRequestHeader))
 		}
-		if got := site.sessions("metered")["circuit:1001"]; got.BytesAllowed != freeRound+roundSize || got.Rounds != 2 {
+		if got := site.sessions("metered")[circuitKey(1001)]; got.BytesAllowed != freeRound+roundSize || got.Rounds != 2 {
 			t.Fatalf("after paying: session %+v", got)
 		}
 		for _, m := range []string{"payment_required_total", "throttled_responses_total", "payment_requests_issued_total"} {

@@ -24,7 +24,7 @@ import (
 // payment request: every answer is 200 or a JSON refusal with a code, and
 // the operator is paid at most once.
 func FuzzPaymentEndpoint(f *testing.F) {
-	fuzzClient := mustKey(f, "circuit:1")
+	fuzzClient := mustKey(f, circuitKey(1))
 	h := &Handler{Zone: "fuzz", Price: payPrice, Destination: payOperator.Address(), AssetIssuer: payIssuer.Address(),
 		Network: spt.Passphrase, Backend: "offline", OfflineLedger: ptr(clienttest.Genesis()),
 		Store: store.Config{DSN: filepath.Join(f.TempDir(), "fuzz.db")}}
@@ -37,7 +37,7 @@ func FuzzPaymentEndpoint(f *testing.F) {
 	id := payreq.NewID()
 	pr := payreq.New(id, h.terms, "", time.Now())
 	if err := h.st.store.PutPaymentRequests(ctx, []store.PaymentRequest{{Request: pr, Zone: h.Zone,
-		Session: sessionKey(h.Zone, mustKey(f, "circuit:1")), CreatedAt: time.Now(), State: store.Pending}}); err != nil {
+		Session: sessionKey(h.Zone, mustKey(f, circuitKey(1))), CreatedAt: time.Now(), State: store.Pending}}); err != nil {
 		f.Fatal(err)
 	}
 	l := offlineLedger(f)

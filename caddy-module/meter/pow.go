@@ -17,7 +17,7 @@ import (
 
 // PoWHeader is the request header carrying a proof-of-work stamp:
 // "<challenge>.<nonce>".
-const PoWHeader = "TorPlus-PoW"
+const PoWHeader = identity.PoWHeader
 
 // PoWScheme is the WWW-Authenticate scheme of a proof-of-work challenge.
 const PoWScheme = "TorPlus-PoW"

@@ -12,7 +12,7 @@ import (
 func TestPoWStamp(t *testing.T) {
 	secret := [32]byte{1, 2, 3}
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	k, other := identity.CircuitKey(28), identity.CircuitKey(29)
+	k, other := identity.CircuitKey(1, 28), identity.CircuitKey(1, 29)
 	c := powChallenge(secret, k, now)
 	stamp, err := SolvePoW(c, 12, 1<<20)
 	if err != nil {
@@ -62,7 +62,7 @@ func mustSolve(t *testing.T, c string) string {
 func FuzzCheckStamp(f *testing.F) {
 	secret := [32]byte{1}
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	k := identity.CircuitKey(1)
+	k := identity.CircuitKey(1, 1)
 	f.Add(powChallenge(secret, k, now) + ".123")
 	f.Add("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.1")
 	f.Add("..")

@@ -54,7 +54,7 @@ func TestReplicaSharesPostgresLedger(t *testing.T) {
 	if resp, _ := c.get(t, u); resp.StatusCode != 200 {
 		t.Fatalf("after another replica settled: %s, want 200", resp.Status)
 	}
-	key := sessionKey("pg", mustKey(t, "circuit:7001"))
+	key := sessionKey("pg", mustKey(t, circuitKey(7001)))
 	s, err := other.Session(context.Background(), key)
 	for i := 0; i < 100 && (err != nil || s.BytesServed < 4000); i++ {
 		time.Sleep(50 * time.Millisecond)

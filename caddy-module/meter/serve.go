@@ -30,6 +30,9 @@ const (
 // re-canonicalising on every request.
 var remainingKey = http.CanonicalHeaderKey(RemainingHeader)
 
+// powKey is PoWHeader in canonical form, read before Identify removes it.
+var powKey = http.CanonicalHeaderKey(PoWHeader)
+
 // cacheConnections makes the HTTP server being provisioned (if any) keep
 // each connection's parsed remote address, so identity.Identify parses a
 // circuit's PROXY address once per connection rather than per request.
@@ -42,6 +45,10 @@ func cacheConnections(ctx caddy.Context) {
 // ServeHTTP identifies the client, decides by its round state, and serves
 // the request through a byte-counting writer.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	var stamp string // Identify removes the stamp's header from r
+	if v := r.Header[powKey]; len(v) > 0 {
+		stamp = v[0]
+	}
 	key, err := identity.Identify(r, h.AllowClearnet)
 	switch {
 	case errors.Is(err, identity.ErrClearnetDenied):
@@ -64,7 +71,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	}
 	if s == nil {
 		if h.PoWDifficulty > 0 {
-			if err := checkStamp(h.st.secret, key, now, h.PoWDifficulty, r.Header.Get(PoWHeader)); err != nil {
+			if err := checkStamp(h.st.secret, key, now, h.PoWDifficulty, stamp); err != nil {
 				h.st.metrics.powDenied.Inc()
 				return h.askForWork(w, key, now, err)
 			}

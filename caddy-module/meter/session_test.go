@@ -181,7 +181,7 @@ func BenchmarkIdleSessionMemory(b *testing.B) {
 				runtime.ReadMemStats(&before)
 				t := newTable()
 				for i := range uint32(n) {
-					t.add(identity.CircuitKey(i), newSession(int64(i), 5_000_000))
+					t.add(identity.CircuitKey(1, i), newSession(int64(i), 5_000_000))
 				}
 				runtime.GC()
 				runtime.ReadMemStats(&after)

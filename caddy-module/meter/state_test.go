@@ -33,7 +33,7 @@ func TestIdleEvictionKeepsState(t *testing.T) {
 	ctx := context.Background()
 	clock := &fakeClock{t: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
 	st := newTestState(t, clock)
-	idle, busy := identity.CircuitKey(1), identity.CircuitKey(2)
+	idle, busy := identity.CircuitKey(1, 1), identity.CircuitKey(1, 2)
 	for _, k := range []identity.Key{idle, busy} {
 		s := st.table.add(k, newSession(clock.Now().UnixNano(), testPolicy.free))
 		s.spend(77)
@@ -53,7 +53,7 @@ func TestIdleEvictionKeepsState(t *testing.T) {
 	if err != nil || s == nil || s.served.Load() != 77 || s.allowed.Load() != testPolicy.free {
 		t.Fatalf("evicted session restored as %+v, %v", s, err)
 	}
-	if s, _ := st.load(ctx, identity.CircuitKey(3)); s != nil {
+	if s, _ := st.load(ctx, identity.CircuitKey(1, 3)); s != nil {
 		t.Fatal("unknown client loaded from the ledger")
 	}
 }
@@ -65,7 +65,7 @@ func TestSweepExpiresRequests(t *testing.T) {
 	st := newTestState(t, clock)
 	st.store.QueuePaymentRequest(store.PaymentRequest{Request: payreq.Request{ID: payreq.ID{1}, Destination: "G",
 		AssetCode: "TPT", AssetIssuer: "G", Amount: 1, NetworkPassphrase: "n", Bytes: 1, ExpiresAt: clock.Now().Add(time.Minute)},
-		Zone: st.name, Session: sessionKey(st.name, identity.CircuitKey(1)), CreatedAt: clock.Now()})
+		Zone: st.name, Session: sessionKey(st.name, identity.CircuitKey(identity.EpochOf("127.0.0.1:0"), 1)), CreatedAt: clock.Now()})
 	clock.Advance(time.Minute)
 	st.expireRequests(ctx)
 	p, err := st.store.PaymentRequest(ctx, payreq.ID{1})

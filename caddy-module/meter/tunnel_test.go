@@ -80,7 +80,7 @@ func TestUpgradeTunnelsMetered(t *testing.T) {
 		if status != 101 || n > free || n == 0 {
 			t.Fatalf("tunnel: status %d, carried %d bytes; allowance %d", status, n, free)
 		}
-		if got := site.servedTo("ws", "circuit:9501", n); got < n || got > free {
+		if got := site.servedTo("ws", circuitKey(9501), n); got < n || got > free {
 			t.Fatalf("counted %d bytes, tunnel carried %d", got, n)
 		}
 	})

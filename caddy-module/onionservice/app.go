@@ -14,7 +14,15 @@
 //				"domain":   "example.com",
 //				"torrc":    "/etc/torplus/extra.torrc",
 //				"tor_path": "tor",
-//				"onionbalance_master": "<56 characters>.onion"
+//				"onionbalance_master": "<56 characters>.onion",
+//				"max_streams": 32,
+//				"max_streams_close_circuit": true,
+//				"pow_defenses": true,
+//				"pow_queue_rate": 250,
+//				"pow_queue_burst": 2500,
+//				"intro_dos_defense": true,
+//				"intro_dos_rate_per_sec": 25,
+//				"intro_dos_burst_per_sec": 200
 //			}
 //		}
 //	}
@@ -24,6 +32,10 @@
 // the Onionbalance frontend merges (HiddenServiceOnionbalanceInstance 1 and
 // the ob_config file in the key directory), and the records printed are the
 // master's, the address visitors use.
+//
+// Tor's own DoS defences (Defenses: streams per circuit, introduction rate
+// limits, proof of work under load) are on by default, with the values
+// shown; PoW is off, and cannot be turned on, for an Onionbalance instance.
 //
 // The http server that tor forwards to listens on unix/<data_dir>/http.sock
 // (see SocketPath) with the proxy_protocol listener wrapper.
@@ -92,6 +104,10 @@ type App struct {
 	// master's key. Optional.
 	OnionbalanceMaster string `json:"onionbalance_master,omitempty"`
 
+	// Defenses are tor's onion-service DoS settings (their fields are the
+	// app's own in JSON: max_streams, pow_defenses, …).
+	Defenses
+
 	key    *onion.Key
 	master onion.ID
 	logger *zap.Logger
@@ -123,6 +139,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if a.TorPath == "" {
 		a.TorPath = "tor"
 	}
+	a.setDefaults(a.OnionbalanceMaster != "")
 	if err := os.MkdirAll(a.DataDir, 0o700); err != nil {
 		return fmt.Errorf("onion: data_dir: %w", err)
 	}
@@ -163,6 +180,9 @@ func (a *App) Validate() error {
 		if _, err := os.Stat(a.Torrc); err != nil {
 			return fmt.Errorf("onion: torrc: %w", err)
 		}
+	}
+	if err := a.validate(a.OnionbalanceMaster != ""); err != nil {
+		return err
 	}
 	if _, err := exec.LookPath(a.TorPath); err != nil {
 		return fmt.Errorf("%w (%s)", ErrTorMissing, a.TorPath)

@@ -1,6 +1,8 @@
 package onionservice
 
 import (
+	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/caddyserver/caddy/v2/caddyconfig"
@@ -22,6 +24,14 @@ func init() {
 //			tor_path     <tor executable>
 //			virtual_port <port>
 //			onionbalance_master <frontend's onion address>
+//			max_streams               <n, 0: no limit>
+//			max_streams_close_circuit on|off
+//			pow_defenses              on|off
+//			pow_queue_rate            <n>
+//			pow_queue_burst           <n>
+//			intro_dos_defense         on|off
+//			intro_dos_rate_per_sec    <n>
+//			intro_dos_burst_per_sec   <n>
 //		}
 //	}
 //
@@ -80,6 +90,26 @@ func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("virtual_port: %v", err)
 			}
 			a.VirtualPort = port
+		case "max_streams":
+			n, err := strconv.Atoi(val)
+			if err != nil {
+				return d.Errf("max_streams: %v", err)
+			}
+			a.MaxStreams = &n
+		case "max_streams_close_circuit", "pow_defenses", "intro_dos_defense":
+			on, err := onOff(val)
+			if err != nil {
+				return d.Errf("%s: %v", field, err)
+			}
+			*map[string]**bool{"max_streams_close_circuit": &a.MaxStreamsCloseCircuit,
+				"pow_defenses": &a.PoWDefenses, "intro_dos_defense": &a.IntroDoSDefense}[field] = &on
+		case "pow_queue_rate", "pow_queue_burst", "intro_dos_rate_per_sec", "intro_dos_burst_per_sec":
+			n, err := strconv.Atoi(val)
+			if err != nil || n <= 0 {
+				return d.Errf("%s: want a positive number, got %q", field, val)
+			}
+			*map[string]*int{"pow_queue_rate": &a.PoWQueueRate, "pow_queue_burst": &a.PoWQueueBurst,
+				"intro_dos_rate_per_sec": &a.IntroDoSRate, "intro_dos_burst_per_sec": &a.IntroDoSBurst}[field] = n
 		default:
 			return d.Errf("unknown onion option %q", field)
 		}
@@ -88,6 +118,20 @@ func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		}
 	}
 	return nil
+}
+
+// ErrOnOff is returned for a switch that is not on or off.
+var ErrOnOff = errors.New("want on or off")
+
+// onOff reads a Caddyfile switch.
+func onOff(v string) (bool, error) {
+	switch v {
+	case "on", "true":
+		return true, nil
+	case "off", "false":
+		return false, nil
+	}
+	return false, fmt.Errorf("%w, got %q", ErrOnOff, v)
 }
 
 var _ caddyfile.Unmarshaler = (*App)(nil)

@@ -13,6 +13,8 @@ func FuzzUnmarshalCaddyfile(f *testing.F) {
 		"onion {\n data_dir /srv/tp\n domain example.com\n torrc /etc/x.torrc\n tor_path /usr/sbin/tor\n virtual_port 8080\n}",
 		"onion {\n virtual_port -1\n}",
 		"onion /a {\n domain \"a b\"\n}",
+		"onion {\n max_streams 8\n max_streams_close_circuit off\n pow_defenses on\n pow_queue_rate 50\n intro_dos_rate_per_sec 10\n}",
+		"onion {\n pow_defenses maybe\n intro_dos_burst_per_sec -1\n}",
 	} {
 		f.Add(s)
 	}

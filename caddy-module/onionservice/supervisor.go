@@ -19,6 +19,8 @@ import (
 	"github.com/cretz/bine/process"
 	"github.com/cretz/bine/tor"
 	"go.uber.org/zap"
+
+	"github.com/torplus/torplus/caddy-module/identity"
 )
 
 // Restart back-off bounds: tor that dies is started again after minBackoff,
@@ -125,6 +127,9 @@ func (s *supervisor) startTor() (*tor.Tor, error) {
 	}
 	// The socket is recreated by Caddy's listener; a stale one from a crash
 	// is harmless to tor, which connects per visitor.
+	// This tor numbers its circuits from 1 again: connections it opens from
+	// now on carry a new epoch, so its circuit n is nobody the old one knew.
+	identity.NewEpoch(SocketPath(s.conf.dataDir))
 	out := &lineLogger{logger: s.logger.Named("tor")}
 	creator := process.CmdCreatorFunc(func(ctx context.Context, args ...string) (*exec.Cmd, error) {
 		cmd := exec.CommandContext(ctx, s.conf.exe, args...)

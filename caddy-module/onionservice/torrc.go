@@ -39,6 +39,9 @@ func (a *App) torrcText() (string, error) {
 		// tor reads the master's address from ob_config in the HiddenServiceDir.
 		b.WriteString("HiddenServiceOnionbalanceInstance 1\n")
 	}
+	d := a.Defenses // a copy: an unprovisioned App gets the defaults too
+	d.setDefaults(a.OnionbalanceMaster != "")
+	b.WriteString(d.torrcLines())
 	if a.Torrc != "" {
 		extra, err := os.ReadFile(a.Torrc)
 		if err != nil {
