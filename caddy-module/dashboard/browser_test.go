@@ -17,8 +17,8 @@ import (
 
 	"github.com/torplus/torplus/caddy-module/attention"
 	"github.com/torplus/torplus/caddy-module/attention/attentiontest"
-	"github.com/torplus/torplus/caddy-module/revenue"
 	"github.com/torplus/torplus/caddy-module/payreq"
+	"github.com/torplus/torplus/caddy-module/revenue"
 	"github.com/torplus/torplus/caddy-module/store"
 )
 
