@@ -56,7 +56,7 @@ func (s *Service) run() {
 // pass tries every open settlement of the zone once and returns how many
 // are still open.
 func (s *Service) pass(ctx context.Context) (open int) {
-	prs, err := s.cfg.Store.PaymentRequests(ctx, store.Settling, recoverBatch)
+	prs, err := s.cfg.Store.ZonePaymentRequests(ctx, s.cfg.Zone, store.Settling, recoverBatch)
 	if err != nil {
 		s.cfg.Log.Error("reading settling payment requests", zap.Error(err))
 		return 1
@@ -64,9 +64,6 @@ func (s *Service) pass(ctx context.Context) (open int) {
 	for _, pr := range prs {
 		if ctx.Err() != nil {
 			return open + 1 // closing
-		}
-		if pr.Zone != s.cfg.Zone {
-			continue // another zone's, on another backend
 		}
 		if !s.settle(ctx, pr) {
 			open++
