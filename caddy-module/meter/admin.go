@@ -117,15 +117,11 @@ func listPaymentRequests(w http.ResponseWriter, r *http.Request) error {
 		if err := st.store.Flush(r.Context()); err != nil {
 			return caddy.APIError{HTTPStatus: http.StatusServiceUnavailable, Err: err}
 		}
-		prs, err := st.store.PaymentRequests(r.Context(), store.State(r.URL.Query().Get("state")), limitParam(r))
+		prs, err := st.store.ZonePaymentRequests(r.Context(), st.name, store.State(r.URL.Query().Get("state")), limitParam(r))
 		if err != nil {
 			return caddy.APIError{HTTPStatus: http.StatusServiceUnavailable, Err: err}
 		}
-		for _, p := range prs {
-			if p.Zone == st.name { // zones may share one store
-				list = append(list, p)
-			}
-		}
+		list = append(list, prs...) // each zone its own: zones may share one store
 	}
 	return writeJSON(w, list)
 }

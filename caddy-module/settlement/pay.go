@@ -83,7 +83,7 @@ func (s *Service) submit(ctx context.Context, pay *stellarpay.Payment, now time.
 	if _, err := s.cfg.Store.BeginSettle(ctx, pay.ID, hash, now); err != nil {
 		return Receipt{}, refusal(err, pay.ID)
 	}
-	sctx, cancel := s.withTimeout(ctx)
+	sctx, cancel := s.withTimeout()
 	rc, err := s.cfg.Backend.Settle(sctx, pay)
 	cancel()
 	switch {

@@ -72,9 +72,11 @@ type Service struct {
 	mu      sync.Mutex
 	waiting map[[32]byte]*stellarpay.Payment // by hash: submitted, outcome unknown
 
-	kick chan struct{}
-	stop chan struct{}
-	done chan struct{}
+	life   context.Context // cancelled by Close: ends submissions and look-ups in flight
+	cancel context.CancelFunc
+	kick   chan struct{}
+	stop   chan struct{}
+	done   chan struct{}
 }
 
 // New starts the Service and its worker, which at once looks for
@@ -89,8 +91,9 @@ func New(cfg Config) *Service {
 	if cfg.Log == nil {
 		cfg.Log = zap.NewNop()
 	}
+	life, cancel := context.WithCancel(context.Background())
 	s := &Service{
-		cfg: cfg, limiter: newLimiter(cfg.Failures.withDefaults()),
+		cfg: cfg, limiter: newLimiter(cfg.Failures.withDefaults()), life: life, cancel: cancel,
 		waiting: make(map[[32]byte]*stellarpay.Payment),
 		kick:    make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 	}
@@ -98,13 +101,16 @@ func New(cfg Config) *Service {
 	return s
 }
 
-// Close stops the worker and waits for it. Settlements still unknown stay
-// settling in the store, where the next Service of the zone finds them.
+// Close stops the worker and waits for it; submissions and look-ups in
+// flight are cancelled, so a config reload never waits on a Stellar outage.
+// Settlements still unknown stay settling in the store, where the next
+// Service of the zone finds them.
 func (s *Service) Close() {
 	select {
 	case <-s.stop:
 	default:
 		close(s.stop)
+		s.cancel()
 	}
 	<-s.done
 }
@@ -132,8 +138,9 @@ func (s *Service) sleep(d time.Duration) bool {
 	}
 }
 
-// withTimeout bounds one submission or look-up, detached from the client's
-// connection: a payer who hangs up does not cut a settlement short.
-func (s *Service) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Timeout)
+// withTimeout bounds one submission or look-up by the settlement timeout
+// and the Service's life, not by the client's connection: a payer who
+// hangs up does not cut a settlement short.
+func (s *Service) withTimeout() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(s.life, s.cfg.Timeout)
 }

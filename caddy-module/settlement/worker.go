@@ -36,7 +36,7 @@ func (s *Service) run() {
 	defer close(s.done)
 	wait := firstWait
 	for {
-		open := s.pass(context.Background())
+		open := s.pass(s.life)
 		if open == 0 {
 			wait = firstWait
 			select { // nothing to do until a payment needs the worker
@@ -56,14 +56,14 @@ func (s *Service) run() {
 // pass tries every open settlement of the zone once and returns how many
 // are still open.
 func (s *Service) pass(ctx context.Context) (open int) {
-	prs, err := s.cfg.Store.PaymentRequests(ctx, store.Settling, recoverBatch)
+	prs, err := s.cfg.Store.ZonePaymentRequests(ctx, s.cfg.Zone, store.Settling, recoverBatch)
 	if err != nil {
 		s.cfg.Log.Error("reading settling payment requests", zap.Error(err))
 		return 1
 	}
 	for _, pr := range prs {
-		if pr.Zone != s.cfg.Zone {
-			continue // another zone's, on another backend
+		if ctx.Err() != nil {
+			return open + 1 // closing
 		}
 		if !s.settle(ctx, pr) {
 			open++
@@ -111,7 +111,7 @@ func (s *Service) settle(ctx context.Context, pr store.PaymentRequest) (decided 
 		s.mu.Unlock()
 		return true
 	}
-	found, landed, known := s.lookup(ctx, pr.TxHash)
+	found, landed, known := s.lookup(pr.TxHash)
 	switch {
 	case !known:
 		return false
@@ -134,7 +134,7 @@ func (s *Service) settle(ctx context.Context, pr store.PaymentRequest) (decided 
 	if pay == nil || now.After(pay.MaxTime) {
 		return false // only a look-up can tell now
 	}
-	sctx, cancel := s.withTimeout(ctx)
+	sctx, cancel := s.withTimeout()
 	rc, err := s.cfg.Backend.Settle(sctx, pay)
 	cancel()
 	switch {
@@ -147,7 +147,7 @@ func (s *Service) settle(ctx context.Context, pr store.PaymentRequest) (decided 
 		return false
 	}
 	// Refused now, but an earlier submission may have landed meanwhile.
-	if found, landed, known := s.lookup(ctx, pr.TxHash); !known || (found && landed) {
+	if found, landed, known := s.lookup(pr.TxHash); !known || (found && landed) {
 		return false // the next pass credits it, or asks again
 	}
 	s.release(ctx, pr.ID, pr.TxHash)
@@ -157,12 +157,12 @@ func (s *Service) settle(ctx context.Context, pr store.PaymentRequest) (decided 
 // lookup asks the backend for a transaction: found and landed (applied
 // successfully) when known; known is false when the ledger could not be
 // asked, or the backend cannot look transactions up.
-func (s *Service) lookup(ctx context.Context, hash string) (found, landed, known bool) {
+func (s *Service) lookup(hash string) (found, landed, known bool) {
 	f, ok := s.cfg.Backend.(stellarpay.Finder)
 	if !ok {
 		return false, false, false
 	}
-	lctx, cancel := s.withTimeout(ctx)
+	lctx, cancel := s.withTimeout()
 	defer cancel()
 	_, found, err := f.Find(lctx, hash)
 	switch {

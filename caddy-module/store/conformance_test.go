@@ -330,6 +330,11 @@ func testZones(t *testing.T, s DB, _ func() DB) {
 	if got, err := s.PaymentRequest(ctx, b.ID); err != nil || got.Zone != "site-b" {
 		t.Fatalf("PaymentRequest(b) = zone %q, %v", got.Zone, err)
 	}
+	for zone, want := range map[string]payreq.ID{testZone: a.ID, "site-b": b.ID} {
+		if got, err := s.ZonePaymentRequests(ctx, zone, Pending, 10); err != nil || len(got) != 1 || got[0].ID != want {
+			t.Fatalf("ZonePaymentRequests(%q) = %d requests, %v; want only %s", zone, len(got), err, want)
+		}
+	}
 	_, err := s.BeginSettle(ctx, a.ID, "tx-a", t0)
 	must(t, err)
 	c, err := s.FinishSettle(ctx, a.ID, "tx-a", t0)

@@ -62,8 +62,18 @@ func (s *sqlStore) PaymentRequest(ctx context.Context, id [32]byte) (PaymentRequ
 }
 
 func (s *sqlStore) PaymentRequests(ctx context.Context, state State, limit int) ([]PaymentRequest, error) {
-	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT `+prCols+` FROM torplus_payment_requests
+	return s.listPRs(ctx, s.q(`SELECT `+prCols+` FROM torplus_payment_requests
 		WHERE (? = '' OR state = ?) ORDER BY created_at DESC, id LIMIT ?`), string(state), string(state), limit)
+}
+
+func (s *sqlStore) ZonePaymentRequests(ctx context.Context, zone string, state State, limit int) ([]PaymentRequest, error) {
+	return s.listPRs(ctx, s.q(`SELECT `+prCols+` FROM torplus_payment_requests
+		WHERE zone = ? AND (? = '' OR state = ?) ORDER BY created_at DESC, id LIMIT ?`), zone, string(state), string(state), limit)
+}
+
+// listPRs runs a query for payment requests and reads them.
+func (s *sqlStore) listPRs(ctx context.Context, query string, args ...any) ([]PaymentRequest, error) {
+	rows, err := s.rdb.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -89,8 +89,13 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 			return fmt.Errorf("store: %s schema: adding %s.zone: %w", s.d.name, table, err)
 		}
 	}
-	if _, err := s.db.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS torplus_credits_zone_session ON torplus_credits (zone, session)`); err != nil {
-		return fmt.Errorf("store: %s schema: %w", s.d.name, err)
+	for _, q := range []string{
+		`CREATE INDEX IF NOT EXISTS torplus_credits_zone_session ON torplus_credits (zone, session)`,
+		`CREATE INDEX IF NOT EXISTS torplus_payment_requests_zone_state ON torplus_payment_requests (zone, state, created_at)`,
+	} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("store: %s schema: %w", s.d.name, err)
+		}
 	}
 	return nil
 }

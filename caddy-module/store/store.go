@@ -113,8 +113,11 @@ type DB interface {
 	PutPaymentRequests(ctx context.Context, p []PaymentRequest) error
 	// PaymentRequest returns one request, or ErrNotFound.
 	PaymentRequest(ctx context.Context, id [32]byte) (PaymentRequest, error)
-	// PaymentRequests lists requests in state (all if ""), newest first, at most limit.
+	// PaymentRequests lists requests of every zone in state (all if ""),
+	// newest first, at most limit.
 	PaymentRequests(ctx context.Context, state State, limit int) ([]PaymentRequest, error)
+	// ZonePaymentRequests is PaymentRequests for one zone's requests only.
+	ZonePaymentRequests(ctx context.Context, zone string, state State, limit int) ([]PaymentRequest, error)
 
 	// BeginSettle atomically moves a pending, unexpired request to settling
 	// with txHash. Exactly one of any number of concurrent calls succeeds;
