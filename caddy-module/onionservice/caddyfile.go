@@ -90,34 +90,66 @@ func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("virtual_port: %v", err)
 			}
 			a.VirtualPort = port
-		case "max_streams":
-			n, err := strconv.Atoi(val)
-			if err != nil {
-				return d.Errf("max_streams: %v", err)
+		default:
+			known, err := a.Defenses.option(field, val)
+			if !known {
+				return d.Errf("unknown onion option %q", field)
 			}
-			a.MaxStreams = &n
-		case "max_streams_close_circuit", "pow_defenses", "intro_dos_defense":
-			on, err := onOff(val)
 			if err != nil {
 				return d.Errf("%s: %v", field, err)
 			}
-			*map[string]**bool{"max_streams_close_circuit": &a.MaxStreamsCloseCircuit,
-				"pow_defenses": &a.PoWDefenses, "intro_dos_defense": &a.IntroDoSDefense}[field] = &on
-		case "pow_queue_rate", "pow_queue_burst", "intro_dos_rate_per_sec", "intro_dos_burst_per_sec":
-			n, err := strconv.Atoi(val)
-			if err != nil || n <= 0 {
-				return d.Errf("%s: want a positive number, got %q", field, val)
-			}
-			*map[string]*int{"pow_queue_rate": &a.PoWQueueRate, "pow_queue_burst": &a.PoWQueueBurst,
-				"intro_dos_rate_per_sec": &a.IntroDoSRate, "intro_dos_burst_per_sec": &a.IntroDoSBurst}[field] = n
-		default:
-			return d.Errf("unknown onion option %q", field)
 		}
 		if d.NextArg() {
 			return d.ArgErr()
 		}
 	}
 	return nil
+}
+
+// option sets the defence option field (a Caddyfile name: max_streams,
+// pow_defenses, …) to val; known is false for a name that is none of them.
+func (d *Defenses) option(field, val string) (known bool, err error) {
+	var sw **bool
+	var n *int
+	switch field {
+	case "max_streams":
+		v, err := strconv.Atoi(val)
+		if err != nil {
+			return true, err
+		}
+		d.MaxStreams = &v
+		return true, nil
+	case "max_streams_close_circuit":
+		sw = &d.MaxStreamsCloseCircuit
+	case "pow_defenses":
+		sw = &d.PoWDefenses
+	case "intro_dos_defense":
+		sw = &d.IntroDoSDefense
+	case "pow_queue_rate":
+		n = &d.PoWQueueRate
+	case "pow_queue_burst":
+		n = &d.PoWQueueBurst
+	case "intro_dos_rate_per_sec":
+		n = &d.IntroDoSRate
+	case "intro_dos_burst_per_sec":
+		n = &d.IntroDoSBurst
+	default:
+		return false, nil
+	}
+	if sw != nil {
+		on, err := onOff(val)
+		if err != nil {
+			return true, err
+		}
+		*sw = &on
+		return true, nil
+	}
+	v, err := strconv.Atoi(val)
+	if err != nil || v <= 0 {
+		return true, fmt.Errorf("want a positive number, got %q", val)
+	}
+	*n = v
+	return true, nil
 }
 
 // ErrOnOff is returned for a switch that is not on or off.

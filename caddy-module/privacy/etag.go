@@ -10,6 +10,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // file_server's ETag is the file's nanosecond mtime and size, so a clearnet
@@ -40,8 +41,31 @@ type sealer struct {
 	mac   []byte       // HMAC key
 	block cipher.Block // AES-256
 
-	mu    sync.Mutex
-	cache map[string]string // opaque tag → sealed
+	sealed tagCache // opaque tag → sealed
+	opened tagCache // sealed tag → opaque
+}
+
+// tagCache is a bounded map of tags, read on every response and so
+// lock-free to read; when full it is emptied and the hot set fills it again.
+type tagCache struct {
+	m sync.Map
+	n atomic.Int64
+}
+
+func (c *tagCache) get(k string) (string, bool) {
+	v, ok := c.m.Load(k)
+	if !ok {
+		return "", false
+	}
+	return v.(string), true
+}
+
+func (c *tagCache) put(k, v string) {
+	if c.n.Add(1) > sealCacheSize {
+		c.m.Clear()
+		c.n.Store(1)
+	}
+	c.m.Store(k, v)
 }
 
 // newSealer derives the MAC and encryption keys from secret.
@@ -55,7 +79,7 @@ func newSealer(secret []byte) (*sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sealer{mac: derive("mac"), block: block, cache: map[string]string{}}, nil
+	return &sealer{mac: derive("mac"), block: block}, nil
 }
 
 // seal returns the entity tag to send for the origin's tag (`"…"` or
@@ -65,26 +89,17 @@ func (s *sealer) seal(tag string) string {
 	if !ok || len(opaque) > maxTag {
 		return ""
 	}
-	s.mu.Lock()
-	sealed, hit := s.cache[opaque]
-	s.mu.Unlock()
+	sealed, hit := s.sealed.get(opaque)
 	if !hit {
 		iv := s.siv(opaque)
 		buf := make([]byte, sivSize+len(opaque))
 		copy(buf, iv)
 		cipher.NewCTR(s.block, iv).XORKeyStream(buf[sivSize:], []byte(opaque))
 		sealed = base64.RawURLEncoding.EncodeToString(buf)
-		s.mu.Lock()
-		if len(s.cache) >= sealCacheSize {
-			clear(s.cache) // the hot set fills it again
-		}
-		s.cache[opaque] = sealed
-		s.mu.Unlock()
+		s.sealed.put(opaque, sealed)
+		s.opened.put(sealed, opaque)
 	}
-	if weak {
-		return `W/"` + sealed + `"`
-	}
-	return `"` + sealed + `"`
+	return quote(weak, sealed)
 }
 
 // open returns the origin's tag for a tag seal made, or ErrNotSealed.
@@ -92,6 +107,9 @@ func (s *sealer) open(tag string) (string, error) {
 	weak, sealed, ok := splitTag(tag)
 	if !ok || len(sealed) > base64.RawURLEncoding.EncodedLen(sivSize+maxTag) {
 		return "", ErrNotSealed
+	}
+	if opaque, hit := s.opened.get(sealed); hit { // sealed here, lately
+		return quote(weak, opaque), nil
 	}
 	buf, err := base64.RawURLEncoding.DecodeString(sealed)
 	if err != nil || len(buf) < sivSize {
@@ -103,10 +121,15 @@ func (s *sealer) open(tag string) (string, error) {
 	if subtle.ConstantTimeCompare(iv, s.siv(string(opaque))) != 1 {
 		return "", ErrNotSealed
 	}
+	return quote(weak, string(opaque)), nil
+}
+
+// quote makes an entity tag of an opaque part.
+func quote(weak bool, opaque string) string {
 	if weak {
-		return `W/"` + string(opaque) + `"`, nil
+		return `W/"` + opaque + `"`
 	}
-	return `"` + string(opaque) + `"`, nil
+	return `"` + opaque + `"`
 }
 
 // siv is the synthetic IV of an opaque tag.

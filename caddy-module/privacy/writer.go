@@ -65,6 +65,13 @@ func (w *responseWriter) ReadFrom(r io.Reader) (int64, error) {
 	return w.ResponseWriterWrapper.ReadFrom(r)
 }
 
+// under is the wrapper put under an IdleTimeoutWriter: its new inner
+// ResponseWriterWrapper and the scrubbing writer, in one allocation.
+type under struct {
+	outer caddyhttp.ResponseWriterWrapper
+	inner responseWriter
+}
+
 // underneath returns w with the scrubbing writer at the bottom of the
 // chain. Caddy wraps each response in an IdleTimeoutWriter, and the meter's
 // zero-copy path needs that writer directly under it: so where there is
@@ -72,8 +79,9 @@ func (w *responseWriter) ReadFrom(r io.Reader) (int64, error) {
 // and w is returned as it is; elsewhere it wraps w.
 func underneath(w http.ResponseWriter, s *sealer) http.ResponseWriter {
 	if itw, ok := w.(*caddyhttp.IdleTimeoutWriter); ok && itw.ResponseWriterWrapper != nil {
-		inner := &responseWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: itw.ResponseWriter}, s: s}
-		itw.ResponseWriterWrapper = &caddyhttp.ResponseWriterWrapper{ResponseWriter: inner}
+		u := &under{inner: responseWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: itw.ResponseWriter}, s: s}}
+		u.outer.ResponseWriter = &u.inner
+		itw.ResponseWriterWrapper = &u.outer
 		return w
 	}
 	return &responseWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, s: s}
