@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"github.com/stellar/go-stellar-sdk/keypair"
 
 	"github.com/torplus/torplus/caddy-module/attention"
@@ -23,13 +25,19 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "revenue",
-		Usage: "[--site <name>] [--from <YYYY-MM-DD>] [--to <YYYY-MM-DD>] [--pool <amount>] [--format json|csv] [--sign --key-file <file>] [--store sqlite|postgres] [--dsn <path or url>]",
-		Short: "Splits a period's income by attention share; signs and verifies such reports",
+		Usage: "[--site <name>] [--from <YYYY-MM-DD>] [--to <YYYY-MM-DD>] [--pool <amount>] [--destination <G…>] [--payee <rule>]... [--format json|csv] [--sign --key-file <file>] [--store sqlite|postgres] [--dsn <path or url>]",
+		Short: "Splits each payment among the pages its session read; signs, verifies and pays out such reports",
 		Long: `
 Reports a site's income over a period — the payment requests paid in it,
-plus an optional --pool amount (say, a monthly allocation) — split by the
-attention each page got, as JSON or CSV. Amounts are exact, in stroops
-(7 decimal places); the parts always sum to the income.
+plus an optional --pool amount (say, a monthly allocation) — as JSON or
+CSV. Each payment is split among the pages its own session read in the
+rounds that payment bought (by visible time from attention reports, by
+page bytes when the session sent none); free-round attention is only
+statistics. Each page's amount goes to the payees of the first --payee
+rule matching it ("/articles/ GA…:2 GB…:1": a prefix or a path.Match
+pattern, accounts with weights); the rest is the site's (--destination).
+Amounts are exact, in stroops (7 decimal places); every split sums to its
+whole, and the report says who has the rounding remainders.
 
 The period is [--from, --to) in UTC days, by default the current month.
 The data comes from the store database the hoster writes (--store and
@@ -40,87 +48,110 @@ count (default: every paid TPT request).
 --sign signs the JSON report with the site's Stellar key, read from
 --key-file (a file of mode 0600 holding the S… seed) or from the
 TORPLUS_STELLAR_SEED environment variable; the seed is never printed.
-"hoster revenue verify <file>" checks a signed report.`,
+"hoster revenue verify <file>" checks a signed report (with --horizon,
+also each listed transaction on the ledger); "hoster revenue payout"
+writes the period's payouts as one unsigned Stellar transaction and CSV.`,
 		CobraFunc: func(cmd *cobra.Command) {
 			f := cmd.Flags()
-			f.String("site", attention.DefaultSite, "Site name, as in torplus_attention")
-			f.String("from", "", "First day of the period, YYYY-MM-DD (default: first of this month)")
-			f.String("to", "", "Day after the period, YYYY-MM-DD (default: first of next month)")
-			f.String("pool", "0", "Amount added to the payments' income")
+			reportFlags(f)
 			f.String("format", "json", "json or csv")
-			f.String("store", "sqlite", "Store database: sqlite or postgres")
-			f.String("dsn", "", "SQLite file or PostgreSQL URL (default: SQLite in Caddy's data dir)")
-			f.String("destination", "", "Count only payments to this Stellar account (the site's)")
-			f.String("asset", attention.DefaultAsset, "Asset code income is counted in")
 			f.Bool("sign", false, "Sign the JSON report with the site's Stellar key")
 			f.String("key-file", "", "File (mode 0600) with the Stellar secret seed; default $"+revenue.SeedEnv)
 			f.StringP("output", "o", "", "Write to this file instead of standard output")
 			cmd.RunE = caddycmd.WrapCommandFuncForCobra(cmdRevenue)
 			verify := &cobra.Command{
-				Use:   "verify [--signer <G…>] [--format json|csv] <file>",
-				Short: "Checks a signed revenue report and prints it",
+				Use:   "verify [--signer <G…>] [--horizon <url>] [--format json|csv] <file>",
+				Short: "Checks a signed revenue report (and, given --horizon, its transactions on the ledger) and prints it",
 				Args:  cobra.ExactArgs(1),
 			}
 			verify.Flags().String("signer", "", "Require this Stellar account to be the signer")
+			verify.Flags().String("horizon", "", "Check that each listed transaction exists on this Horizon and paid the site")
 			verify.Flags().String("format", "json", "Print the verified report as json or csv")
 			verify.RunE = caddycmd.WrapCommandFuncForCobra(cmdRevenueVerify)
-			cmd.AddCommand(verify)
+			cmd.AddCommand(verify, payoutCommand())
 		},
 	})
+}
+
+// reportFlags are the flags that choose a report: period, store, terms.
+func reportFlags(f *pflag.FlagSet) {
+	f.String("site", attention.DefaultSite, "Site name, as in torplus_attention")
+	f.String("from", "", "First day of the period, YYYY-MM-DD (default: first of this month)")
+	f.String("to", "", "Day after the period, YYYY-MM-DD (default: first of next month)")
+	f.String("pool", "0", "Amount added to the payments' income")
+	f.String("store", "sqlite", "Store database: sqlite or postgres")
+	f.String("dsn", "", "SQLite file or PostgreSQL URL (default: SQLite in Caddy's data dir)")
+	f.String("destination", "", "The site's Stellar account: count only payments to it; it is paid what no payee rule claims")
+	f.String("asset", attention.DefaultAsset, "Asset code income is counted in")
+	f.StringArray("payee", nil, `A payee rule, as torplus_attention's: "<prefix/ or pattern> <G…>[:<weight>]..." (repeatable; first match wins)`)
+}
+
+// buildReport builds the report the flags of reportFlags choose.
+func buildReport(ctx context.Context, fl caddycmd.Flags) (revenue.Report, error) {
+	from, to := revenue.Month(time.Now())
+	var err error
+	if v := fl.String("from"); v != "" {
+		if from, err = attention.ParseDay(v); err != nil {
+			return revenue.Report{}, err
+		}
+	}
+	if v := fl.String("to"); v != "" {
+		if to, err = attention.ParseDay(v); err != nil {
+			return revenue.Report{}, err
+		}
+	}
+	pool, err := revenue.ParseAmount(fl.String("pool"))
+	if err != nil {
+		return revenue.Report{}, fmt.Errorf("--pool: %w", err)
+	}
+	terms := attention.RevenueTerms{Destination: fl.String("destination"), AssetCode: fl.String("asset")}
+	rules, _ := fl.GetStringArray("payee")
+	for _, v := range rules {
+		r, err := attention.ParsePayeeRule(strings.Fields(v))
+		if err != nil {
+			return revenue.Report{}, fmt.Errorf("--payee %q: %w", v, err)
+		}
+		terms.Payees = append(terms.Payees, r)
+	}
+	cfg, err := store.Config{Driver: fl.String("store"), DSN: fl.String("dsn")}.Resolved()
+	if err != nil {
+		return revenue.Report{}, err
+	}
+	if cfg.Driver == "sqlite" {
+		if _, err := os.Stat(cfg.DSN); err != nil {
+			return revenue.Report{}, fmt.Errorf("no store database: %w", err)
+		}
+	}
+	l, err := store.Acquire(ctx, cfg, nil)
+	if err != nil {
+		return revenue.Report{}, err
+	}
+	defer l.Release()
+	db, driver, _ := store.SQL(l)
+	reports, err := attention.NewSQLStore(ctx, db, driver)
+	if err != nil {
+		return revenue.Report{}, err
+	}
+	return revenue.Build(ctx, l, reports, revenue.Inputs{Site: fl.String("site"), From: from, To: to, Pool: pool,
+		Terms: terms, Now: time.Now()})
 }
 
 // ErrFormat means --format is neither json nor csv (or csv with --sign).
 var ErrFormat = errors.New(`--format must be "json" or "csv" (signed reports are JSON)`)
 
 func cmdRevenue(fl caddycmd.Flags) (int, error) {
-	ctx := context.Background()
-	from, to := revenue.Month(time.Now())
-	var err error
-	if v := fl.String("from"); v != "" {
-		if from, err = attention.ParseDay(v); err != nil {
-			return caddy.ExitCodeFailedStartup, err
-		}
-	}
-	if v := fl.String("to"); v != "" {
-		if to, err = attention.ParseDay(v); err != nil {
-			return caddy.ExitCodeFailedStartup, err
-		}
-	}
-	pool, err := revenue.ParseAmount(fl.String("pool"))
-	if err != nil {
-		return caddy.ExitCodeFailedStartup, fmt.Errorf("--pool: %w", err)
-	}
 	format, sign := fl.String("format"), fl.Bool("sign")
 	if (format != "json" && format != "csv") || (sign && format != "json") {
 		return caddy.ExitCodeFailedStartup, ErrFormat
 	}
 	var kp *keypair.Full
+	var err error
 	if sign {
 		if kp, err = revenue.LoadKey(fl.String("key-file")); err != nil {
 			return caddy.ExitCodeFailedStartup, err
 		}
 	}
-	cfg, err := store.Config{Driver: fl.String("store"), DSN: fl.String("dsn")}.Resolved()
-	if err != nil {
-		return caddy.ExitCodeFailedStartup, err
-	}
-	if cfg.Driver == "sqlite" {
-		if _, err := os.Stat(cfg.DSN); err != nil {
-			return caddy.ExitCodeFailedStartup, fmt.Errorf("no store database: %w", err)
-		}
-	}
-	l, err := store.Acquire(ctx, cfg, nil)
-	if err != nil {
-		return caddy.ExitCodeFailedStartup, err
-	}
-	defer l.Release()
-	db, driver, _ := store.SQL(l)
-	store, err := attention.NewSQLStore(ctx, db, driver)
-	if err != nil {
-		return caddy.ExitCodeFailedStartup, err
-	}
-	rep, err := revenue.Build(ctx, l, store, revenue.Inputs{Site: fl.String("site"), From: from, To: to, Pool: pool,
-		Terms: attention.RevenueTerms{Destination: fl.String("destination"), AssetCode: fl.String("asset")}, Now: time.Now()})
+	rep, err := buildReport(context.Background(), fl)
 	if err != nil {
 		return caddy.ExitCodeFailedStartup, err
 	}
@@ -138,23 +169,6 @@ func cmdRevenue(fl caddycmd.Flags) (int, error) {
 			return writeIndented(w, rep)
 		}
 	})
-}
-
-func cmdRevenueVerify(fl caddycmd.Flags) (int, error) {
-	file, err := os.ReadFile(fl.Arg(0))
-	if err != nil {
-		return caddy.ExitCodeFailedStartup, err
-	}
-	rep, signer, err := revenue.Verify(file, fl.String("signer"))
-	if err != nil {
-		return caddy.ExitCodeFailedStartup, fmt.Errorf("%s: %w", fl.Arg(0), err)
-	}
-	fmt.Fprintf(os.Stderr, "good signature by %s: %s income %s %s, %s to %s\n",
-		signer, rep.Site, rep.Income, rep.AssetCode, rep.From, rep.To)
-	if fl.String("format") == "csv" {
-		return writeOutput("", rep.WriteCSV)
-	}
-	return writeOutput("", func(w io.Writer) error { return writeIndented(w, rep) })
 }
 
 // writeOutput runs write on the named file (created 0644), or on standard

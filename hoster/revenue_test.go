@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,9 +38,16 @@ func runHoster(t *testing.T, env []string, args ...string) (int, string, string)
 	return code, out.String(), errOut.String()
 }
 
-// revenueLedger writes a ledger with two paid requests (6 + 2 TPT) in
-// November 2026 and pages with 3:1 attention.
-func revenueLedger(t *testing.T) string {
+// Accounts of the revenue command tests.
+var (
+	revenueSite   = keypair.MustRandom().Address()
+	revenueAuthor = keypair.MustRandom().Address()
+)
+
+// revenueStore writes a store with two paid requests (6 + 2 TPT) in
+// November 2026, the rounds they bought, and what their sessions read in
+// them: session one /a.html only, session two /a.html 1 : /b.html 3.
+func revenueStore(t *testing.T) string {
 	path := filepath.Join(t.TempDir(), "store.db")
 	ctx := context.Background()
 	l, err := store.OpenSQLite(ctx, path)
@@ -50,9 +58,10 @@ func revenueLedger(t *testing.T) string {
 	at := time.Date(2026, 11, 5, 9, 0, 0, 0, time.UTC)
 	for i, amount := range []payreq.Amount{60_000_000, 20_000_000} {
 		id := payreq.ID{byte(i + 1)}
+		session := fmt.Sprintf("t:%d", i)
 		tx := strings.Repeat(string(rune('a'+i)), 64)
-		if err := l.PutPaymentRequests(ctx, []store.PaymentRequest{{Request: payreq.Request{ID: id, Destination: "GSITE",
-			AssetCode: "TPT", Amount: amount, ExpiresAt: at.Add(time.Hour)}, Session: "s", CreatedAt: at}}); err != nil {
+		if err := l.PutPaymentRequests(ctx, []store.PaymentRequest{{Request: payreq.Request{ID: id, Destination: revenueSite,
+			AssetCode: "TPT", Amount: amount, ExpiresAt: at.Add(time.Hour)}, Session: session, CreatedAt: at}}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := l.BeginSettle(ctx, id, tx, at); err != nil {
@@ -61,28 +70,41 @@ func revenueLedger(t *testing.T) string {
 		if _, err := l.FinishSettle(ctx, id, tx, at); err != nil {
 			t.Fatal(err)
 		}
+		if err := l.AddRounds(ctx, []store.Round{{Session: session, N: 2, Bytes: 1000, PaymentRequest: id, StartedAt: at}}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	db, driver, _ := store.SQL(l)
 	s, err := attention.NewSQLStore(ctx, db, driver)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Add(ctx, []attention.Daily{{Site: "news", Day: attention.DayOf(at), Path: "/a.html", VisibleMS: 30_000, Reports: 3},
-		{Site: "news", Day: attention.DayOf(at), Path: "/b.html", VisibleMS: 10_000, Reports: 1}}); err != nil {
+	if err := s.Add(ctx, []attention.Daily{{Site: "news", Day: attention.DayOf(at), Path: "/a.html", VisibleMS: 31_000, Reports: 3}},
+		[]attention.PageRound{{Site: "news", Session: "t:0", Round: 2, Path: "/a.html", VisibleMS: 30_000},
+			{Site: "news", Session: "t:1", Round: 2, Path: "/a.html", VisibleMS: 1000},
+			{Site: "news", Session: "t:1", Round: 2, Path: "/b.html", VisibleMS: 3000}}); err != nil {
 		t.Fatal(err)
 	}
 	return path
 }
 
 func TestRevenueCommand(t *testing.T) {
-	db := revenueLedger(t)
-	period := []string{"--site", "news", "--dsn", db, "--from", "2026-11-01", "--to", "2026-12-01"}
+	db := revenueStore(t)
+	period := []string{"--site", "news", "--dsn", db, "--from", "2026-11-01", "--to", "2026-12-01",
+		"--destination", revenueSite, "--payee", "/b.html " + revenueAuthor}
 
+	// /a.html: 6 + 0.5, /b.html: 1.5; the pool of 4 by those, 3.25 and 0.75.
 	code, out, errOut := runHoster(t, nil, append([]string{"revenue", "--format", "csv", "--pool", "4"}, period...)...)
-	want := "site,from,to,asset_code,path,visible_ms,reports,share_ppm,amount\n" +
-		"news,2026-11-01,2026-12-01,TPT,/a.html,30000,3,750000,9.0000000\n" +
-		"news,2026-11-01,2026-12-01,TPT,/b.html,10000,1,250000,3.0000000\n" +
-		"news,2026-11-01,2026-12-01,TPT,(total),40000,4,1000000,12.0000000\n"
+	want := "site,from,to,asset_code,account,path,amount\n" +
+		"news,2026-11-01,2026-12-01,TPT," + revenueAuthor + ",/b.html,2.2500000\n" +
+		"news,2026-11-01,2026-12-01,TPT," + revenueSite + ",/a.html,9.7500000\n" +
+		"news,2026-11-01,2026-12-01,TPT,,(total),12.0000000\n"
+	if revenueSite < revenueAuthor {
+		want = "site,from,to,asset_code,account,path,amount\n" +
+			"news,2026-11-01,2026-12-01,TPT," + revenueSite + ",/a.html,9.7500000\n" +
+			"news,2026-11-01,2026-12-01,TPT," + revenueAuthor + ",/b.html,2.2500000\n" +
+			"news,2026-11-01,2026-12-01,TPT,,(total),12.0000000\n"
+	}
 	if code != 0 || out != want {
 		t.Fatalf("revenue --format csv: exit %d\n%s%s\nwant:\n%s", code, out, errOut, want)
 	}
@@ -96,13 +118,13 @@ func TestRevenueCommand(t *testing.T) {
 		t.Fatalf("revenue --sign: exit %d, output %q %q", code, out, errOut)
 	}
 	code, out, errOut = runHoster(t, nil, "revenue", "verify", "--signer", kp.Address(), "--format", "csv", signed)
-	if code != 0 || !strings.Contains(errOut, "good signature by "+kp.Address()) || !strings.Contains(out, "/a.html,30000,3,750000,6.0000000") {
+	if code != 0 || !strings.Contains(errOut, "good signature by "+kp.Address()) || !strings.Contains(out, revenueSite+",/a.html,6.5000000") {
 		t.Fatalf("verify: exit %d\n%s\n%s", code, out, errOut)
 	}
 
 	// One altered byte: verify fails.
 	b, _ := os.ReadFile(signed)
-	i := bytes.Index(b, []byte("6.0000000"))
+	i := bytes.Index(b, []byte("6.5000000"))
 	b[i] = '7'
 	altered := filepath.Join(t.TempDir(), "altered.json")
 	os.WriteFile(altered, b, 0o644)

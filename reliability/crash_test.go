@@ -162,7 +162,8 @@ func (r *crashRun) finish(t *testing.T) tally.Row {
 }
 
 // worker is one payer on its own circuit and session: it fetches /f.bin,
-// pays each 402, and sends an attention report per payment, until stop.
+// pays each 402, and sends an attention report per payment (as the meter's
+// identity: its token), until stop.
 func (r *crashRun) worker(ctx context.Context, stop <-chan struct{}, i int) {
 	c := harness.NewClient(r.h.Addr, uint32(1000+i))
 	defer c.CloseIdleConnections()
@@ -190,8 +191,8 @@ func (r *crashRun) worker(ctx context.Context, stop <-chan struct{}, i int) {
 				r.unexpected(-1)
 				continue
 			}
-			r.report(ctx, c)
 			r.pay(ctx, c, payer, pr, n%2 == 0)
+			r.report(ctx, c) // in the paid round: the meter lets it through
 		default:
 			r.unexpected(resp.StatusCode)
 			time.Sleep(50 * time.Millisecond)
@@ -248,7 +249,7 @@ func (r *crashRun) report(ctx context.Context, c *harness.Client) {
 	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	resp, err := c.PostJSON(rctx, "/.well-known/torplus/attention",
-		fmt.Sprintf(`{"session":%q,"path":%q,"visible_ms":1000}`, randomToken(), page))
+		fmt.Sprintf(`{"path":%q,"visible_ms":1000}`, page))
 	if err == nil && resp.StatusCode >= 500 {
 		r.unexpected(2000 + resp.StatusCode) // 2xxx: the attention endpoint
 	}

@@ -12,8 +12,14 @@ import (
 
 func init() {
 	httpcaddyfile.RegisterHandlerDirective("torplus_attention", parseCaddyfile)
-	// Before file_server and everything else that answers: the endpoint
-	// lives under /.well-known/, which a file server hiding dotfiles refuses.
+	// Right after the meter (a report's session is the meter's identity,
+	// and a client the meter refuses may not report), so before
+	// file_server and everything else that answers: the endpoint lives
+	// under /.well-known/, which a file server hiding dotfiles refuses.
+	// Caddy orders a plugin only relative to standard directives: both go
+	// just before header, and this package imports the meter, whose init
+	// (and so its "torplus", before header) comes first; torplus_attention
+	// then lands between the two (TestDirectiveOrder pins it).
 	httpcaddyfile.RegisterDirectiveOrder("torplus_attention", httpcaddyfile.Before, "header")
 }
 
@@ -26,6 +32,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 // UnmarshalCaddyfile sets up the handler from Caddyfile tokens. Syntax:
 //
 //	torplus_attention [<site>] {
+//	    zone            <name>              # the torplus handler's zone; default "default"
+//	    allow_clearnet                      # as the torplus handler's (set both alike)
 //	    endpoint        <path>              # default /.well-known/torplus/attention
 //	    root            <dir>               # where pages are; default {http.vars.root}
 //	    pages           <pattern...>        # path.Match patterns instead of root
@@ -34,11 +42,13 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    slack           <duration>          # default 2s
 //	    first_report    <duration>          # default 10m
 //	    rate            <per minute> [<burst>]  # default 30 10
+//	    new_sessions    <per minute>        # new attention sessions, all clients; default 600
 //	    max_sessions    <n>                 # default 100000
 //	    session_ttl     <duration>          # default 1h
 //	    destination     <G… account>        # the site's account, for the revenue report
 //	    asset_code      <code>              # default TPT
-//	    ledger          sqlite [<path>] | postgres <dsn>
+//	    payee           <prefix/ or pattern> <G…>[:<weight>]...  # content providers; repeatable
+//	    store           sqlite [<path>] | postgres <dsn>  # as the torplus handler's
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // directive name
@@ -75,6 +85,15 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			return err
 		}
 		switch opt {
+		case "zone":
+			h.Zone, err = one()
+		case "allow_clearnet":
+			if len(args) != 0 {
+				return d.ArgErr()
+			}
+			h.AllowClearnet = true
+		case "new_sessions":
+			err = integer(&h.NewSessions)
 		case "endpoint":
 			h.Endpoint, err = one()
 		case "root":
@@ -115,15 +134,20 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			h.Destination, err = one()
 		case "asset_code":
 			h.AssetCode, err = one()
+		case "payee":
+			var r PayeeRule
+			if r, err = ParsePayeeRule(args); err == nil {
+				h.Payees = append(h.Payees, r)
+			}
 		case "store":
 			if err := h.Store.ParseArgs(args); err != nil {
-				return d.Err(err.Error())
+				return d.WrapErr(err)
 			}
 		default:
 			return d.Errf("unknown torplus_attention option %q", opt)
 		}
 		if err != nil {
-			return d.Errf("%s: %v", opt, err)
+			return d.Errf("%s: %w", opt, err)
 		}
 	}
 	return nil

@@ -31,8 +31,10 @@ const (
 )
 
 // Handler answers attention reports POSTed to Endpoint and passes every
-// other request on. It must run before file_server (which hides the
-// dot-directory the endpoint lives in).
+// other request on, counting the bytes of pages sent in paid rounds. It
+// must run after the metering handler (torplus) of its Zone, whose identity
+// of the client is the report's session, and before file_server (which
+// hides the dot-directory the endpoint lives in).
 type Handler struct {
 	// Endpoint is the URL path reports are POSTed to (default
 	// "/.well-known/torplus/attention").
@@ -52,12 +54,23 @@ type Handler struct {
 	PageExtensions []string `json:"page_extensions,omitempty"`
 	// MaxBody is the largest report body accepted, in bytes (default 2048).
 	MaxBody int64 `json:"max_body,omitempty"`
-	// Slack is added to the wall time since a session's previous report
-	// when checking its visible time (default 2s).
+	// Zone names the metering zone (the torplus handler's zone, default
+	// "default", on the same store) whose clients may report: a client the
+	// zone has not served is refused with 403.
+	Zone string `json:"zone,omitempty"`
+	// AllowClearnet identifies non-Tor clients by their token or address,
+	// as the torplus handler's allow_clearnet (set both alike).
+	AllowClearnet bool `json:"allow_clearnet,omitempty"`
+	// Slack is added, once, to the wall time since the meter first served
+	// a client when checking all the visible time it reported (default 2s).
 	Slack caddy.Duration `json:"slack,omitempty"`
-	// FirstReport bounds the visible time of a session's first report
-	// (default 10m).
+	// FirstReport bounds how far back a session's clock may start when
+	// the Tracker first sees it (default 10m): a client served long ago and
+	// forgotten after session_ttl cannot claim its whole past again.
 	FirstReport caddy.Duration `json:"first_report,omitempty"`
+	// NewSessions bounds the attention sessions opened per minute, by all
+	// clients together (default 600).
+	NewSessions int `json:"new_sessions,omitempty"`
 	// Burst is how many reports a session may send at once (default 10).
 	Burst int `json:"burst,omitempty"`
 	// PerMinute is the average number of reports a session may send per
@@ -68,11 +81,15 @@ type Handler struct {
 	// SessionTTL forgets a session idle this long (default 1h).
 	SessionTTL caddy.Duration `json:"session_ttl,omitempty"`
 	// Destination is the site's Stellar account: the revenue report counts
-	// paid payment requests to it (default: all paid requests in the ledger).
+	// paid payment requests to it (default: all paid requests in the store).
 	Destination string `json:"destination,omitempty"`
 	// AssetCode is the asset income is counted in (default "TPT").
 	AssetCode string `json:"asset_code,omitempty"`
-	// Ledger selects the database, as the torplus handler's ledger option
+	// Payees map path prefixes ("/articles/") or path.Match patterns to the
+	// Stellar accounts paid for those pages, with weights for co-authored
+	// paths; the first matching rule wins, the rest is Destination's.
+	Payees []PayeeRule `json:"payees,omitempty"`
+	// Store selects the database, as the torplus handler's store option
 	// (default SQLite in Caddy's data dir); attention goes in its own table.
 	Store store.Config `json:"store,omitempty"`
 
@@ -113,9 +130,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	}
 	h.pages = Pages{Patterns: h.Pages, Extensions: h.PageExtensions}
 	limits := Limits{Slack: time.Duration(h.Slack), FirstReport: time.Duration(h.FirstReport), Burst: h.Burst,
-		PerMinute: h.PerMinute, MaxSessions: h.MaxSessions, SessionTTL: time.Duration(h.SessionTTL)}
+		PerMinute: h.PerMinute, MaxSessions: h.MaxSessions, SessionTTL: time.Duration(h.SessionTTL), NewPerMinute: h.NewSessions}
 	onErr := func(err error) { h.log.Error("storing attention", zap.Error(err)) }
-	site, err := acquireSite(ctx, h.Site, h.Store, limits, RevenueTerms{Destination: h.Destination, AssetCode: h.AssetCode}, onErr)
+	site, err := acquireSite(ctx, h.Site, h.Store, limits, RevenueTerms{Destination: h.Destination, AssetCode: h.AssetCode, Payees: h.Payees}, onErr)
 	if err != nil {
 		return err
 	}
@@ -132,11 +149,16 @@ func (h *Handler) Validate() error {
 		return fmt.Errorf("attention: max_body must be between 64 bytes and 1 MiB, not %d", h.MaxBody)
 	case h.Slack < 0 || h.FirstReport < 0 || h.SessionTTL < 0:
 		return fmt.Errorf("attention: slack, first_report and session_ttl must not be negative")
-	case h.Burst < 0 || h.PerMinute < 0 || h.MaxSessions < 0:
-		return fmt.Errorf("attention: burst, per_minute and max_sessions must not be negative")
+	case h.Burst < 0 || h.PerMinute < 0 || h.MaxSessions < 0 || h.NewSessions < 0:
+		return fmt.Errorf("attention: burst, per_minute, max_sessions and new_sessions must not be negative")
 	}
 	for _, p := range h.Pages {
 		if _, err := CleanPattern(p); err != nil {
+			return err
+		}
+	}
+	for _, r := range h.Payees {
+		if err := r.Validate(); err != nil {
 			return err
 		}
 	}
@@ -163,10 +185,10 @@ func (h *Handler) Cleanup() error {
 }
 
 // ServeHTTP records a report sent to the endpoint and passes anything else
-// to next.
+// to next, counting the bytes of a page sent in a paid round.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	if r.URL.Path != h.Endpoint {
-		return next.ServeHTTP(w, r)
+		return h.servePage(w, r, next)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	if err := h.accept(r); err != nil {
@@ -186,9 +208,12 @@ func (h *Handler) accept(r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	key, served, err := h.client(r)
+	if err != nil {
+		return err
+	}
 	now := h.now()
-	key := SessionKey(rep.Session)
-	if err := h.site.Tracker.Take(key, now); err != nil {
+	if err := h.site.Tracker.Take(key, served.First, now); err != nil {
 		return err
 	}
 	repl, _ := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
@@ -202,7 +227,11 @@ func (h *Handler) accept(r *http.Request) error {
 	if err := h.site.Tracker.Spend(key, rep.VisibleMS, now); err != nil {
 		return err
 	}
-	return h.site.Recorder.Add(r.Context(), h.Site, page, DayOf(now), rep.VisibleMS)
+	var paid *PageRound
+	if served.Paid {
+		paid = &PageRound{Session: served.Session, Round: served.Round}
+	}
+	return h.site.Recorder.Add(r.Context(), h.Site, page, DayOf(now), rep.VisibleMS, paid)
 }
 
 // reject answers a refused report with its status and reason as JSON.

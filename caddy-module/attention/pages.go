@@ -82,16 +82,30 @@ func (p Pages) Is(root, clean string) bool {
 		}
 		return false
 	}
+	return p.hasExt(clean) && regular(file)
+}
+
+// hasExt tells whether clean ends in a page extension.
+func (p Pages) hasExt(clean string) bool {
 	exts := p.Extensions
 	if len(exts) == 0 {
 		exts = DefaultPageExtensions
 	}
 	for _, ext := range exts {
 		if strings.EqualFold(path.Ext(clean), ext) {
-			return regular(file)
+			return true
 		}
 	}
 	return false
+}
+
+// Maybe tells, without touching the disk, whether clean may be a page: it
+// matches a pattern, or (with none) ends in / or has a page extension.
+func (p Pages) Maybe(clean string) bool {
+	if len(p.Patterns) > 0 {
+		return p.Is("", clean)
+	}
+	return strings.HasSuffix(clean, "/") || p.hasExt(clean)
 }
 
 func regular(name string) bool {

@@ -23,7 +23,8 @@ type Recorder struct {
 
 	mu      sync.Mutex
 	pending map[dailyKey]*Daily // the open batch
-	batch   *batch              // its outcome, shared by its reports
+	rounds  map[pageRoundKey]*PageRound
+	batch   *batch // its outcome, shared by its reports
 	closed  bool
 
 	flushMu sync.Mutex // held while a batch is written
@@ -53,7 +54,8 @@ func NewRecorder(store Store, onErr func(error)) *Recorder {
 	if onErr == nil {
 		onErr = func(error) {}
 	}
-	r := &Recorder{store: store, onErr: onErr, pending: make(map[dailyKey]*Daily), batch: newBatch(),
+	r := &Recorder{store: store, onErr: onErr, pending: make(map[dailyKey]*Daily),
+		rounds: make(map[pageRoundKey]*PageRound), batch: newBatch(),
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go r.loop()
 	return r
@@ -73,11 +75,13 @@ func (r *Recorder) loop() {
 	}
 }
 
-// Add counts one report and waits until it is committed. It returns an
-// error matching ErrUnavailable when the write failed or the recorder is
-// closed, and ctx's error when ctx ends first (the report may then still
-// be written).
-func (r *Recorder) Add(ctx context.Context, site, path string, day Day, visibleMS int64) error {
+// Add counts one report in the day's totals and, if paid is not nil, in
+// its session's paid round (paid.VisibleMS and paid.Reports are set from
+// the report), and waits until it is committed. It returns an error
+// matching ErrUnavailable when the write failed or the recorder is closed,
+// and ctx's error when ctx ends first (the report may then still be
+// written).
+func (r *Recorder) Add(ctx context.Context, site, path string, day Day, visibleMS int64, paid *PageRound) error {
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
@@ -91,12 +95,48 @@ func (r *Recorder) Add(ctx context.Context, site, path string, day Day, visibleM
 	}
 	d.VisibleMS += visibleMS
 	d.Reports++
+	if paid != nil {
+		r.addRound(PageRound{Site: site, Session: paid.Session, Round: paid.Round, Path: path, VisibleMS: visibleMS, Reports: 1})
+	}
 	b := r.batch
 	r.mu.Unlock()
+	r.wake()
+	return b.wait(ctx)
+}
+
+// AddBytes counts bytes sent of a page in a session's paid round, without
+// waiting for the commit (it is the fallback weight of a payment's split,
+// recorded after the response; a crash may lose the latest batch).
+func (r *Recorder) AddBytes(pr PageRound) {
+	r.mu.Lock()
+	if !r.closed {
+		r.addRound(PageRound{Site: pr.Site, Session: pr.Session, Round: pr.Round, Path: pr.Path, Bytes: pr.Bytes})
+	}
+	r.mu.Unlock()
+	r.wake()
+}
+
+// addRound adds p to the open batch; r.mu is held.
+func (r *Recorder) addRound(p PageRound) {
+	k := pageRoundKey{site: p.Site, session: p.Session, path: p.Path, round: p.Round}
+	if q := r.rounds[k]; q != nil {
+		q.VisibleMS += p.VisibleMS
+		q.Reports += p.Reports
+		q.Bytes += p.Bytes
+		return
+	}
+	r.rounds[k] = &p
+}
+
+func (r *Recorder) wake() {
 	select {
 	case r.kick <- struct{}{}:
 	default:
 	}
+}
+
+// wait waits for the batch's outcome.
+func (b *batch) wait(ctx context.Context) error {
 	select {
 	case <-b.done:
 		if b.err != nil {
@@ -115,11 +155,11 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	r.flushMu.Lock()
 	defer r.flushMu.Unlock()
 	r.mu.Lock()
-	pending, b := r.pending, r.batch
-	r.pending, r.batch = make(map[dailyKey]*Daily, len(pending)), newBatch()
+	pending, rounds, b := r.pending, r.rounds, r.batch
+	r.pending, r.rounds, r.batch = make(map[dailyKey]*Daily, len(pending)), make(map[pageRoundKey]*PageRound, len(rounds)), newBatch()
 	r.mu.Unlock()
 	defer close(b.done)
-	if len(pending) == 0 {
+	if len(pending) == 0 && len(rounds) == 0 {
 		return nil
 	}
 	rows := make([]Daily, 0, len(pending))
@@ -137,8 +177,25 @@ func (r *Recorder) Flush(ctx context.Context) error {
 		}
 		return a.Path < b.Path
 	})
-	if err := r.store.Add(ctx, rows); err != nil {
-		b.err = fmt.Errorf("attention: writing %d totals: %w", len(rows), err)
+	prs := make([]PageRound, 0, len(rounds))
+	for _, p := range rounds {
+		prs = append(prs, *p)
+	}
+	sort.Slice(prs, func(i, j int) bool {
+		a, b := prs[i], prs[j]
+		if a.Site != b.Site {
+			return a.Site < b.Site
+		}
+		if a.Session != b.Session {
+			return a.Session < b.Session
+		}
+		if a.Round != b.Round {
+			return a.Round < b.Round
+		}
+		return a.Path < b.Path
+	})
+	if err := r.store.Add(ctx, rows, prs); err != nil {
+		b.err = fmt.Errorf("attention: writing %d totals and %d session rounds: %w", len(rows), len(prs), err)
 		return b.err
 	}
 	return nil

@@ -27,7 +27,7 @@ func TestRecorderCommitsBeforeAcknowledging(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 250; i++ {
 				path := []string{"/", "/a.html", "/b.html"}[i%3]
-				if err := rec.Add(ctx, "s", path, d, 10); err != nil {
+				if err := rec.Add(ctx, "s", path, d, 10, nil); err != nil {
 					t.Error(err)
 				}
 			}
@@ -46,7 +46,7 @@ func TestRecorderCommitsBeforeAcknowledging(t *testing.T) {
 	if _, err := db.Exec(`ALTER TABLE torplus_attention_daily RENAME TO hidden`); err != nil {
 		t.Fatal(err)
 	}
-	if err := rec.Add(ctx, "s", "/a.html", d+1, 5); !errors.Is(err, ErrUnavailable) {
+	if err := rec.Add(ctx, "s", "/a.html", d+1, 5, nil); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("report to a missing table: %v, want ErrUnavailable", err)
 	}
 	if _, err := db.Exec(`ALTER TABLE hidden RENAME TO torplus_attention_daily`); err != nil {
@@ -58,7 +58,7 @@ func TestRecorderCommitsBeforeAcknowledging(t *testing.T) {
 	if got, err := s.Totals(ctx, "s", d+1, d+2); err != nil || len(got) != 0 {
 		t.Fatalf("a refused report was written: %v (%v)", got, err)
 	}
-	if err := rec.Add(ctx, "s", "/a.html", d, 5); !errors.Is(err, ErrUnavailable) {
+	if err := rec.Add(ctx, "s", "/a.html", d, 5, nil); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("report after Close: %v, want ErrUnavailable", err)
 	}
 }

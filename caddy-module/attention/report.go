@@ -5,12 +5,19 @@
 // The Caddy HTTP handler http.handlers.torplus_attention (Caddyfile
 // directive `torplus_attention`) answers POSTs to a well-known path of the
 // site (default /.well-known/torplus/attention) carrying one Report, as
-// JSON or as the form navigator.sendBeacon sends. Each report is validated
-// (the path is a page of the site, the visible time fits in the wall time
-// since the session's previous report, a per-session rate limit, a body
-// cap) and added, in memory, to its site's, page's and day's totals; a
-// Recorder writes the totals to the ledger's database in batches. Only the
-// totals are stored: no session id, address or time of a single report.
+// JSON or as the form navigator.sendBeacon sends. It runs after the
+// metering handler (torplus): a report's session is the meter's identity of
+// the client, so a forged session costs what a metered identity costs.
+// Each report is validated (the client was served by the meter, the path
+// is a page of the site, all the visible time granted to the session fits
+// in the wall time since the meter first served it, a per-session rate
+// limit, a global bound of new sessions per minute, a body cap) and added
+// to its site's, page's and day's totals (statistics). Attention in a paid
+// round is also kept per session, round and page (PageRound), with the
+// bytes of the pages it was sent: the revenue report splits each payment
+// among the pages its own session read in the rounds it bought. A Recorder
+// writes both in group commits. Free-round attention is kept only in the
+// totals: no session key, address or time of a single report.
 package attention
 
 import (
@@ -27,11 +34,14 @@ import (
 	"strings"
 )
 
-// Report is one attention report: a session looked at a page for a time.
+// Report is one attention report: the client looked at a page for a time.
+// The client is the meter's identity of the request (its TorPlus-Session
+// token or cookie, else its circuit), never an id the report names.
 type Report struct {
-	// Session is an id the client made (16 to 128 characters of
-	// A-Z a-z 0-9 - _). Only its SHA-256 is kept, in memory.
-	Session string `json:"session"`
+	// Session is the id older beacons made up (16 to 128 characters of
+	// A-Z a-z 0-9 - _). It is optional, checked for syntax and otherwise
+	// ignored: an id the client picks would make sessions free.
+	Session string `json:"session,omitempty"`
 	// Path is the page's URL path, as location.pathname gives it.
 	Path string `json:"path"`
 	// VisibleMS is how long the page was visible since the session's
@@ -59,6 +69,8 @@ var (
 	ErrBadVisible  = errors.New("attention: visible_ms must be a whole number of milliseconds, 0 or more")
 	ErrInflated    = errors.New("attention: visible time exceeds the wall time since the session's previous report")
 	ErrRateLimited = errors.New("attention: too many reports from this session")
+	ErrNewSessions = errors.New("attention: too many new attention sessions this minute; try again later")
+	ErrNotServed   = errors.New("attention: this client has not been served by the site's meter")
 	ErrTooMany     = errors.New("attention: too many sessions in memory; try again later")
 	ErrBadDay      = errors.New("attention: bad date")
 	ErrNoSuchSite  = errors.New("attention: no such site")
@@ -82,6 +94,8 @@ func Status(err error) int {
 		{ErrNotAPage, http.StatusUnprocessableEntity},
 		{ErrInflated, http.StatusUnprocessableEntity},
 		{ErrRateLimited, http.StatusTooManyRequests},
+		{ErrNewSessions, http.StatusTooManyRequests},
+		{ErrNotServed, http.StatusForbidden},
 		{ErrTooMany, http.StatusServiceUnavailable},
 		{ErrUnavailable, http.StatusServiceUnavailable},
 	} {
@@ -147,14 +161,18 @@ func ParseJSON(body []byte) (Report, error) {
 	if err := json.Unmarshal(body, &raw); err != nil {
 		return Report{}, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	if raw.Session == nil || raw.Path == nil || raw.VisibleMS == nil {
-		return Report{}, fmt.Errorf("%w: session, path and visible_ms are required", ErrMalformed)
+	if raw.Path == nil || raw.VisibleMS == nil {
+		return Report{}, fmt.Errorf("%w: path and visible_ms are required", ErrMalformed)
 	}
 	if c := raw.VisibleMS[0]; c != '-' && (c < '0' || c > '9') {
 		return Report{}, fmt.Errorf("%w: visible_ms must be a number", ErrMalformed)
 	}
 	ms, err := parseMS(string(raw.VisibleMS))
-	return Report{Session: *raw.Session, Path: *raw.Path, VisibleMS: ms}, err
+	rep := Report{Path: *raw.Path, VisibleMS: ms}
+	if raw.Session != nil {
+		rep.Session = *raw.Session
+	}
+	return rep, err
 }
 
 // ParseForm parses a report sent as an application/x-www-form-urlencoded
@@ -192,8 +210,10 @@ func fromValues(v map[string][]string) (Report, error) {
 	}
 	var rep Report
 	var err error
-	if rep.Session, err = one("session"); err != nil {
-		return rep, err
+	if len(v["session"]) > 0 {
+		if rep.Session, err = one("session"); err != nil {
+			return rep, err
+		}
 	}
 	if rep.Path, err = one("path"); err != nil {
 		return rep, err
@@ -226,7 +246,7 @@ func parseMS(s string) (int64, error) {
 // Check checks the syntax of the report's fields (not whether the path is
 // a page, nor the time against the clock: a Validator does that).
 func (r Report) Check() error {
-	if len(r.Session) < MinSessionLen || len(r.Session) > MaxSessionLen {
+	if r.Session != "" && len(r.Session) < MinSessionLen || len(r.Session) > MaxSessionLen {
 		return ErrBadSession
 	}
 	for i := 0; i < len(r.Session); i++ {

@@ -83,7 +83,7 @@ func TestReadRequest(t *testing.T) {
 func TestStatus(t *testing.T) {
 	for err, want := range map[error]int{
 		ErrMethod: 405, ErrTooLarge: 413, ErrContentType: 415, ErrMalformed: 400, ErrNotAPage: 422,
-		ErrInflated: 422, &RateLimitError{}: 429, ErrTooMany: 503, errors.New("x"): 500,
+		ErrInflated: 422, &RateLimitError{Err: ErrRateLimited}: 429, &RateLimitError{Err: ErrNewSessions}: 429, ErrNotServed: 403, ErrTooMany: 503, errors.New("x"): 500,
 	} {
 		if got := Status(err); got != want {
 			t.Errorf("Status(%v) = %d, want %d", err, got, want)

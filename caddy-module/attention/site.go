@@ -13,7 +13,7 @@ import (
 )
 
 // Site is the state the attention handlers of one site share, kept across
-// config reloads: the ledger it stores into, the session tracker and the
+// config reloads: the store it writes to, the session tracker and the
 // Recorder. The admin API, the revenue report and the dashboard find it by
 // name with LookupSite.
 type Site struct {
@@ -21,7 +21,7 @@ type Site struct {
 	Name string
 	// Store is the shared store whose database holds the attention table.
 	Store *store.Store
-	// Reports is the attention table in the ledger's database.
+	// Reports is the attention table in the store's database.
 	Reports *SQLStore
 	// Recorder batches accepted reports into Store.
 	Recorder *Recorder
@@ -34,10 +34,14 @@ type Site struct {
 
 // RevenueTerms say which paid payment requests are the site's income.
 type RevenueTerms struct {
-	// Destination is the site's Stellar account; "" counts every paid request in the ledger.
+	// Destination is the site's Stellar account; "" counts every paid request in the store.
 	Destination string `json:"destination,omitempty"`
 	// AssetCode is the asset income is counted in (default TPT).
 	AssetCode string `json:"asset_code,omitempty"`
+	// Payees map the site's paths to the content providers paid for them;
+	// the first rule that matches a page wins. Pages no rule matches, and
+	// payments whose session read no page, are the site's (Destination).
+	Payees []PayeeRule `json:"payees,omitempty"`
 }
 
 // Revenue returns the site's current revenue terms.
@@ -45,7 +49,7 @@ func (s *Site) Revenue() RevenueTerms { return *s.revenue.Load() }
 
 var sites = caddy.NewUsagePool()
 
-// acquireSite returns the shared Site for name on the ledger cfg, creating
+// acquireSite returns the shared Site for name on the store cfg, creating
 // it on first use; pair it with releaseSite.
 func acquireSite(ctx context.Context, name string, cfg store.Config, limits Limits, terms RevenueTerms, onErr func(error)) (*Site, error) {
 	key := name + "\x00" + cfg.Driver + "\x00" + cfg.DSN
@@ -57,7 +61,7 @@ func acquireSite(ctx context.Context, name string, cfg store.Config, limits Limi
 		db, driver, ok := store.SQL(l)
 		if !ok {
 			l.Release()
-			return nil, errors.New("attention: the ledger is not an SQL database")
+			return nil, errors.New("attention: the store is not an SQL database")
 		}
 		reports, err := NewSQLStore(ctx, db, driver)
 		if err != nil {
@@ -81,7 +85,7 @@ func releaseSite(s *Site) error {
 	return err
 }
 
-// Destruct writes the waiting totals and releases the ledger; the pool
+// Destruct writes the waiting totals and releases the store; the pool
 // calls it after the last handler of the site is cleaned up.
 func (s *Site) Destruct() error {
 	return errors.Join(s.Recorder.Close(), s.Store.Release())

@@ -55,16 +55,20 @@ type PageTotal struct {
 // are safe for concurrent use, also by several processes sharing a database.
 type Store interface {
 	// Add adds each row's visible time and report count to the stored
-	// totals of its site, day and path, all in one transaction.
-	Add(ctx context.Context, rows []Daily) error
+	// totals of its site, day and path, and each PageRound to its session's,
+	// round's and page's, all in one transaction.
+	Add(ctx context.Context, rows []Daily, rounds []PageRound) error
 	// Totals sums a site's attention per page over the days [from, to),
 	// ordered by path.
 	Totals(ctx context.Context, site string, from, to Day) ([]PageTotal, error)
 	// Days lists a site's per-day rows over [from, to), ordered by day and path.
 	Days(ctx context.Context, site string, from, to Day) ([]Daily, error)
+	// PageRounds lists what one session read in its paid rounds, ordered
+	// by round and path.
+	PageRounds(ctx context.Context, site, session string) ([]PageRound, error)
 }
 
-// SQLStore is the Store on the ledger's SQL database (SQLite or
+// SQLStore is the Store on the store's SQL database (SQLite or
 // PostgreSQL), in the table torplus_attention_daily.
 type SQLStore struct {
 	db *sql.DB
@@ -85,6 +89,9 @@ func NewSQLStore(ctx context.Context, db *sql.DB, driver string) (*SQLStore, err
 		visible_ms BIGINT NOT NULL,
 		reports BIGINT NOT NULL,
 		PRIMARY KEY (site, day, path))`)
+	if err == nil {
+		_, err = db.ExecContext(ctx, createRounds)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("attention: %s schema: %w", driver, err)
 	}
@@ -92,8 +99,8 @@ func NewSQLStore(ctx context.Context, db *sql.DB, driver string) (*SQLStore, err
 }
 
 // Add implements Store.
-func (s *SQLStore) Add(ctx context.Context, rows []Daily) error {
-	if len(rows) == 0 {
+func (s *SQLStore) Add(ctx context.Context, rows []Daily, rounds []PageRound) error {
+	if len(rows) == 0 && len(rounds) == 0 {
 		return nil
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -114,6 +121,9 @@ func (s *SQLStore) Add(ctx context.Context, rows []Daily) error {
 		if _, err := stmt.ExecContext(ctx, r.Site, int64(r.Day), r.Path, r.VisibleMS, r.Reports); err != nil {
 			return err
 		}
+	}
+	if err := addRounds(ctx, tx, rounds); err != nil {
+		return err
 	}
 	return tx.Commit()
 }

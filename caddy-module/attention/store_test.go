@@ -55,7 +55,7 @@ func TestStoreAggregates(t *testing.T) {
 					{Site: "s", Day: d + 2, Path: "/b.html", VisibleMS: 9, Reports: 1}},
 			}
 			for _, b := range batches {
-				if err := s.Add(ctx, b); err != nil {
+				if err := s.Add(ctx, b, nil); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/stellar/go-stellar-sdk/keypair"
 
 	"github.com/torplus/torplus/caddy-module/attention"
 	"github.com/torplus/torplus/caddy-module/attention/attentiontest"
@@ -72,9 +73,10 @@ func getJSON(t *testing.T, url string, v any) {
 	}
 }
 
-// seedLedger records, through the site's own shared ledger, what the meter
-// and payment endpoint would have: sessions with bytes served, and three
-// payment requests of which two were paid.
+// seedLedger records, through the site's own shared store, what the meter,
+// the payment endpoint and the attention handler would have: sessions with
+// bytes served, three payment requests of which two were paid, the rounds
+// they bought and what their session read in them.
 func seedLedger(t *testing.T, cfg store.Config, dest string) {
 	ctx := context.Background()
 	l, err := store.Acquire(ctx, cfg, nil)
@@ -106,6 +108,26 @@ func seedLedger(t *testing.T, cfg store.Config, dest string) {
 		if _, err := l.FinishSettle(ctx, id, tx, now); err != nil {
 			t.Fatal(err)
 		}
+		if err := l.AddRounds(ctx, []store.Round{{Session: "c:2", N: 2 + i, Bytes: 1 << 20, PaymentRequest: id, StartedAt: now}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What c:2 read in the rounds it paid for: by attention, then by bytes.
+	db, driver, _ := store.SQL(l)
+	reports, err := attention.NewSQLStore(ctx, db, driver)
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := attention.DayOf(now)
+	if err := reports.Add(ctx, []attention.Daily{
+		{Site: "example", Day: today, Path: "/about.html", VisibleMS: 3000, Reports: 2},
+		{Site: "example", Day: today, Path: "/articles/growing.html", VisibleMS: 1000, Reports: 1},
+	}, []attention.PageRound{
+		{Site: "example", Session: "c:2", Round: 2, Path: "/about.html", VisibleMS: 3000, Reports: 2},
+		{Site: "example", Session: "c:2", Round: 2, Path: "/articles/growing.html", VisibleMS: 1000, Reports: 1},
+		{Site: "example", Session: "c:2", Round: 3, Path: "/articles/growing.html", Bytes: 5000},
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -116,18 +138,32 @@ func TestBrowserBeaconAndDashboard(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "store.db")}
-	const dest = "GDESTINATIONOFTHESITE"
+	dest, issuer := keypair.MustRandom().Address(), keypair.MustRandom().Address()
+	// The meter, then the attention handler (the browser is a clearnet
+	// client, keyed by its address), then the files.
 	srv := attentiontest.Start(t, "", fmt.Sprintf(`	root * %s
-	file_server {
-		hide .*
-	}
-	torplus_attention example {
-		store sqlite %s
-		destination %s
-	}
 	handle /dashboard {
 		torplus_dashboard example
-	}`, root, cfg.DSN, dest))
+	}
+	handle {
+		route {
+			torplus {
+				price 1.5
+				destination %[3]s
+				asset TPT %[4]s
+				allow_clearnet
+				store sqlite %[2]s
+			}
+			torplus_attention example {
+				allow_clearnet
+				store sqlite %[2]s
+				destination %[3]s
+			}
+			file_server {
+				hide .*
+			}
+		}
+	}`, root, cfg.DSN, dest, issuer))
 	seedLedger(t, cfg, dest)
 
 	// A visitor reads the home page for a while, then goes to another page.
@@ -162,9 +198,26 @@ func TestBrowserBeaconAndDashboard(t *testing.T) {
 	var rev revenue.Report
 	getJSON(t, srv.Admin+"/torplus/revenue?site=example", &rev)
 	var want Data
-	getJSON(t, srv.Admin+"/torplus/dashboard?site=example&format=json", &want)
-	if rev.Income != 30_000_000 || rev.Payments != 2 || want.Requests != 3 || want.Payments != 2 || want.BytesServed != 59_500_000 || want.ActiveSessions != 1 {
+	// The browser's own session reaches the store with the meter's next
+	// sweep (every 2 s): wait for it, bounded.
+	for i := 0; i < 50; i++ {
+		getJSON(t, srv.Admin+"/torplus/dashboard?site=example&format=json", &want)
+		if want.ActiveSessions == 2 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if rev.Income != 30_000_000 || rev.Payments != 2 || want.Requests != 3 || want.Payments != 2 ||
+		want.BytesServed < 59_500_000 || want.ActiveSessions != 2 {
 		t.Fatalf("admin API: revenue %v from %d payments; dashboard %+v", rev.Income, rev.Payments, want)
+	}
+	// The first payment by attention 1:3, the second by bytes to one page.
+	pages := map[string]revenue.Amount{}
+	for _, p := range rev.Pages {
+		pages[p.Path] = p.Amount
+	}
+	if len(pages) != 2 || pages["/about.html"] != 11_250_000 || pages["/articles/growing.html"] != 18_750_000 {
+		t.Fatalf("revenue per page %v", pages)
 	}
 	// Caddy's admin listener refuses typed-in browser navigations, so a
 	// person opens the dashboard handler on a loopback site; the admin
@@ -180,7 +233,7 @@ func TestBrowserBeaconAndDashboard(t *testing.T) {
 		}
 		shown[id] = v
 	}
-	expect := map[string]string{"bytes-served": "60 MB", "active-sessions": "1", "payment-requests": "3",
+	expect := map[string]string{"bytes-served": "60 MB", "active-sessions": "2", "payment-requests": "3",
 		"payments": "2", "revenue": rev.Income.String()}
 	for k, v := range expect {
 		if shown[k] != v {
@@ -205,6 +258,29 @@ func TestBrowserBeaconAndDashboard(t *testing.T) {
 	bars, err := chromedp.Run(ctx, chromedp.Evaluate[int]("document.querySelectorAll('svg.chart rect').length"))
 	if err != nil || bars < 2*Window {
 		t.Errorf("charts have %d bars (%v)", bars, err)
+	}
+	// Income over time per page and per payee, and paid against free attention.
+	for _, q := range []struct {
+		css  string
+		want int
+	}{
+		{"#page-income-chart rect[fill]:not([width='12'])", 2},  // two pages paid today
+		{"#payee-income-chart rect[fill]:not([width='12'])", 1}, // all to the site
+		{"#attention-chart rect.paid", len(want.PageAttention)},
+	} {
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf("document.querySelectorAll(%q).length", q.css)))
+		if err != nil || n != q.want {
+			t.Errorf("%s: %d elements (%v), want %d", q.css, n, err, q.want)
+		}
+	}
+	var free int64
+	for _, p := range want.PageAttention {
+		if p.Path == "/" {
+			free = p.FreeMS
+		}
+	}
+	if free < stay.Milliseconds() {
+		t.Errorf("the browser's free-round reading of / is %d ms free, want at least %v: %+v", free, stay, want.PageAttention)
 	}
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 gives a PNG
 	if err != nil {

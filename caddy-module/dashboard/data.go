@@ -1,7 +1,8 @@
 // Package dashboard is the TorPlus dashboard: one server-rendered page on
 // Caddy's admin listener (loopback only by default) that shows a site's
 // bytes served, active sessions, payment requests against payments over
-// time, attention by page and this month's revenue split. Charts are
+// time, income per page and per payee over time, paid against free
+// attention by page, and this month's revenue split. Charts are
 // inline SVG; the page makes no other request and loads nothing from
 // anywhere else.
 //
@@ -37,8 +38,23 @@ type Data struct {
 	Requests       int                   `json:"payment_requests"`
 	Payments       int                   `json:"payments"`
 	PerDay         []DayCount            `json:"per_day"`
-	Attention      []attention.PageTotal `json:"attention"`
-	Revenue        revenue.Report        `json:"revenue"` // this calendar month
+	Attention      []attention.PageTotal `json:"attention"` // all visible time in the window
+	// PageAttention splits each page's visible time in the window into
+	// what paying sessions read in the rounds they paid for (it moved
+	// money) and the rest (free rounds: statistics).
+	PageAttention []PageAttention `json:"page_attention"`
+	// PageIncome and PayeeIncome are the window's payments per day, per
+	// page and per payee (revenue.Report.ByDay).
+	PageIncome  []revenue.DayIncome `json:"page_income"`
+	PayeeIncome []revenue.DayIncome `json:"payee_income"`
+	Revenue     revenue.Report      `json:"revenue"` // this calendar month
+}
+
+// PageAttention is one page's paid and free visible time.
+type PageAttention struct {
+	Path   string `json:"path"`
+	PaidMS int64  `json:"paid_ms"`
+	FreeMS int64  `json:"free_ms"`
 }
 
 // DayCount is one day's payment requests and payments.
@@ -97,8 +113,29 @@ func Gather(ctx context.Context, site *attention.Site, now time.Time) (Data, err
 	if d.Attention, err = site.Reports.Totals(ctx, site.Name, from, to); err != nil {
 		return Data{}, err
 	}
+	window, err := revenue.Build(ctx, site.Store, site.Reports, revenue.Inputs{Site: site.Name, From: from, To: to, Terms: terms, Now: now})
+	if err != nil {
+		return Data{}, err
+	}
+	d.PageIncome, d.PayeeIncome = window.ByDay(terms)
+	d.PageAttention = paidAndFree(d.Attention, window.Pages)
 	mFrom, mTo := revenue.Month(now)
 	d.Revenue, err = revenue.Build(ctx, site.Store, site.Reports, revenue.Inputs{Site: site.Name, From: mFrom, To: mTo,
 		Terms: terms, Now: now})
 	return d, err
+}
+
+// paidAndFree splits all visible time per page into the paid part (from
+// the revenue report's pages) and the rest.
+func paidAndFree(all []attention.PageTotal, paid []revenue.PageShare) []PageAttention {
+	byPath := map[string]int64{}
+	for _, p := range paid {
+		byPath[p.Path] = p.VisibleMS
+	}
+	out := make([]PageAttention, 0, len(all))
+	for _, p := range all {
+		pm := min(byPath[p.Path], p.VisibleMS)
+		out = append(out, PageAttention{Path: p.Path, PaidMS: pm, FreeMS: p.VisibleMS - pm})
+	}
+	return out
 }

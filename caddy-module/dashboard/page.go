@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"html/template"
 	"net/http"
 	"time"
@@ -73,9 +72,9 @@ func serve(w http.ResponseWriter, r *http.Request, name string) error {
 var page = template.Must(template.New("dashboard").Funcs(template.FuncMap{
 	"bytes":     func(n int64) string { return humanize.Bytes(uint64(max(n, 0))) },
 	"duration":  Duration,
-	"percent":   func(ppm int64) string { return fmt.Sprintf("%.1f %%", float64(ppm)/10000) },
 	"requests":  requestsChart,
 	"attention": attentionChart,
+	"income":    incomeChart,
 	"time":      func(t time.Time) string { return t.Format("2006-01-02 15:04 MST") },
 	"amount":    func(a revenue.Amount) string { return a.String() },
 }).Parse(pageHTML))
@@ -119,14 +118,22 @@ tfoot td { font-weight: 650; border-bottom: none; }
  <div class="tile" id="revenue"><div class="label">Revenue this month</div><div class="value">{{amount .Revenue.Income}}</div><div class="note">{{.Revenue.AssetCode}}, {{.Revenue.From}} to {{.Revenue.To}}</div></div>
 </div>
 <section><h2>Payment requests and payments per day</h2>{{requests .PerDay}}</section>
-<section><h2>Attention by page</h2>{{attention .Attention}}</section>
+<section><h2>Attention by page: paid and free (30 days)</h2>{{attention .PageAttention}}</section>
+<section id="page-income"><h2>Income per page per day ({{.Revenue.AssetCode}})</h2>{{income "page-income-chart" "Income per page per day" .PerDay .PageIncome}}</section>
+<section id="payee-income"><h2>Income per payee per day ({{.Revenue.AssetCode}})</h2>{{income "payee-income-chart" "Income per payee per day" .PerDay .PayeeIncome}}</section>
 <section id="revenue-split"><h2>Revenue split this month ({{.Revenue.AssetCode}})</h2>
+<p class="note">Each payment goes to the pages its own session read in the rounds it bought; free-round attention moves nothing.</p>
 {{if .Revenue.Pages}}<table>
-<thead><tr><th>Page</th><th class="num">Visible time</th><th class="num">Share</th><th class="num">Amount</th></tr></thead>
-<tbody>{{range .Revenue.Pages}}<tr><td>{{.Path}}</td><td class="num">{{duration .VisibleMS}}</td><td class="num">{{percent .SharePPM}}</td><td class="num">{{amount .Amount}}</td></tr>
+<thead><tr><th>Page</th><th class="num">Paid visible time</th><th class="num">Payments</th><th class="num">Amount</th></tr></thead>
+<tbody>{{range .Revenue.Pages}}<tr><td>{{.Path}}</td><td class="num">{{duration .VisibleMS}}</td><td class="num">{{len .TxHashes}}</td><td class="num">{{amount .Amount}}</td></tr>
 {{end}}</tbody>
-<tfoot><tr><td>Income ({{.Revenue.Payments}} payments{{if .Revenue.Pool}} + pool {{amount .Revenue.Pool}}{{end}})</td><td class="num">{{duration .Revenue.AttentionMS}}</td><td class="num">100 %</td><td class="num">{{amount .Revenue.Income}}</td></tr></tfoot>
-</table>{{else}}<p class="empty">No attention this month: income {{amount .Revenue.Income}} is unallocated.</p>{{end}}
+<tfoot><tr><td>Income ({{.Revenue.Payments}} payments{{if .Revenue.Pool}} + pool {{amount .Revenue.Pool}}{{end}}; unattributed {{amount .Revenue.Unattributed}})</td><td></td><td></td><td class="num">{{amount .Revenue.Income}}</td></tr></tfoot>
+</table>{{else}}<p class="empty">No paid reading this month: income {{amount .Revenue.Income}} is the site's.</p>{{end}}
+{{if .Revenue.Payees}}<table id="payees">
+<thead><tr><th>Payee</th><th class="num">Pages</th><th class="num">Amount</th></tr></thead>
+<tbody>{{range .Revenue.Payees}}<tr><td>{{if .Account}}{{.Account}}{{else}}(the site){{end}}</td><td class="num">{{len .Pages}}</td><td class="num">{{amount .Amount}}</td></tr>
+{{end}}</tbody>
+</table>{{end}}
 </section>
 </main>
 </body>

@@ -5,15 +5,13 @@ import (
 	"html"
 	"html/template"
 	"strings"
-
-	"github.com/torplus/torplus/caddy-module/attention"
 )
 
 // Colours of the charts.
 const (
 	colourRequests = "#8a94a6"
 	colourPayments = "#2e9e6a"
-	colourBar      = "#7b4fd6"
+	colourFree     = "#b9a6e8"
 	colourGrid     = "#e3e6ec"
 	colourText     = "#3b4252"
 )
@@ -86,34 +84,48 @@ func requestsChart(days []DayCount) template.HTML {
 	return template.HTML(b.String())
 }
 
-// attentionChart draws each page's visible time as a horizontal bar.
-func attentionChart(pages []attention.PageTotal) template.HTML {
+// attentionChart draws each page's visible time as a horizontal bar: the
+// part paying sessions read in their paid rounds (it moved money), then
+// the free part (statistics).
+func attentionChart(pages []PageAttention) template.HTML {
 	const w, label, right, row = 720, 230, 90, 28
 	if len(pages) == 0 {
 		return template.HTML(`<p class="empty">No attention reports yet.</p>`)
 	}
 	var top int64
 	for _, p := range pages {
-		top = max(top, p.VisibleMS)
+		top = max(top, p.PaidMS+p.FreeMS)
 	}
-	h := row*len(pages) + 8
+	h := row*len(pages) + 30
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="attitle" xmlns="http://www.w3.org/2000/svg">`, w, h)
-	b.WriteString(`<title id="attitle">Visible time per page</title>`)
+	fmt.Fprintf(&b, `<svg class="chart" id="attention-chart" viewBox="0 0 %d %d" role="img" aria-labelledby="attitle" xmlns="http://www.w3.org/2000/svg">`, w, h)
+	b.WriteString(`<title id="attitle">Visible time per page: paid and free</title>`)
 	plotW := float64(w - label - right)
 	for i, p := range pages {
 		y := 4 + row*i
-		bw := 0.0
-		if top > 0 {
-			bw = plotW * float64(p.VisibleMS) / float64(top)
-		}
+		x := float64(label)
 		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end" font-size="13" fill="%s">%s</text>`,
 			label-8, y+17, colourText, html.EscapeString(shorten(p.Path, 30)))
-		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%.1f" height="%d" rx="3" fill="%s"><title>%s: %s in %d reports</title></rect>`,
-			label, y+3, bw, row-8, colourBar, html.EscapeString(p.Path), Duration(p.VisibleMS), p.Reports)
+		for _, part := range []struct {
+			ms           int64
+			colour, what string
+		}{{p.PaidMS, colourPayments, "paid"}, {p.FreeMS, colourFree, "free"}} {
+			bw := 0.0
+			if top > 0 {
+				bw = plotW * float64(part.ms) / float64(top)
+			}
+			fmt.Fprintf(&b, `<rect class="%s" x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"><title>%s: %s %s</title></rect>`,
+				part.what, x, y+3, bw, row-8, part.colour, html.EscapeString(p.Path), Duration(part.ms), part.what)
+			x += bw
+		}
 		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="12" fill="%s">%s</text>`,
-			float64(label)+bw+6, y+17, colourText, Duration(p.VisibleMS))
+			x+6, y+17, colourText, Duration(p.PaidMS+p.FreeMS))
 	}
+	ly := row*len(pages) + 20
+	fmt.Fprintf(&b, `<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d" font-size="12" fill="%s">paid rounds (moves money)</text>`,
+		label, ly-10, colourPayments, label+18, ly, colourText)
+	fmt.Fprintf(&b, `<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d" font-size="12" fill="%s">free rounds (statistics)</text>`,
+		label+220, ly-10, colourFree, label+238, ly, colourText)
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }

@@ -55,3 +55,12 @@ func setVisitor(r *http.Request, k Key) {
 		caddyhttp.SetVar(r.Context(), VisitorVar, Visitor{key: k})
 	}
 }
+
+// Identified returns the key the request's first identification recorded
+// (the meter's), so a handler after the meter sees the client the meter
+// saw although Identify removed the TorPlus headers from r. ok is false
+// where r was never identified in Caddy.
+func Identified(r *http.Request) (k Key, ok bool) {
+	v, ok := caddyhttp.GetVar(r.Context(), VisitorVar).(Visitor)
+	return v.key, ok
+}

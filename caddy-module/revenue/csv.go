@@ -3,35 +3,30 @@ package revenue
 import (
 	"encoding/csv"
 	"io"
-	"strconv"
 )
 
 // CSVHeader is the first line of WriteCSV's output.
-var CSVHeader = []string{"site", "from", "to", "asset_code", "path", "visible_ms", "reports", "share_ppm", "amount"}
+var CSVHeader = []string{"site", "from", "to", "asset_code", "account", "path", "amount"}
 
-// WriteCSV writes the report as CSV: one line per page, then a line with
-// path "(unallocated)" when there is unallocated income, and a line with
-// path "(total)" holding the income.
+// WriteCSV writes the report as CSV: one line per payee and page, a line
+// with path "(unattributed)" for the site's unattributed income, and a
+// last line with path "(total)" holding the income. The amounts of all
+// lines but the last sum to the last.
 func (r Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	row := func(path string, ms, reports, ppm int64, amount Amount) []string {
-		return []string{r.Site, r.From, r.To, r.AssetCode, path, strconv.FormatInt(ms, 10),
-			strconv.FormatInt(reports, 10), strconv.FormatInt(ppm, 10), amount.String()}
+	row := func(account, path string, amount Amount) []string {
+		return []string{r.Site, r.From, r.To, r.AssetCode, account, path, amount.String()}
 	}
 	cw.Write(CSVHeader)
-	var reports int64
-	for _, p := range r.Pages {
-		cw.Write(row(p.Path, p.VisibleMS, p.Reports, p.SharePPM, p.Amount))
-		reports += p.Reports
+	for _, p := range r.Payees {
+		for _, pa := range p.Pages {
+			cw.Write(row(p.Account, pa.Path, pa.Amount))
+		}
+		if p.Unattributed != 0 {
+			cw.Write(row(p.Account, "(unattributed)", p.Unattributed))
+		}
 	}
-	if r.Unallocated != 0 {
-		cw.Write(row("(unallocated)", 0, 0, 0, r.Unallocated))
-	}
-	total := int64(0)
-	if r.AttentionMS > 0 {
-		total = 1_000_000
-	}
-	cw.Write(row("(total)", r.AttentionMS, reports, total, r.Income))
+	cw.Write(row("", "(total)", r.Income))
 	cw.Flush()
 	return cw.Error()
 }

@@ -3,7 +3,9 @@ package revenue
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"sort"
 	"time"
 
 	"github.com/torplus/torplus/caddy-module/attention"
@@ -11,20 +13,25 @@ import (
 )
 
 // Format names the report's layout; it is part of what is signed.
-const Format = "torplus-revenue-report/1"
+const Format = "torplus-revenue-report/2"
 
 // Rounding says how amounts are rounded, in every report.
-const Rounding = "exact in stroops (1e-7): each page gets floor(income x visible_ms / attention_ms); " +
-	"the stroops left go one each to the largest remainders, ties to the earlier path; the parts sum to the income"
+const Rounding = "exact in stroops (1e-7). Each payment is split among the pages its own session read in the rounds it bought, " +
+	"by visible time (by page bytes when the session sent no reports): floor(amount x weight / total weight) each, the stroops left " +
+	"one each to the largest remainders, ties to the earlier path. The pool is split the same way by the pages' payment amounts. " +
+	"A page's amount is split among its payees by weight the same way, ties to the payee listed first. " +
+	"Payments whose session read no page in their rounds, the pool when no payment was split, and pages no payee rule matches " +
+	"are the site's (destination). Every split sums to its whole."
 
-// Report is a site's income over a period, split by attention share.
+// Report is a site's income over a period, each payment split among the
+// pages its own session read, and the pages' amounts among their payees.
 type Report struct {
 	Format      string `json:"format"`
 	Site        string `json:"site"`
 	From        string `json:"from"` // first day, YYYY-MM-DD (UTC)
 	To          string `json:"to"`   // the day after the last
 	AssetCode   string `json:"asset_code"`
-	Destination string `json:"destination,omitempty"` // the site's account, if payments were filtered by it
+	Destination string `json:"destination,omitempty"` // the site's account: payments were counted to it, and it is paid the rest
 	// Payments is the number of payment requests paid in the period.
 	Payments int `json:"payments"`
 	// PaymentsAmount is what they paid.
@@ -33,25 +40,38 @@ type Report struct {
 	Pool Amount `json:"pool"`
 	// Income is PaymentsAmount + Pool.
 	Income Amount `json:"income"`
-	// AttentionMS is the visible time of all pages in the period.
-	AttentionMS int64 `json:"attention_ms"`
-	// Unallocated is the income nobody's attention claims: all of it
-	// when AttentionMS is 0, else 0.
-	Unallocated Amount      `json:"unallocated"`
-	Pages       []PageShare `json:"pages"`
-	Rounding    string      `json:"rounding"`
-	GeneratedAt time.Time   `json:"generated_at"`
+	// Unattributed is the income no page's reader paid for (payments
+	// whose session read no page in their rounds; the pool if no payment
+	// was split): the site's.
+	Unattributed Amount `json:"unattributed"`
+	// Pages are the pages that payments were split to, by path.
+	Pages []PageShare `json:"pages"`
+	// Payees are what each account is owed, by account; they sum to Income.
+	Payees []PayeeShare `json:"payees"`
+	// Transactions are the period's paid requests and their splits, in
+	// the order they were paid.
+	Transactions []Transaction `json:"transactions"`
+	// Attention is every page's visible time in the period, free rounds
+	// included: statistics, which move no money.
+	Attention   []attention.PageTotal `json:"attention"`
+	Rounding    string                `json:"rounding"`
+	GeneratedAt time.Time             `json:"generated_at"`
 }
 
 // PageShare is one page's part of the income.
 type PageShare struct {
-	Path      string `json:"path"`
-	VisibleMS int64  `json:"visible_ms"`
-	Reports   int64  `json:"reports"`
-	// Share is visible_ms / attention_ms in parts per million, rounded
-	// down (informational; Amount is exact).
-	SharePPM int64  `json:"share_ppm"`
-	Amount   Amount `json:"amount"`
+	Path string `json:"path"`
+	// VisibleMS and Bytes are what paying sessions read of it in the
+	// rounds they paid for.
+	VisibleMS int64 `json:"visible_ms"`
+	Bytes     int64 `json:"bytes"`
+	// FromPayments is the sum of its parts of the transactions; FromPool
+	// its part of the pool; Amount both.
+	FromPayments Amount `json:"from_payments"`
+	FromPool     Amount `json:"from_pool"`
+	Amount       Amount `json:"amount"`
+	// TxHashes are the transactions it has a part of.
+	TxHashes []string `json:"tx_hashes"`
 }
 
 // Inputs select what a report covers.
@@ -65,12 +85,12 @@ type Inputs struct {
 
 // Errors of building a report.
 var (
-	ErrPeriod    = errors.New("revenue: the period must end after it starts")
-	ErrBadLedger = errors.New("revenue: the ledger holds a payment request with a malformed amount")
+	ErrPeriod   = errors.New("revenue: the period must end after it starts")
+	ErrBadStore = errors.New("revenue: the store holds a payment request with a malformed amount")
 )
 
-// Build reads the period's paid payment requests from payments and its
-// attention from att, and splits the income.
+// Build reads the period's paid payment requests from payments and what
+// their sessions read from att, and splits the income.
 func Build(ctx context.Context, payments store.DB, att attention.Store, in Inputs) (Report, error) {
 	if in.To <= in.From {
 		return Report{}, ErrPeriod
@@ -80,45 +100,88 @@ func Build(ctx context.Context, payments store.DB, att attention.Store, in Input
 		asset = attention.DefaultAsset
 	}
 	r := Report{Format: Format, Site: in.Site, From: in.From.String(), To: in.To.String(), AssetCode: asset,
-		Destination: in.Terms.Destination, Pool: in.Pool, Rounding: Rounding, GeneratedAt: in.Now.UTC(), Pages: []PageShare{}}
-	paid, err := payments.PaymentRequests(ctx, store.Paid, math.MaxInt32)
+		Destination: in.Terms.Destination, Pool: in.Pool, Rounding: Rounding, GeneratedAt: in.Now.UTC(),
+		Pages: []PageShare{}, Payees: []PayeeShare{}}
+	paid, err := periodPayments(ctx, payments, in, asset)
 	if err != nil {
 		return Report{}, err
 	}
-	start, end := in.From.Time(), in.To.Time()
-	for _, p := range paid {
-		if p.PaidAt.Before(start) || !p.PaidAt.Before(end) || p.AssetCode != asset ||
-			(in.Terms.Destination != "" && p.Destination != in.Terms.Destination) {
-			continue
-		}
-		if r.PaymentsAmount, err = r.PaymentsAmount.Add(Amount(p.Amount)); err != nil { // both in stroops
+	r.Payments = len(paid)
+	if r.Transactions, err = attribute(ctx, payments, att, in.Site, paid); err != nil {
+		return Report{}, fmt.Errorf("%w: %v", ErrBadStore, err)
+	}
+	pages := map[string]*PageShare{}
+	for _, t := range r.Transactions {
+		if r.PaymentsAmount, err = r.PaymentsAmount.Add(t.Amount); err != nil {
 			return Report{}, err
 		}
-		r.Payments++
+		if t.Basis == BasisNone {
+			r.Unattributed += t.Amount
+		}
+		for _, pa := range t.Pages {
+			ps := pages[pa.Path]
+			if ps == nil {
+				ps = &PageShare{Path: pa.Path}
+				pages[pa.Path] = ps
+			}
+			ps.FromPayments += pa.Amount
+			ps.VisibleMS += pa.VisibleMS
+			ps.Bytes += pa.Bytes
+			if n := len(ps.TxHashes); n == 0 || ps.TxHashes[n-1] != t.TxHash {
+				ps.TxHashes = append(ps.TxHashes, t.TxHash)
+			}
+		}
 	}
 	if r.Income, err = r.PaymentsAmount.Add(in.Pool); err != nil {
 		return Report{}, err
 	}
-	pages, err := att.Totals(ctx, in.Site, in.From, in.To)
-	if err != nil {
+	for _, ps := range pages {
+		r.Pages = append(r.Pages, *ps)
+	}
+	sort.Slice(r.Pages, func(i, j int) bool { return r.Pages[i].Path < r.Pages[j].Path })
+	weights := make([]int64, len(r.Pages))
+	for i, p := range r.Pages {
+		weights[i] = int64(p.FromPayments)
+	}
+	pool, ok := Split(in.Pool, weights)
+	if !ok {
+		r.Unattributed += in.Pool
+	}
+	for i := range r.Pages {
+		r.Pages[i].FromPool = pool[i]
+		r.Pages[i].Amount = r.Pages[i].FromPayments + pool[i]
+	}
+	r.Payees = payeeShares(r, in.Terms)
+	if r.Attention, err = att.Totals(ctx, in.Site, in.From, in.To); err != nil {
 		return Report{}, err
 	}
-	weights := make([]int64, len(pages))
-	for i, p := range pages {
-		weights[i] = p.VisibleMS
-		r.AttentionMS += p.VisibleMS
-	}
-	parts, ok := Split(r.Income, weights)
-	if !ok {
-		r.Unallocated = r.Income
-	}
-	for i, p := range pages {
-		s := PageShare{Path: p.Path, VisibleMS: p.VisibleMS, Reports: p.Reports, Amount: parts[i]}
-		if r.AttentionMS > 0 {
-			hi, lo := mul(p.VisibleMS, 1_000_000)
-			s.SharePPM = div(hi, lo, r.AttentionMS)
-		}
-		r.Pages = append(r.Pages, s)
-	}
 	return r, nil
+}
+
+// periodPayments lists the requests paid in the period to the terms'
+// destination in asset, in the order they were paid (ties by hash).
+func periodPayments(ctx context.Context, payments store.DB, in Inputs, asset string) ([]store.PaymentRequest, error) {
+	all, err := payments.PaymentRequests(ctx, store.Paid, math.MaxInt32)
+	if err != nil {
+		return nil, err
+	}
+	start, end := in.From.Time(), in.To.Time()
+	var paid []store.PaymentRequest
+	for _, p := range all {
+		if p.PaidAt.Before(start) || !p.PaidAt.Before(end) || p.AssetCode != asset ||
+			(in.Terms.Destination != "" && p.Destination != in.Terms.Destination) {
+			continue
+		}
+		if _, err := paymentAmount(p); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadStore, err)
+		}
+		paid = append(paid, p)
+	}
+	sort.Slice(paid, func(i, j int) bool {
+		if !paid[i].PaidAt.Equal(paid[j].PaidAt) {
+			return paid[i].PaidAt.Before(paid[j].PaidAt)
+		}
+		return paid[i].TxHash < paid[j].TxHash
+	})
+	return paid, nil
 }

@@ -2,7 +2,6 @@ package revenue
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -10,15 +9,15 @@ import (
 	"testing"
 
 	"github.com/stellar/go-stellar-sdk/keypair"
+
+	"github.com/torplus/torplus/caddy-module/attention"
 )
 
 func signedFixture(t testing.TB) ([]byte, *keypair.Full, Report) {
-	l, a := fixture(t, "sqlite")
-	from, to := Month(t0)
-	r, err := Build(context.Background(), l, a, Inputs{Site: "news", From: from, To: to, Pool: 3, Now: t0})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := newBooks(t, "sqlite")
+	b.pay("t:one", 2, siteAccount, "TPT", "10", t0)
+	b.read("t:one", 2, attention.PageRound{Path: "/a.html", VisibleMS: 3000}, attention.PageRound{Path: "/b.html", VisibleMS: 1000})
+	r := b.build(attention.RevenueTerms{}, 3)
 	kp := keypair.MustRandom()
 	file, err := Sign(r, kp)
 	if err != nil {

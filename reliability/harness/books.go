@@ -22,6 +22,8 @@ type Books struct {
 	Settling int
 	// Reports is the attention reports stored per page path.
 	Reports map[string]int64
+	// VisibleMS is the visible time stored per page path.
+	VisibleMS map[string]int64
 }
 
 // ReadBooks opens the ledger ("sqlite <path>" or "postgres <dsn>", as
@@ -42,7 +44,7 @@ func ReadBooks(t testing.TB, ledgerArgs string) Books {
 	}
 	defer s.Close()
 	db, _, _ := store.SQL(s)
-	b := Books{Credits: map[string]int{}, CreditsPerRequest: map[string]int{}, Reports: map[string]int64{}}
+	b := Books{Credits: map[string]int{}, CreditsPerRequest: map[string]int{}, Reports: map[string]int64{}, VisibleMS: map[string]int64{}}
 	rows, err := db.QueryContext(ctx, `SELECT c.tx_hash, c.payment_request, p.amount
 		FROM torplus_credits c JOIN torplus_payment_requests p ON p.id = c.payment_request`)
 	if err != nil {
@@ -68,7 +70,7 @@ func ReadBooks(t testing.TB, ledgerArgs string) Books {
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM torplus_payment_requests WHERE state = 'settling'`).Scan(&b.Settling); err != nil {
 		t.Fatal(err)
 	}
-	rows, err = db.QueryContext(ctx, `SELECT path, SUM(reports) FROM torplus_attention_daily GROUP BY path`)
+	rows, err = db.QueryContext(ctx, `SELECT path, SUM(reports), SUM(visible_ms) FROM torplus_attention_daily GROUP BY path`)
 	if err != nil {
 		if strings.Contains(err.Error(), "torplus_attention_daily") {
 			return b // no attention endpoint ran
@@ -78,11 +80,11 @@ func ReadBooks(t testing.TB, ledgerArgs string) Books {
 	defer rows.Close()
 	for rows.Next() {
 		var path string
-		var n int64
-		if err := rows.Scan(&path, &n); err != nil {
+		var n, ms int64
+		if err := rows.Scan(&path, &n, &ms); err != nil {
 			t.Fatal(err)
 		}
-		b.Reports[path] = n
+		b.Reports[path], b.VisibleMS[path] = n, ms
 	}
 	return b
 }

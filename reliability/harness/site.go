@@ -20,7 +20,8 @@ type Site struct {
 	// no metering.
 	Torplus []string
 	// Attention are the lines of the torplus_attention block besides its
-	// root and ledger; nil: no attention endpoint.
+	// root and store; nil: no attention endpoint. It runs after the torplus
+	// block, whose clients alone may report (so it needs Torplus).
 	Attention []string
 	// LogLevel is the hoster's log level (default INFO).
 	LogLevel string
@@ -59,11 +60,12 @@ http://:%s {
 	handle {
 		route {
 `, h.Admin, filepath.Join(h.Dir, "caddy"), level, port(h.Addr))
-	if s.Attention != nil {
-		block(&b, "torplus_attention", append([]string{"root " + s.Root, "store " + s.Store}, s.Attention...))
-	}
 	if s.Torplus != nil {
 		block(&b, "torplus", append(append([]string{}, s.Torplus...), "store "+s.Store))
+	}
+	// After the meter: a report's session is the meter's identity.
+	if s.Attention != nil {
+		block(&b, "torplus_attention", append([]string{"root " + s.Root, "store " + s.Store}, s.Attention...))
 	}
 	fmt.Fprintf(&b, "\t\t\troot * %s\n\t\t\tfile_server\n\t\t}\n\t}\n}\n", s.Root)
 	return b.String()

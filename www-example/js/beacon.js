@@ -1,12 +1,14 @@
 /*
  * TorPlus attention beacon: tells this site how long each page was really
- * visible, so the site's income can be shared by attention. No cookies, no
- * third parties: one random id per tab (sessionStorage), the page's path,
- * and milliseconds of visible time, POSTed to this same site.
+ * visible, so each payment of this visitor can be shared among the pages it
+ * read. No id of its own, no third parties: the page's path and milliseconds
+ * of visible time, POSTed to this same site. The server knows the visitor as
+ * its meter does (its TorPlus-Session cookie or its Tor circuit), so the
+ * beacon cannot make up sessions, and neither can anyone else.
  *
- * - On load it sends a report of 0 ms: the page view, which starts the
- *   session's clock on the server (a session may never report more visible
- *   time than wall time since its previous report).
+ * - On load it sends a report of 0 ms: the page view (the server never
+ *   grants a visitor more visible time than wall time since it was first
+ *   served).
  * - It counts time only while document.visibilityState is "visible" (Page
  *   Visibility API), and sends what it counted when the page is hidden
  *   (tab switch, minimise, navigation away, close) with navigator.sendBeacon.
@@ -18,29 +20,8 @@
   'use strict';
   var script = document.currentScript;
   var endpoint = (script && script.dataset.endpoint) || '/.well-known/torplus/attention';
-  var key = 'torplus-attention-session';
-
-  function newId() {
-    var b = new Uint8Array(24);
-    crypto.getRandomValues(b);
-    return btoa(String.fromCharCode.apply(null, b))
-      .replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-  }
-
-  var session;
-  try {
-    session = sessionStorage.getItem(key);
-    if (!session) {
-      session = newId();
-      sessionStorage.setItem(key, session);
-    }
-  } catch (e) {
-    session = newId(); // storage disabled: one session per page view
-  }
-
   function send(ms) {
     var body = new URLSearchParams({
-      session: session,
       path: location.pathname,
       visible_ms: String(Math.floor(ms))
     });
