@@ -41,7 +41,7 @@ without it to get the instance's own address for Onionbalance's config.`,
 }
 
 // ErrNoKey means the data directory holds no onion key.
-var ErrNoKey = errors.New("no onion key")
+var ErrNoKey = usage("no onion key")
 
 func cmdAddress(fl caddycmd.Flags) (int, error) {
 	dir := fl.String("data-dir")
@@ -53,7 +53,7 @@ func cmdAddress(fl caddycmd.Flags) (int, error) {
 	if errors.Is(err, fs.ErrNotExist) && fl.Bool("create") {
 		key, _, err = onion.LoadOrCreateKey(keyDir)
 	} else if errors.Is(err, fs.ErrNotExist) {
-		return ExitUsage, fmt.Errorf("%w: no onion key in %s (is --data-dir right?); add --create to make a new address there", ErrNoKey, dir)
+		return ExitUsage, fmt.Errorf("%w in %s (is --data-dir right?); add --create to make a new address there", ErrNoKey, dir)
 	}
 	if err != nil {
 		return ExitFailed, err

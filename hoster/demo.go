@@ -16,7 +16,7 @@ import (
 
 // ErrDemoAndReal means --demo was given with real payment settings: the
 // demo's simulated network cannot settle a real account's payments.
-var ErrDemoAndReal = fmt.Errorf("%w: --demo runs its own simulated Stellar network: leave out --pay-to, --asset-issuer, --horizon and --offline-ledger", ErrUsage)
+var ErrDemoAndReal = usage("--demo runs its own simulated Stellar network: leave out --pay-to, --asset-issuer, --horizon and --offline-ledger")
 
 // DemoPayerTPT is the demo payer's starting balance.
 const DemoPayerTPT = "1000"

@@ -15,6 +15,16 @@ import (
 // with ExitUsage for it.
 var ErrUsage = errors.New("usage")
 
+// usageError is a mistake of the owner's whose message is its own, and
+// which errors.Is matches to ErrUsage.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string        { return e.msg }
+func (e *usageError) Is(target error) bool { return target == ErrUsage }
+
+// usage makes a sentinel for one kind of mistake.
+func usage(msg string) error { return &usageError{msg} }
+
 // Exit codes of the hoster's own commands: ExitFailed when something it
 // needs is missing or taken (tor, a port, the data directory), ExitUsage
 // for a mistake in the flags or the environment.
@@ -47,13 +57,17 @@ func applyEnv(fs *pflag.FlagSet) error {
 			return
 		}
 		if err := fs.Set(f.Name, v); err != nil {
-			errs = append(errs, fmt.Errorf("%w: %s=%q: want %s", ErrUsage, envName(f.Name), v, kindOf(f)))
+			errs = append(errs, fmt.Errorf("%s=%q: %w: want %s", envName(f.Name), v, ErrWrongKind, kindOf(f)))
 			return
 		}
 		fromEnv[f.Name] = true
 	})
 	return errors.Join(errs...)
 }
+
+// ErrWrongKind means an environment variable's value is not of its
+// flag's kind.
+var ErrWrongKind = usage("wrong kind of value")
 
 // fromEnv records the flags set from the environment, so that messages
 // name what the owner actually wrote.

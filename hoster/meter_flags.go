@@ -34,17 +34,17 @@ type meterOptions struct {
 var (
 	// ErrSecretSeed means a secret seed (S…) was given where an account id
 	// (G…) belongs. The message never contains the seed.
-	ErrSecretSeed = fmt.Errorf("%w: that is a secret seed (S…), which must stay secret", ErrUsage)
+	ErrSecretSeed = usage("that is a secret seed (S…), which must stay secret")
 	// ErrNotAccount means a value is not a Stellar account id.
-	ErrNotAccount = fmt.Errorf("%w: not a Stellar account id (G… , 56 characters)", ErrUsage)
+	ErrNotAccount = usage("not a Stellar account id (G…, 56 characters)")
 	// ErrMissingFlag means a flag another one needs was not given.
-	ErrMissingFlag = fmt.Errorf("%w: missing", ErrUsage)
+	ErrMissingFlag = usage("missing")
 	// ErrBadValue means a flag's value is of the wrong kind.
-	ErrBadValue = fmt.Errorf("%w: bad value", ErrUsage)
+	ErrBadValue = usage("bad value")
 	// ErrNetworkMismatch means two settings name different Stellar networks.
-	ErrNetworkMismatch = fmt.Errorf("%w: network mismatch", ErrUsage)
+	ErrNetworkMismatch = usage("network mismatch")
 	// ErrTwoBackends is returned when both --horizon and --offline-ledger are given.
-	ErrTwoBackends = fmt.Errorf("%w: give --horizon or --offline-ledger, not both", ErrUsage)
+	ErrTwoBackends = usage("give --horizon or --offline-ledger, not both")
 )
 
 // checkAccount checks that flag's value v is an account id (G…). It never
@@ -55,7 +55,7 @@ func checkAccount(flag, v string) error {
 	case strkey.IsValidEd25519PublicKey(v):
 		return nil
 	case v == "":
-		return fmt.Errorf("%w: %s (a Stellar account id, G…)", ErrMissingFlag, flagName(flag))
+		return fmt.Errorf("%w: %s (a Stellar account id, G…) is required with %s", ErrMissingFlag, flagName(flag), flagName("pay-to"))
 	case strkey.IsValidEd25519SecretSeed(v):
 		hint := ""
 		if kp, err := keypair.ParseFull(v); err == nil {

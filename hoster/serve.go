@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -109,8 +108,10 @@ func cmdServe(fl caddycmd.Flags) (int, error) {
 
 // Errors of "hoster serve" flag checking.
 var (
-	ErrRootAndUpstream = errors.New("give --root or --upstream, not both")
-	ErrAdminNotLocal   = errors.New(`the admin API must listen on loopback (localhost:2019, 127.0.0.1:…, [::1]:…) or a unix socket, or be "off"`)
+	ErrRootAndUpstream = usage("give --root or --upstream, not both")
+	// ErrNoFolder means --root is not a folder.
+	ErrNoFolder      = usage("no such folder")
+	ErrAdminNotLocal = usage(`the admin API must listen on loopback (localhost:2019, 127.0.0.1:…, [::1]:…) or a unix socket, or be "off"`)
 )
 
 // serveConfig turns the serve flags into a Caddy config: the onion app, and
@@ -174,7 +175,7 @@ func siteHandler(o serveOptions) (json.RawMessage, error) {
 	if o.upstream != "" {
 		u, err := url.Parse(o.upstream)
 		if err != nil || u.Scheme != "http" || u.Host == "" || (u.Path != "" && u.Path != "/") {
-			return nil, fmt.Errorf("--upstream %q: want http://host:port", o.upstream)
+			return nil, fmt.Errorf("%s %q: %w: want http://host:port", flagName("upstream"), o.upstream, ErrBadValue)
 		}
 		return caddyconfig.JSONModuleObject(map[string]any{
 			"upstreams": []map[string]string{{"dial": u.Host}},
@@ -182,11 +183,8 @@ func siteHandler(o serveOptions) (json.RawMessage, error) {
 	}
 	root := rootOrDot(o.root)
 	st, err := os.Stat(root)
-	if err != nil {
-		return nil, fmt.Errorf("--root: %w", err)
-	}
-	if !st.IsDir() {
-		return nil, fmt.Errorf("--root %s is not a directory", root)
+	if err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("%s %s: %w (give the folder of your site's files)", flagName("root"), root, ErrNoFolder)
 	}
 	root, err = filepath.Abs(root)
 	if err != nil {

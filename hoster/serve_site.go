@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"path/filepath"
 
 	"github.com/caddyserver/caddy/v2/caddyconfig"
@@ -13,7 +12,7 @@ import (
 )
 
 // ErrDashboardNotLocal is returned for a dashboard address off loopback.
-var ErrDashboardNotLocal = errors.New("--dashboard must be a loopback address (127.0.0.1:2020, [::1]:2020) or \"off\"")
+var ErrDashboardNotLocal = usage("--dashboard must be a loopback address (127.0.0.1:2020, [::1]:2020) or \"off\"")
 
 // siteRoutes are the handlers in front of the site: attention reports (for
 // a folder of pages), metering (with --pay-to), then the site itself.

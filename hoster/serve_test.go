@@ -27,15 +27,15 @@ func TestServeConfigRejectsBadFlags(t *testing.T) {
 		text string // part of the error message
 	}{
 		{"root and upstream", serveOptions{root: siteDir, upstream: "http://127.0.0.1:8080"}, ErrRootAndUpstream, ""},
-		{"missing root", serveOptions{root: "/no/such/dir"}, nil, "no such file"},
-		{"root is a file", serveOptions{root: filepath.Join(siteDir, "index.html")}, nil, "not a directory"},
+		{"missing root", serveOptions{root: "/no/such/dir"}, ErrNoFolder, "/no/such/dir"},
+		{"root is a file", serveOptions{root: filepath.Join(siteDir, "index.html")}, ErrNoFolder, "index.html"},
 		{"https upstream", serveOptions{upstream: "https://example.com"}, nil, "want http://host:port"},
 		{"upstream with path", serveOptions{upstream: "http://127.0.0.1:8080/blog"}, nil, "want http://host:port"},
 		{"public admin", serveOptions{root: siteDir, admin: "0.0.0.0:2019"}, ErrAdminNotLocal, ""},
 		{"admin on a LAN address", serveOptions{root: siteDir, admin: "192.168.1.2:2019"}, ErrAdminNotLocal, ""},
 		{"admin without port", serveOptions{root: siteDir, admin: "localhost"}, ErrAdminNotLocal, ""},
-		{"two backends", serveOptions{root: siteDir, admin: "off", meter: meterOptions{payTo: testDestination, horizon: "http://127.0.0.1:8000", offlineLedger: "accounts.json"}}, ErrTwoBackends, ""},
-		{"bad round size", serveOptions{root: siteDir, admin: "off", meter: meterOptions{payTo: testDestination, round: "lots"}}, nil, "--round"},
+		{"two backends", serveOptions{root: siteDir, admin: "off", meter: meterOptions{payTo: testDestination, assetIssuer: testIssuer, horizon: "http://127.0.0.1:8000", offlineLedger: "accounts.json"}}, ErrTwoBackends, ""},
+		{"bad round size", serveOptions{root: siteDir, admin: "off", meter: meterOptions{payTo: testDestination, assetIssuer: testIssuer, round: "lots"}}, nil, "--round"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
