@@ -52,8 +52,8 @@ func applyEnv(fs *pflag.FlagSet) error {
 		if f.Changed || f.Name == "help" {
 			return
 		}
-		v, ok := os.LookupEnv(envName(f.Name))
-		if !ok {
+		v := os.Getenv(envName(f.Name))
+		if v == "" { // compose passes unset .env lines as empty
 			return
 		}
 		if err := fs.Set(f.Name, v); err != nil {
@@ -90,6 +90,8 @@ func kindOf(f *pflag.Flag) string {
 		return "a duration such as 30s or 2m"
 	case "int", "int64":
 		return "a whole number"
+	case "demo":
+		return "true, false or auto"
 	}
 	return "a " + f.Value.Type()
 }

@@ -63,6 +63,7 @@ func TestMistakesGetAClearMessage(t *testing.T) {
 		{"bool env of the wrong kind", []string{"TORPLUS_ACCESS_LOG=maybe"}, nil, ExitUsage, `TORPLUS_ACCESS_LOG="maybe": wrong kind of value: want true or false`},
 		{"duration env of the wrong kind", []string{"TORPLUS_GRACE=soon"}, nil, ExitUsage, `TORPLUS_GRACE="soon": wrong kind of value: want a duration`},
 		{"size env of the wrong kind", []string{"TORPLUS_FREE_ROUND=lots"}, pay, ExitUsage, `TORPLUS_FREE_ROUND "lots": bad value`},
+		{"demo env of the wrong kind", []string{"TORPLUS_DEMO=maybe"}, nil, ExitUsage, `TORPLUS_DEMO="maybe": wrong kind of value: want true, false or auto`},
 		{"tor missing", nil, []string{"--tor", "/no/tor"}, ExitFailed, "tor not found: install it (Debian/Ubuntu: apt-get install tor)"},
 		{"dashboard port in use", nil, []string{"--dashboard", busy.Addr().String()}, ExitFailed, "--dashboard " + busy.Addr().String() + ": port in use"},
 		{"admin port in use", nil, []string{"--admin", busy.Addr().String()}, ExitFailed, "--admin " + busy.Addr().String() + ": port in use"},

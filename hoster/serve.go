@@ -67,7 +67,8 @@ the environment.`,
 type serveOptions struct {
 	root, upstream, dataDir, torrc, domain, tor, admin, dashboard string
 	onionbalanceMaster                                            string
-	accessLog, demo                                               bool
+	accessLog, demo, noAttention                                  bool
+	attentionPages                                                []string
 	meter                                                         meterOptions
 }
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/caddyserver/caddy/v2"
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 	"github.com/spf13/pflag"
@@ -19,7 +21,8 @@ const DemoDashboard = "127.0.0.1:2020"
 // addServeFlags declares the flags of "hoster serve". Each is also read
 // from its TORPLUS_* variable (applyEnv).
 func addServeFlags(f *pflag.FlagSet) {
-	f.Bool("demo", false, "Try it out: metering and payments on a simulated Stellar network inside the hoster, with a funded demo payer")
+	demo := demoMode("false")
+	f.VarPF(&demo, "demo", "", `Try it out: metering and payments on a simulated Stellar network inside the hoster, with a funded demo payer ("auto": unless --pay-to is set)`).NoOptDefVal = "true"
 	f.String("root", "", "Folder of static files to serve (default: current directory)")
 	f.String("upstream", "", "Existing web server to reverse-proxy to (http://host:port), instead of --root")
 	f.String("data-dir", "", "State directory: onion key, tor data, store (default: "+onionservice.DefaultDataDir()+")")
@@ -41,11 +44,14 @@ func addServeFlags(f *pflag.FlagSet) {
 	f.String("free-bytes-per-minute", DefaultFreeBytesPerMinute, `Free bytes all visitors together get per minute; "off" for no bound`)
 	f.String("horizon", "", "Stellar Horizon URL that settles payments (with --pay-to)")
 	f.String("offline-ledger", "", "JSON file of accounts for an embedded offline ledger, instead of --horizon (tests)")
+	f.Bool("attention", true, "Take the attention beacon's reports (time spent on pages), which split revenue by page")
+	f.StringSlice("attention-pages", nil, "With --upstream: path patterns of the pages attention counts (default: any path 4 levels deep)")
 	f.String("seed-file", "", "File (mode 0600) with your account's secret seed (S…), checked against --pay-to; optional")
 }
 
 // readServeFlags collects the parsed flags (after applyEnv).
 func readServeFlags(fl caddycmd.Flags) serveOptions {
+	pages, _ := fl.GetStringSlice("attention-pages")
 	grace := ""
 	if fl.Changed("grace") || fromEnv["grace"] {
 		grace = fl.Duration("grace").String()
@@ -54,7 +60,8 @@ func readServeFlags(fl caddycmd.Flags) serveOptions {
 		root: fl.String("root"), upstream: fl.String("upstream"), dataDir: fl.String("data-dir"),
 		torrc: fl.String("torrc"), domain: fl.String("domain"), tor: fl.String("tor"),
 		admin: fl.String("admin"), dashboard: fl.String("dashboard"), accessLog: fl.Bool("access-log"),
-		onionbalanceMaster: fl.String("onionbalance-master"), demo: fl.Bool("demo"),
+		onionbalanceMaster: fl.String("onionbalance-master"), demo: demoOn(fl),
+		noAttention: !fl.Bool("attention"), attentionPages: pages,
 		meter: meterOptions{
 			payTo: fl.String("pay-to"), price: fl.String("price"), assetCode: fl.String("asset-code"),
 			assetIssuer: fl.String("asset-issuer"), network: fl.String("network"),
@@ -68,4 +75,40 @@ func readServeFlags(fl caddycmd.Flags) serveOptions {
 		o.dashboard = DemoDashboard
 	}
 	return o
+}
+
+// demoMode is the value of --demo: "true", "false", or "auto", a demo
+// unless --pay-to is set (compose's default, so that an empty .env is a
+// demo and setting TORPLUS_PAY_TO makes it real).
+type demoMode string
+
+func (d *demoMode) String() string { return string(*d) }
+
+// Type names the kind of value in messages (kindOf).
+func (d *demoMode) Type() string { return "demo" }
+
+// Set accepts true, false or auto (and the usual spellings of a bool).
+func (d *demoMode) Set(v string) error {
+	switch strings.ToLower(v) {
+	case "true", "1", "yes", "on":
+		*d = "true"
+	case "false", "0", "no", "off":
+		*d = "false"
+	case "auto":
+		*d = "auto"
+	default:
+		return ErrWrongKind
+	}
+	return nil
+}
+
+// demoOn reads --demo against --pay-to.
+func demoOn(fl caddycmd.Flags) bool {
+	switch fl.Lookup("demo").Value.String() {
+	case "true":
+		return true
+	case "auto":
+		return fl.String("pay-to") == ""
+	}
+	return false
 }

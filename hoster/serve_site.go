@@ -14,19 +14,33 @@ import (
 // ErrDashboardNotLocal is returned for a dashboard address off loopback.
 var ErrDashboardNotLocal = usage("--dashboard must be a loopback address (127.0.0.1:2020, [::1]:2020) or \"off\"")
 
+// DefaultAttentionPages are the pages attention may be reported for with
+// --upstream: any path up to four levels deep.
+var DefaultAttentionPages = []string{"/", "/*", "/*/", "/*/*", "/*/*/", "/*/*/*", "/*/*/*/*"}
+
 // siteRoutes are the handlers in front of the site: attention reports (for
 // a folder of pages), metering (with --pay-to), then the site itself.
 func siteRoutes(o serveOptions, dataDir string, site json.RawMessage) ([]json.RawMessage, error) {
 	db := storeConfig(dataDir)
 	var handlers []json.RawMessage
-	if o.upstream == "" {
-		root, err := filepath.Abs(rootOrDot(o.root))
-		if err != nil {
-			return nil, err
+	if !o.noAttention {
+		a := attention.Handler{Destination: o.meter.payTo, Store: db}
+		if o.upstream == "" {
+			root, err := filepath.Abs(rootOrDot(o.root))
+			if err != nil {
+				return nil, err
+			}
+			a.Root = root
+		} else {
+			// The hoster cannot see the upstream's files: reports name
+			// pages by pattern, and the beacon's POSTs are answered here
+			// rather than reaching the web server (which refuses them).
+			a.Pages = o.attentionPages
+			if len(a.Pages) == 0 {
+				a.Pages = DefaultAttentionPages
+			}
 		}
-		handlers = append(handlers, caddyconfig.JSONModuleObject(attention.Handler{
-			Root: root, Destination: o.meter.payTo, Store: db,
-		}, "handler", "torplus_attention", nil))
+		handlers = append(handlers, caddyconfig.JSONModuleObject(a, "handler", "torplus_attention", nil))
 	}
 	if o.meter.payTo != "" {
 		m, err := meterHandler(o.meter, db)
