@@ -40,7 +40,17 @@ const EnvPrefix = "TORPLUS_"
 
 // envName is the environment variable of flag name.
 func envName(name string) string {
+	if v, ok := envNames[name]; ok {
+		return v
+	}
 	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// envNames are the variables not spelled after their flag: the names
+// deploy/base/Caddyfile has always read, so one setting has one name.
+var envNames = map[string]string{
+	"horizon": "TORPLUS_HORIZON_URL",
+	"network": "TORPLUS_STELLAR_NETWORK",
 }
 
 // applyEnv sets every flag of fs not given on the command line from its

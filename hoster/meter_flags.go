@@ -133,10 +133,12 @@ func sizes(m *meter.Handler, o meterOptions) error {
 	if m.FreeBytesPerMinute, err = parseSize("free-bytes-per-minute", perMinute, true); err != nil {
 		return err
 	}
-	if o.grace != "" {
+	if o.grace == "off" || o.grace == "none" {
+		m.Grace = -1
+	} else if o.grace != "" {
 		d, err := time.ParseDuration(o.grace)
 		if err != nil || d < 0 {
-			return fmt.Errorf("%s %q: %w: want a duration such as 30s or 2m, or 0s for none", flagName("grace"), o.grace, ErrBadValue)
+			return fmt.Errorf("%s %q: %w: want a duration such as 30s or 2m, or off", flagName("grace"), o.grace, ErrBadValue)
 		}
 		m.Grace = caddy.Duration(d)
 		if d == 0 {

@@ -40,7 +40,7 @@ func addServeFlags(f *pflag.FlagSet) {
 	f.String("network", "testnet", `Stellar network: "testnet", "pubnet" or a network passphrase`)
 	f.String("free-round", "5MB", `Size of each visitor's free first round; "0" for none`)
 	f.String("round", "50MB", "Bytes per paid round")
-	f.Duration("grace", 0, "How long a visitor past its allowance is served slowly before 402 (default 30s; 0s: none)")
+	f.String("grace", "30s", `How long a visitor past its allowance is served slowly before 402; "off" for none`)
 	f.String("free-bytes-per-minute", DefaultFreeBytesPerMinute, `Free bytes all visitors together get per minute; "off" for no bound`)
 	f.String("horizon", "", "Stellar Horizon URL that settles payments (with --pay-to)")
 	f.String("offline-ledger", "", "JSON file of accounts for an embedded offline ledger, instead of --horizon (tests)")
@@ -52,10 +52,6 @@ func addServeFlags(f *pflag.FlagSet) {
 // readServeFlags collects the parsed flags (after applyEnv).
 func readServeFlags(fl caddycmd.Flags) serveOptions {
 	pages, _ := fl.GetStringSlice("attention-pages")
-	grace := ""
-	if fl.Changed("grace") || fromEnv["grace"] {
-		grace = fl.Duration("grace").String()
-	}
 	o := serveOptions{
 		root: fl.String("root"), upstream: fl.String("upstream"), dataDir: fl.String("data-dir"),
 		torrc: fl.String("torrc"), domain: fl.String("domain"), tor: fl.String("tor"),
@@ -65,7 +61,7 @@ func readServeFlags(fl caddycmd.Flags) serveOptions {
 		meter: meterOptions{
 			payTo: fl.String("pay-to"), price: fl.String("price"), assetCode: fl.String("asset-code"),
 			assetIssuer: fl.String("asset-issuer"), network: fl.String("network"),
-			freeRound: fl.String("free-round"), round: fl.String("round"), grace: grace,
+			freeRound: fl.String("free-round"), round: fl.String("round"), grace: fl.String("grace"),
 			freePerMinute: fl.String("free-bytes-per-minute"),
 			horizon:       fl.String("horizon"), offlineLedger: fl.String("offline-ledger"),
 			seedFile: fl.String("seed-file"),

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,19 +27,19 @@ func TestServeFlagsReachTheMeter(t *testing.T) {
 		want func(meter.Handler) bool
 	}{
 		{"defaults", nil, pay, func(m meter.Handler) bool {
-			return m.FreeRound == 5_000_000 && m.RoundBytes == 50_000_000 && m.FreeBytesPerMinute == 50_000_000 && m.Grace == 0 && m.Price == "1"
+			return m.FreeRound == 5_000_000 && m.RoundBytes == 50_000_000 && m.FreeBytesPerMinute == 50_000_000 && time.Duration(m.Grace) == 30*time.Second && m.Price == "1"
 		}},
 		{"no free round", nil, append(pay, "--free-round", "0"), func(m meter.Handler) bool { return m.FreeRound == -1 }},
-		{"no grace", nil, append(pay, "--grace", "0s"), func(m meter.Handler) bool { return m.Grace < 0 }},
+		{"no grace", nil, append(pay, "--grace", "off"), func(m meter.Handler) bool { return m.Grace < 0 }},
 		{"grace", nil, append(pay, "--grace", "2m"), func(m meter.Handler) bool { return time.Duration(m.Grace) == 2*time.Minute }},
 		{"free budget off", nil, append(pay, "--free-bytes-per-minute", "off"), func(m meter.Handler) bool { return m.FreeBytesPerMinute == 0 }},
 		{"pubnet", nil, append(pay, "--network", "pubnet"), func(m meter.Handler) bool { return m.Network == "Public Global Stellar Network ; September 2015" }},
 		{"all from the environment", map[string]string{"TORPLUS_PAY_TO": testDestination, "TORPLUS_ASSET_ISSUER": testIssuer,
 			"TORPLUS_PRICE": "2.5", "TORPLUS_FREE_ROUND": "1MB", "TORPLUS_ROUND": "10MB", "TORPLUS_GRACE": "5s",
-			"TORPLUS_FREE_BYTES_PER_MINUTE": "7MB", "TORPLUS_HORIZON": "http://127.0.0.1:8000"}, nil,
+			"TORPLUS_FREE_BYTES_PER_MINUTE": "7MB", "TORPLUS_HORIZON_URL": "http://127.0.0.1:8000", "TORPLUS_STELLAR_NETWORK": "pubnet"}, nil,
 			func(m meter.Handler) bool {
 				return m.Destination == testDestination && m.Price == "2.5" && m.FreeRound == 1_000_000 && m.RoundBytes == 10_000_000 &&
-					time.Duration(m.Grace) == 5*time.Second && m.FreeBytesPerMinute == 7_000_000 && m.HorizonURL == "http://127.0.0.1:8000"
+					time.Duration(m.Grace) == 5*time.Second && m.FreeBytesPerMinute == 7_000_000 && m.HorizonURL == "http://127.0.0.1:8000" && strings.HasPrefix(m.Network, "Public")
 			}},
 		{"flags win over the environment", map[string]string{"TORPLUS_PRICE": "9", "TORPLUS_FREE_ROUND": "1MB"},
 			append(pay, "--price", "3", "--free-round", "2MB"), func(m meter.Handler) bool { return m.Price == "3" && m.FreeRound == 2_000_000 }},
