@@ -114,8 +114,9 @@ func newStack(t *testing.T, e *dockertest.Engine, tn *tornet.Network) (*dockerte
 		"TORRC_FILE=" + torrc,
 		"SITE_DIR=" + site,
 		"WEB_PORT=" + strconv.Itoa(freePort(t)),
-		"ADMIN_ADDR=" + adminAddr,
-		"DOMAIN=example.test",
+		"TORPLUS_ADMIN=" + adminAddr,
+		"TORPLUS_DASHBOARD=127.0.0.1:" + strconv.Itoa(freePort(t)),
+		"TORPLUS_DOMAIN=example.test",
 	}, "\n") + "\n"
 	envFile := filepath.Join(dir, "stack.env")
 	if err := os.WriteFile(envFile, []byte(env), 0o600); err != nil {
