@@ -121,14 +121,5 @@ func (c *stellarCheck) report(w io.Writer, payTo, feeAddr string) int {
 			findings = append(findings, f, c.hasXLM("fee", acc))
 		}
 	}
-	missing := 0
-	for _, f := range findings {
-		if f.ok {
-			fmt.Fprintf(w, "ok: %s\n", f.what)
-			continue
-		}
-		missing++
-		fmt.Fprintf(w, "missing: %s\n  fix: %s\n", f.what, f.fix)
-	}
-	return missing
+	return printFindings(w, findings, "missing")
 }
