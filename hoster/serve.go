@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -104,6 +105,7 @@ func cmdServe(fl caddycmd.Flags) (int, error) {
 	if demo != nil {
 		printDemo(os.Stdout, demo, dataDir)
 	}
+	go reportProgress(context.Background(), os.Stdout, dataDir)
 	select {}
 }
 
