@@ -15,15 +15,7 @@ import (
 // the first still answers on its http.sock (before the lock, the second
 // replaced the socket and the site was left with nothing listening).
 func TestSecondHosterLeavesTheFirstAlone(t *testing.T) {
-	dataDir, err := os.MkdirTemp("", "torplus-lock-") // short: unix socket paths are limited
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dataDir) })
-	offline := filepath.Join(t.TempDir(), "offline.torrc")
-	if err := os.WriteFile(offline, []byte("DisableNetwork 1\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	dataDir, offline := shortDataDir(t), offlineTorrc(t)
 	args := []string{"serve", "--root", siteDir, "--data-dir", dataDir, "--admin", "off", "--torrc", offline}
 	first := startHoster(t, args...)
 	sock := filepath.Join(dataDir, "http.sock")

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -27,11 +26,7 @@ import (
 // requests and the payments. The http part of the config runs in a real
 // Caddy (tor is not needed to speak to the socket the way tor does).
 func TestDemoPays(t *testing.T) {
-	dataDir, err := os.MkdirTemp("", "torplus-demo-") // short: unix socket paths are limited
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dataDir) })
+	dataDir := shortDataDir(t)
 	o := serveOptions{root: siteDir, dataDir: dataDir, admin: "off", demo: true, dashboard: fmt.Sprintf("127.0.0.1:%d", attentiontest.FreePort(t)),
 		meter: meterOptions{freeRound: "2KB", round: "4KB"}}
 	demo, err := startDemo(&o)

@@ -19,15 +19,7 @@ import (
 // right, reports that tor has not bootstrapped, then a data directory
 // others can read, and, once the hoster is stopped, that none runs.
 func TestDoctorSaysWhatIsWrong(t *testing.T) {
-	dataDir, err := os.MkdirTemp("", "torplus-doc-") // short: unix socket paths are limited
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dataDir) })
-	offline := filepath.Join(t.TempDir(), "offline.torrc")
-	if err := os.WriteFile(offline, []byte("DisableNetwork 1\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	dataDir, offline := shortDataDir(t), offlineTorrc(t)
 	admin := fmt.Sprintf("127.0.0.1:%d", attentiontest.FreePort(t))
 	h := startHoster(t, "serve", "--demo", "--root", siteDir, "--data-dir", dataDir, "--torrc", offline,
 		"--admin", admin, "--dashboard", fmt.Sprintf("127.0.0.1:%d", attentiontest.FreePort(t)))

@@ -222,11 +222,7 @@ func TestServeUpstreamTakesAttention(t *testing.T) {
 		io.WriteString(w, "from the web server")
 	}))
 	defer web.Close()
-	dataDir, err := os.MkdirTemp("", "torplus-up-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dataDir) })
+	dataDir := shortDataDir(t)
 	sock := runServeConfig(t, serveOptions{upstream: web.URL, dataDir: dataDir, admin: "off"})
 	const circuit = "PROXY TCP6 fc00:dead:beef:4dad::0:2b ::1 43 80\r\n"
 	if status, body := rawRequest(t, sock, circuit, "/articles/a.html"); status != 200 || body != "from the web server" {
