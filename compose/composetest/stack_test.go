@@ -36,7 +36,7 @@ func TestComposeStackEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 
-	p, adminAddr := newStack(t, e, tn)
+	p, addrs := newStack(t, e, tn)
 	stackStart := time.Now()
 	if _, err := p.Run(ctx, "up", "-d"); err != nil {
 		t.Fatal(err)
@@ -56,7 +56,7 @@ func TestComposeStackEndToEnd(t *testing.T) {
 		"/": "index.html", "/about.html": "about.html", "/css/site.css": "css/site.css", "/img/onion.png": "img/onion.png",
 	})
 	waitHealthy(ctx, t, p, "hoster", 3*time.Minute)
-	assertAdminAnswers(ctx, t, adminAddr)
+	assertAdminAnswers(ctx, t, addrs.admin)
 	assertUnhealthyWithoutWeb(ctx, t, p)
 
 	// down + up: the named volume keeps the key, hence the address.
@@ -96,7 +96,7 @@ func TestComposeStackEndToEnd(t *testing.T) {
 // on free ports, and TORRC_FILE pointing at the private network's torrc
 // lines) and returns a project that is taken down, volumes and all, when
 // the test ends, and the admin API's address.
-func newStack(t *testing.T, e *dockertest.Engine, tn *tornet.Network) (*dockertest.Project, string) {
+func newStack(t *testing.T, e *dockertest.Engine, tn *tornet.Network, settings ...string) (*dockertest.Project, stackAddrs) {
 	t.Helper()
 	dir := t.TempDir()
 	torrc := filepath.Join(dir, "privnet.torrc")
@@ -107,17 +107,17 @@ func newStack(t *testing.T, e *dockertest.Engine, tn *tornet.Network) (*dockerte
 	if err != nil {
 		t.Fatal(err)
 	}
-	adminAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
-	env := strings.Join([]string{
+	addrs := stackAddrs{admin: "127.0.0.1:" + strconv.Itoa(freePort(t)), dashboard: "127.0.0.1:" + strconv.Itoa(freePort(t))}
+	env := strings.Join(append([]string{
 		"HOSTER_IMAGE=" + hosterImage,
 		"WEB_IMAGE=" + webImage,
 		"TORRC_FILE=" + torrc,
 		"SITE_DIR=" + site,
 		"WEB_PORT=" + strconv.Itoa(freePort(t)),
-		"TORPLUS_ADMIN=" + adminAddr,
-		"TORPLUS_DASHBOARD=127.0.0.1:" + strconv.Itoa(freePort(t)),
+		"TORPLUS_ADMIN=" + addrs.admin,
+		"TORPLUS_DASHBOARD=" + addrs.dashboard,
 		"TORPLUS_DOMAIN=example.test",
-	}, "\n") + "\n"
+	}, settings...), "\n") + "\n"
 	envFile := filepath.Join(dir, "stack.env")
 	if err := os.WriteFile(envFile, []byte(env), 0o600); err != nil {
 		t.Fatal(err)
@@ -140,8 +140,11 @@ func newStack(t *testing.T, e *dockertest.Engine, tn *tornet.Network) (*dockerte
 			t.Errorf("compose down: %v", err)
 		}
 	})
-	return p, adminAddr
+	return p, addrs
 }
+
+// stackAddrs are the loopback addresses a stack's hoster listens on.
+type stackAddrs struct{ admin, dashboard string }
 
 // waitAddress waits for the "onion address:" line in the service's log
 // (a container that compose created anew, so an old line cannot match).
@@ -196,10 +199,7 @@ func waitHealthy(ctx context.Context, t *testing.T, p *dockertest.Project, servi
 func fetchPages(ctx context.Context, t *testing.T, tn *tornet.Network, id onion.ID, user string, pages map[string]string) {
 	t.Helper()
 	for page, file := range pages {
-		want, err := os.ReadFile(filepath.Join(siteDir, file))
-		if err != nil {
-			t.Fatal(err)
-		}
+		want := readSite(t, file)
 		got, err := tn.GetEventually(ctx, user, "http://"+id.Hostname()+page, 12)
 		if err != nil {
 			t.Fatalf("%s through Tor: %v", page, err)
