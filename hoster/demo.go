@@ -10,6 +10,7 @@ import (
 
 	"github.com/torplus/torplus/caddy-module/onionservice"
 	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
+	"github.com/torplus/torplus/client"
 	"github.com/torplus/torplus/internal/horizonsim"
 	"github.com/torplus/torplus/internal/onion"
 )
@@ -46,7 +47,7 @@ func startDemo(o *serveOptions) (*demoNetwork, error) {
 		return nil, ErrDemoAndReal
 	}
 	dir := filepath.Join(o.dataDir, "demo")
-	d := &demoNetwork{PayerSeedFile: filepath.Join(dir, "payer.seed")}
+	d := &demoNetwork{PayerSeedFile: client.DemoPayerSeedFile(o.dataDir)}
 	for _, k := range []struct {
 		kp   **keypair.Full
 		file string
@@ -70,6 +71,11 @@ func startDemo(o *serveOptions) (*demoNetwork, error) {
 		return nil, err
 	}
 	m.payTo, m.assetIssuer, m.assetCode, m.horizon, m.network = d.Payee.Address(), d.Issuer.Address(), "TPT", d.URL(), "testnet"
+	if err := client.WriteDemo(o.dataDir, client.DemoNetwork{HorizonURL: d.URL(), NetworkPassphrase: network.TestNetworkPassphrase,
+		AssetCode: "TPT", AssetIssuer: d.Issuer.Address()}); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("demo: %w", err)
+	}
 	return d, nil
 }
 
@@ -82,6 +88,7 @@ func printDemo(w io.Writer, d *demoNetwork, dataDir string) {
 	fmt.Fprintf(w, "demo: a simulated Stellar network (testnet's passphrase, no real money) runs inside this hoster: Horizon at %s\n", d.URL())
 	fmt.Fprintf(w, "demo: payments go to %s; the demo payer %s holds %s TPT (its seed: %s)\n", d.Payee.Address(), d.Payer.Address(), DemoPayerTPT, d.PayerSeedFile)
 	fmt.Fprintf(w, "demo: pay for the site through a tor client (SOCKS 127.0.0.1:9050, or Tor Browser's 9150):\n")
-	fmt.Fprintf(w, "  torplus-pay -socks 127.0.0.1:9050 -horizon %s -asset-issuer %s -seed-file %s -max-payment 1 -budget 20 -n 30 -o /dev/null http://%s/\n",
+	fmt.Fprintf(w, "  torplus-pay -demo %s -socks 127.0.0.1:9050 -n 30 -o /dev/null http://%s/\n", dataDir, host)
+	fmt.Fprintf(w, "  (the same in full: torplus-pay -socks 127.0.0.1:9050 -horizon %s -asset-issuer %s -seed-file %s -max-payment 10 -budget 100 -n 30 -o /dev/null http://%s/)\n",
 		d.URL(), d.Issuer.Address(), d.PayerSeedFile, host)
 }

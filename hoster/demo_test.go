@@ -36,13 +36,17 @@ func TestDemoPays(t *testing.T) {
 	t.Cleanup(func() { demo.Close() })
 	var printed strings.Builder
 	printDemo(&printed, demo, dataDir)
-	for _, want := range []string{demo.URL(), demo.Issuer.Address(), demo.PayerSeedFile, "torplus-pay -socks"} {
+	for _, want := range []string{demo.URL(), demo.Issuer.Address(), demo.PayerSeedFile, "torplus-pay -demo " + dataDir, "torplus-pay -socks"} {
 		if !strings.Contains(printed.String(), want) {
 			t.Fatalf("the demo's instructions lack %q:\n%s", want, printed.String())
 		}
 	}
 	if strings.Contains(printed.String(), demo.Payer.Seed()) {
 		t.Fatal("the demo printed the payer's seed")
+	}
+	// What "torplus-pay -demo <data dir>" reads.
+	if d, err := client.LoadDemo(dataDir); err != nil || d.HorizonURL != demo.URL() || d.AssetIssuer != demo.Issuer.Address() {
+		t.Fatalf("demo network file: %+v, %v", d, err)
 	}
 	sock := runServeConfig(t, o)
 
