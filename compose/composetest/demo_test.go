@@ -34,12 +34,7 @@ var (
 // payee, price and Horizon and no edit to the compose file, the 402 a
 // visitor gets names them.
 func TestComposeDemoPays(t *testing.T) {
-	startPrivateTorNetwork() // bootstraps while the images build
-	e := dockerEngine(t)
-	images(t, e)
-	tn := privateTorNetwork(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-	defer cancel()
+	e, tn, ctx := stackTest(t)
 
 	p, addrs := newStack(t, e, tn, "TORPLUS_FREE_ROUND=2KB", "TORPLUS_ROUND=8KB")
 	if _, err := p.Run(ctx, "up", "-d"); err != nil {

@@ -29,12 +29,7 @@ var addressLine = regexp.MustCompile(`onion address:\s+http://([a-z2-7]{56})\.on
 // keeps the address and the site reachable, and that the "static" variant
 // (the hoster serving the folder itself) publishes the same address.
 func TestComposeStackEndToEnd(t *testing.T) {
-	startPrivateTorNetwork() // bootstraps while the images build
-	e := dockerEngine(t)
-	images(t, e)
-	tn := privateTorNetwork(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-	defer cancel()
+	e, tn, ctx := stackTest(t)
 
 	p, addrs := newStack(t, e, tn)
 	stackStart := time.Now()
@@ -90,6 +85,20 @@ func TestComposeStackEndToEnd(t *testing.T) {
 	}
 	waitLog(ctx, t, p, "hoster-static", "onion service published", 4*time.Minute)
 	fetchPages(ctx, t, tn, id, "static", map[string]string{"/about.html": "about.html"})
+}
+
+// stackTest readies what a stack test needs: the docker engine, the
+// images built from this tree, and the private Tor network (which
+// bootstraps while the images build); ctx bounds the test at 20 minutes.
+func stackTest(t *testing.T) (*dockertest.Engine, *tornet.Network, context.Context) {
+	t.Helper()
+	startPrivateTorNetwork()
+	e := dockerEngine(t)
+	images(t, e)
+	tn := privateTorNetwork(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	t.Cleanup(cancel)
+	return e, tn, ctx
 }
 
 // newStack writes the stack's env file (the settings an owner puts in .env,
