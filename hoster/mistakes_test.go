@@ -72,7 +72,8 @@ func TestMistakesGetAClearMessage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			args := append([]string{"serve", "--data-dir", t.TempDir(), "--admin", "off"}, tt.args...)
+			dataDir := filepath.Join(t.TempDir(), "data")
+			args := append([]string{"serve", "--data-dir", dataDir, "--admin", "off"}, tt.args...)
 			if !strings.Contains(strings.Join(tt.env, " "), "TORPLUS_ROOT=") {
 				args = append(args, "--root", siteDir)
 			}
@@ -85,6 +86,9 @@ func TestMistakesGetAClearMessage(t *testing.T) {
 			}
 			if strings.Contains(out+errOut, seed.Seed()) {
 				t.Fatalf("the seed was echoed: %q", out+errOut)
+			}
+			if _, err := os.Stat(dataDir); tt.code == ExitUsage && !strings.HasPrefix(tt.name, "demo") && err == nil {
+				t.Fatal("a mistake in the flags made the data directory")
 			}
 		})
 	}

@@ -80,6 +80,11 @@ func cmdServe(fl caddycmd.Flags) (int, error) {
 		return ExitUsage, err
 	}
 	opts.dataDir = dataDir
+	if !opts.demo { // a mistake in the flags touches nothing (the demo's are checked once it runs)
+		if _, err := serveConfig(opts); err != nil {
+			return ExitUsage, err
+		}
+	}
 	if err := lockDataDir(dataDir); err != nil {
 		return ExitFailed, err
 	}
