@@ -1,10 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 
-	"github.com/caddyserver/caddy/v2"
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 	"github.com/spf13/cobra"
 
@@ -15,12 +16,14 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "address",
-		Usage: "[--data-dir <dir>] [--records] [--domain <example.com>] [--onionbalance-master <onion>]",
-		Short: "Prints the site's onion id, creating the key if needed",
+		Usage: "[--data-dir <dir>] [--create] [--records] [--domain <example.com>] [--onionbalance-master <onion>]",
+		Short: "Prints the site's onion id (--create makes the key when there is none)",
 		Long: `
 Prints the v3 onion id (without ".onion") of the site whose state is in
---data-dir, for scripts. The key is created (mode 0600) if there is none
-yet, so the address is known before the hoster first runs. --records
+--data-dir, for scripts. With --create the key is made (mode 0600) when
+there is none yet, so the address is known before the hoster first runs;
+without it a data directory with no key is an error, so that a mistyped
+--data-dir never prints a new, unrelated address. --records
 prints the records to publish instead, as "hoster serve" does.
 
 With --onionbalance-master (a hoster that is an Onionbalance instance),
@@ -28,27 +31,37 @@ the address and records are the frontend's, the ones visitors use; run
 without it to get the instance's own address for Onionbalance's config.`,
 		CobraFunc: func(cmd *cobra.Command) {
 			cmd.Flags().String("data-dir", "", "State directory (default: "+onionservice.DefaultDataDir()+")")
+			cmd.Flags().Bool("create", false, "Make a new key (a new address) if the data directory has none")
 			cmd.Flags().Bool("records", false, "Print the URL, TXT record, ENS contenthash and Onion-Location header")
 			cmd.Flags().String("domain", "", "Your domain, for the TXT record name")
 			cmd.Flags().String("onionbalance-master", "", "Onion address of the Onionbalance frontend this hoster is an instance of")
-			cmd.RunE = caddycmd.WrapCommandFuncForCobra(cmdAddress)
+			cmd.RunE = hosterCommand(cmd, false, cmdAddress)
 		},
 	})
 }
+
+// ErrNoKey means the data directory holds no onion key.
+var ErrNoKey = usage("no onion key")
 
 func cmdAddress(fl caddycmd.Flags) (int, error) {
 	dir := fl.String("data-dir")
 	if dir == "" {
 		dir = onionservice.DefaultDataDir()
 	}
-	key, _, err := onion.LoadOrCreateKey(onionservice.KeyDir(filepath.Clean(dir)))
+	keyDir := onionservice.KeyDir(filepath.Clean(dir))
+	key, err := onion.LoadKey(keyDir)
+	if errors.Is(err, fs.ErrNotExist) && fl.Bool("create") {
+		key, _, err = onion.LoadOrCreateKey(keyDir)
+	} else if errors.Is(err, fs.ErrNotExist) {
+		return ExitUsage, fmt.Errorf("%w in %s (is --data-dir right?); add --create to make a new address there", ErrNoKey, dir)
+	}
 	if err != nil {
-		return caddy.ExitCodeFailedStartup, err
+		return ExitFailed, err
 	}
 	id := key.ID()
 	if m := fl.String("onionbalance-master"); m != "" {
 		if id, err = onionservice.InstanceMaster(m, id); err != nil {
-			return caddy.ExitCodeFailedStartup, err
+			return ExitUsage, err
 		}
 	}
 	if fl.Bool("records") {
@@ -56,5 +69,5 @@ func cmdAddress(fl caddycmd.Flags) (int, error) {
 	} else {
 		fmt.Println(id)
 	}
-	return caddy.ExitCodeSuccess, nil
+	return ExitSuccess, nil
 }

@@ -52,6 +52,10 @@ func TestOnionServiceEndToEnd(t *testing.T) {
 	if published.at < first.at {
 		t.Fatalf("address printed after publication")
 	}
+	// The owner reads the same in plain lines: what the hoster does with
+	// visitors, then the progress report's end.
+	h.waitLine(&h.stdout, "metering: off, every visitor is served free", time.Second)
+	h.waitLine(&h.stdout, "published: http://"+id.Hostname()+"/ is reachable through tor", 30*time.Second)
 	pages := map[string]string{
 		"/": "index.html", "/about.html": "about.html", "/articles/growing.html": "articles/growing.html",
 		"/css/site.css": "css/site.css", "/img/onion.png": "img/onion.png",

@@ -19,7 +19,7 @@ func TestServeFailsClearly(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"tor missing", []string{"--tor", "/nonexistent/tor"}, "tor executable not found"},
+		{"tor missing", []string{"--tor", "/nonexistent/tor"}, "tor not found: install it"},
 		{"tor refuses its config", []string{"--torrc", badTorrc}, "NoSuchTorOption"},
 		{"torrc missing", []string{"--torrc", "/nonexistent/torrc"}, "torrc"},
 	}

@@ -30,7 +30,7 @@ func TestOnionbalanceMasterFlags(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	code, own, errOut := runHoster(t, nil, "address", "--data-dir", dir)
+	code, own, errOut := runHoster(t, nil, "address", "--data-dir", dir, "--create")
 	if code != 0 || len(strings.TrimSpace(own)) != onion.IDLen {
 		t.Fatalf("hoster address: exit %d, %q %s", code, own, errOut)
 	}

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -23,7 +23,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "serve",
-		Usage: "[--root <dir> | --upstream <url>] [--data-dir <dir>] [--torrc <file>] [--domain <example.com>] [--admin <addr>|off] [--onionbalance-master <onion>]",
+		Usage: "[--demo] [--root <dir> | --upstream <url>] [--data-dir <dir>] [--pay-to <G…> --asset-issuer <G…> --horizon <url>] [--price <TPT>] [--dashboard <addr>] [flags]",
 		Short: "Serves a folder (or an existing web server) as a Tor v3 onion service",
 		Long: `
 Publishes a site as a Tor v3 onion service with no Caddyfile to write. It
@@ -43,28 +43,23 @@ on a TCP port, and no certificates are requested.
 --onionbalance-master makes this hoster one Onionbalance instance of a
 site scaled across replicas (see docs/deploy.md): tor publishes an
 instance descriptor for the frontend to merge, and the address and
-records printed are the frontend's.`,
+records printed are the frontend's.
+
+--pay-to turns metering on: each visitor gets a free round (--free-round),
+then a payment request for every --round of bytes at --price TPT, paid
+to your account and settled through --horizon. --demo does the same on a
+simulated Stellar network inside the hoster, with a funded demo payer,
+so you can watch payments arrive in the dashboard before you set up real
+ones ("hoster init").
+
+Every flag can also be set from the environment: --free-round is
+TORPLUS_FREE_ROUND, --pay-to is TORPLUS_PAY_TO, and so on (a flag on the
+command line wins). Exit codes: 1 when something needed is missing or
+taken (tor, a port, the data directory), 2 for a mistake in the flags or
+the environment.`,
 		CobraFunc: func(cmd *cobra.Command) {
-			cmd.Flags().String("root", "", "Folder of static files to serve (default: current directory)")
-			cmd.Flags().String("upstream", "", "Existing web server to reverse-proxy to (http://host:port), instead of --root")
-			cmd.Flags().String("data-dir", "", "State directory: onion key, tor data (default: "+onionservice.DefaultDataDir()+")")
-			cmd.Flags().String("torrc", "", "File of extra torrc lines appended to the hoster's")
-			cmd.Flags().String("domain", "", "Your domain, to print the exact TXT record name (torplus.<domain>)")
-			cmd.Flags().String("tor", "tor", "The tor executable")
-			cmd.Flags().String("admin", caddy.DefaultAdminListen, `Admin API address (loopback or unix socket only), or "off"`)
-			cmd.Flags().Bool("access-log", false, "Log every request")
-			cmd.Flags().String("onionbalance-master", "", "Onion address of the Onionbalance frontend this hoster is an instance of")
-			cmd.Flags().String("dashboard", "off", `Loopback address for the owner's dashboard (e.g. 127.0.0.1:2020), or "off"`)
-			cmd.Flags().String("pay-to", "", "Your Stellar account (G…): turns metering on, with payment requests in TPT")
-			cmd.Flags().String("price", "1", "TPT per paid round (with --pay-to)")
-			cmd.Flags().String("asset-code", "TPT", "Asset code of payments (with --pay-to)")
-			cmd.Flags().String("asset-issuer", "", "Issuer account (G…) of the asset (required with --pay-to)")
-			cmd.Flags().String("network", "", "Stellar network passphrase (default: testnet)")
-			cmd.Flags().String("free-round", "", "Size of each visitor's free first round (default 5MB)")
-			cmd.Flags().String("round", "", "Bytes per paid round (default 50MB)")
-			cmd.Flags().String("horizon", "", "Stellar Horizon URL that settles payments (with --pay-to)")
-			cmd.Flags().String("offline-ledger", "", "JSON file of accounts for the embedded offline ledger, instead of --horizon (demos)")
-			cmd.RunE = caddycmd.WrapCommandFuncForCobra(cmdServe)
+			addServeFlags(cmd.Flags())
+			cmd.RunE = hosterCommand(cmd, true, cmdServe)
 		},
 	})
 }
@@ -73,38 +68,58 @@ records printed are the frontend's.`,
 type serveOptions struct {
 	root, upstream, dataDir, torrc, domain, tor, admin, dashboard string
 	onionbalanceMaster                                            string
-	accessLog                                                     bool
+	accessLog, demo, noAttention                                  bool
+	attentionPages                                                []string
 	meter                                                         meterOptions
 }
 
 func cmdServe(fl caddycmd.Flags) (int, error) {
-	opts := serveOptions{
-		root: fl.String("root"), upstream: fl.String("upstream"), dataDir: fl.String("data-dir"),
-		torrc: fl.String("torrc"), domain: fl.String("domain"), tor: fl.String("tor"),
-		admin: fl.String("admin"), dashboard: fl.String("dashboard"), accessLog: fl.Bool("access-log"),
-		onionbalanceMaster: fl.String("onionbalance-master"),
-		meter: meterOptions{
-			payTo: fl.String("pay-to"), price: fl.String("price"), assetCode: fl.String("asset-code"),
-			assetIssuer: fl.String("asset-issuer"), network: fl.String("network"),
-			freeRound: fl.String("free-round"), round: fl.String("round"),
-			horizon: fl.String("horizon"), offlineLedger: fl.String("offline-ledger"),
-		},
+	opts := readServeFlags(fl)
+	dataDir, err := absDataDir(opts.dataDir)
+	if err != nil {
+		return ExitUsage, err
+	}
+	opts.dataDir = dataDir
+	if !opts.demo { // a mistake in the flags touches nothing (the demo's are checked once it runs)
+		if _, err := serveConfig(opts); err != nil {
+			return ExitUsage, err
+		}
+	}
+	if err := lockDataDir(dataDir); err != nil {
+		return ExitFailed, err
+	}
+	var demo *demoNetwork
+	if opts.demo {
+		if demo, err = startDemo(&opts); err != nil {
+			return ExitFailed, err
+		}
+		defer demo.Close()
 	}
 	cfg, err := serveConfig(opts)
 	if err != nil {
-		return caddy.ExitCodeFailedStartup, err
+		return ExitUsage, err
+	}
+	if err := preflight(opts); err != nil {
+		return ExitFailed, err
 	}
 	caddy.TrapSignals()
 	if err := caddy.Run(cfg); err != nil {
-		return caddy.ExitCodeFailedStartup, err
+		return ExitFailed, err
 	}
+	printBanner(os.Stdout, opts)
+	if demo != nil {
+		printDemo(os.Stdout, demo, dataDir)
+	}
+	go reportProgress(context.Background(), os.Stdout, dataDir)
 	select {}
 }
 
 // Errors of "hoster serve" flag checking.
 var (
-	ErrRootAndUpstream = errors.New("give --root or --upstream, not both")
-	ErrAdminNotLocal   = errors.New(`the admin API must listen on loopback (localhost:2019, 127.0.0.1:…, [::1]:…) or a unix socket, or be "off"`)
+	ErrRootAndUpstream = usage("give --root or --upstream, not both")
+	// ErrNoFolder means --root is not a folder.
+	ErrNoFolder      = usage("no such folder")
+	ErrAdminNotLocal = usage(`the admin API must listen on loopback (localhost:2019, 127.0.0.1:…, [::1]:…) or a unix socket, or be "off"`)
 )
 
 // serveConfig turns the serve flags into a Caddy config: the onion app, and
@@ -113,10 +128,7 @@ func serveConfig(o serveOptions) (*caddy.Config, error) {
 	if o.root != "" && o.upstream != "" {
 		return nil, ErrRootAndUpstream
 	}
-	if o.dataDir == "" {
-		o.dataDir = onionservice.DefaultDataDir()
-	}
-	dataDir, err := filepath.Abs(o.dataDir)
+	dataDir, err := absDataDir(o.dataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -171,17 +183,14 @@ func siteHandler(o serveOptions) (json.RawMessage, error) {
 	if o.upstream != "" {
 		u, err := url.Parse(o.upstream)
 		if err != nil || u.Scheme != "http" || u.Host == "" || (u.Path != "" && u.Path != "/") {
-			return nil, fmt.Errorf("--upstream %q: want http://host:port", o.upstream)
+			return nil, fmt.Errorf("%s %q: %w: want http://host:port", flagName("upstream"), o.upstream, ErrBadValue)
 		}
 		return upstreamProxy(u.Host), nil
 	}
 	root := rootOrDot(o.root)
 	st, err := os.Stat(root)
-	if err != nil {
-		return nil, fmt.Errorf("--root: %w", err)
-	}
-	if !st.IsDir() {
-		return nil, fmt.Errorf("--root %s is not a directory", root)
+	if err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("%s %s: %w (give the folder of your site's files)", flagName("root"), root, ErrNoFolder)
 	}
 	root, err = filepath.Abs(root)
 	if err != nil {
@@ -191,6 +200,18 @@ func siteHandler(o serveOptions) (json.RawMessage, error) {
 		"root": root,
 		"hide": []string{".*"}, // no dotfiles (.git, .env …) on the onion site
 	}, "handler", "file_server", nil), nil
+}
+
+// absDataDir is the absolute data directory, by default onionservice's.
+func absDataDir(dir string) (string, error) {
+	if dir == "" {
+		dir = onionservice.DefaultDataDir()
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", flagName("data-dir"), err)
+	}
+	return abs, nil
 }
 
 // adminConfig keeps the admin API on loopback or a unix socket.

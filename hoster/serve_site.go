@@ -2,86 +2,61 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 	"path/filepath"
 
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
-	"github.com/dustin/go-humanize"
 
 	"github.com/torplus/torplus/caddy-module/attention"
-	"github.com/torplus/torplus/caddy-module/meter"
 	"github.com/torplus/torplus/caddy-module/privacy"
 	"github.com/torplus/torplus/caddy-module/store"
 )
 
-// meterOptions are the serve flags that turn metering on: with --pay-to set,
-// every visitor gets a free round and then payment requests.
-type meterOptions struct {
-	payTo, price, assetCode, assetIssuer, network string
-	freeRound, round                              string
-	horizon, offlineLedger                        string // the settlement backend
-}
-
-// ErrTwoBackends is returned when both --horizon and --offline-ledger are given.
-var ErrTwoBackends = errors.New("give --horizon or --offline-ledger, not both")
-
 // ErrDashboardNotLocal is returned for a dashboard address off loopback.
-var ErrDashboardNotLocal = errors.New("--dashboard must be a loopback address (127.0.0.1:2020, [::1]:2020) or \"off\"")
+var ErrDashboardNotLocal = usage("--dashboard must be a loopback address (127.0.0.1:2020, [::1]:2020) or \"off\"")
+
+// DefaultAttentionPages are the pages attention may be reported for with
+// --upstream: any path up to four levels deep.
+var DefaultAttentionPages = []string{"/", "/*", "/*/", "/*/*", "/*/*/", "/*/*/*", "/*/*/*/*"}
 
 // siteRoutes are the handlers in front of the site: first torplus_privacy
-// (no header links the onion to a clearnet copy), attention reports (for a
-// folder of pages), metering (with --pay-to), then the site itself.
+// (no header links the onion to a clearnet copy), then metering (with
+// --pay-to), then attention reports, bound to the meter's identity of each
+// visitor (so they need the meter: without --pay-to there are none), then
+// the site itself.
 func siteRoutes(o serveOptions, dataDir string, site json.RawMessage) ([]json.RawMessage, error) {
-	db := store.Config{Driver: "sqlite", DSN: filepath.Join(dataDir, "store.db")}
+	db := storeConfig(dataDir)
 	handlers := []json.RawMessage{caddyconfig.JSONModuleObject(privacy.Handler{
 		SecretFile: filepath.Join(dataDir, "privacy.key"),
 	}, "handler", "torplus_privacy", nil)}
-	if o.upstream == "" {
-		root, err := filepath.Abs(rootOrDot(o.root))
-		if err != nil {
-			return nil, err
-		}
-		handlers = append(handlers, caddyconfig.JSONModuleObject(attention.Handler{
-			Root: root, Destination: o.meter.payTo, Store: db,
-		}, "handler", "torplus_attention", nil))
+	if o.meter.payTo == "" {
+		return append(handlers, site), nil
 	}
-	if o.meter.payTo != "" {
-		m := meter.Handler{
-			Destination: o.meter.payTo, Price: o.meter.price, AssetCode: o.meter.assetCode,
-			AssetIssuer: o.meter.assetIssuer, Network: o.meter.network, Store: db,
+	m, err := meterHandler(o.meter, db)
+	if err != nil {
+		return nil, err
+	}
+	handlers = append(handlers, caddyconfig.JSONModuleObject(m, "handler", "torplus", nil))
+	if !o.noAttention {
+		a := attention.Handler{Destination: o.meter.payTo, Store: db, Zone: m.Zone, AllowClearnet: m.AllowClearnet}
+		if o.upstream == "" {
+			root, err := filepath.Abs(rootOrDot(o.root))
+			if err != nil {
+				return nil, err
+			}
+			a.Root = root
+		} else {
+			// The hoster cannot see the upstream's files: reports name
+			// pages by pattern, and the beacon's POSTs are answered here
+			// rather than reaching the web server (which refuses them).
+			a.Pages = o.attentionPages
+			if len(a.Pages) == 0 {
+				a.Pages = DefaultAttentionPages
+			}
 		}
-		switch {
-		case o.meter.horizon != "" && o.meter.offlineLedger != "":
-			return nil, ErrTwoBackends
-		case o.meter.horizon != "":
-			m.Backend, m.HorizonURL = "horizon", o.meter.horizon
-		case o.meter.offlineLedger != "":
-			m.Backend, m.OfflineLedgerFile = "offline", o.meter.offlineLedger
-		}
-		var err error
-		if m.FreeRound, err = parseSize("--free-round", o.meter.freeRound); err != nil {
-			return nil, err
-		}
-		if m.RoundBytes, err = parseSize("--round", o.meter.round); err != nil {
-			return nil, err
-		}
-		handlers = append(handlers, caddyconfig.JSONModuleObject(m, "handler", "torplus", nil))
+		handlers = append(handlers, caddyconfig.JSONModuleObject(a, "handler", "torplus_attention", nil))
 	}
 	return append(handlers, site), nil
-}
-
-// upstreamProxy is the reverse proxy to the owner's web server at dial.
-// The upstream learns nothing of the visitor: Caddy's X-Forwarded-For would
-// carry the circuit's fc00:dead:beef:4dad::<id> address and its Via names
-// Caddy, so both are deleted (the TorPlus headers are gone already:
-// identity.Identify removes them).
-func upstreamProxy(dial string) json.RawMessage {
-	return caddyconfig.JSONModuleObject(map[string]any{
-		"upstreams": []map[string]string{{"dial": dial}},
-		"headers":   map[string]any{"request": map[string]any{"delete": []string{"X-Forwarded-For", "Via"}}},
-	}, "handler", "reverse_proxy", nil)
 }
 
 // dashboardServer is a loopback-only http server for the site owner's dashboard.
@@ -98,6 +73,11 @@ func dashboardServer(listen string) (*caddyhttp.Server, error) {
 	}), nil
 }
 
+// storeConfig is the store of a data directory: SQLite in store.db.
+func storeConfig(dataDir string) store.Config {
+	return store.Config{Driver: "sqlite", DSN: filepath.Join(dataDir, "store.db")}
+}
+
 func rootOrDot(root string) string {
 	if root == "" {
 		return "."
@@ -105,14 +85,14 @@ func rootOrDot(root string) string {
 	return root
 }
 
-// parseSize reads a size flag ("5MB", "50MiB", "0" for the handler's default).
-func parseSize(flag, v string) (int64, error) {
-	if v == "" {
-		return 0, nil
-	}
-	n, err := humanize.ParseBytes(v)
-	if err != nil || n > 1<<62 {
-		return 0, fmt.Errorf("%s %q: want a size such as 5MB or 50MiB", flag, v)
-	}
-	return int64(n), nil
+// upstreamProxy is the reverse proxy to the owner's web server at dial.
+// The upstream learns nothing of the visitor: Caddy's X-Forwarded-For would
+// carry the circuit's fc00:dead:beef:4dad::<id> address and its Via names
+// Caddy, so both are deleted (the TorPlus headers are gone already:
+// identity.Identify removes them).
+func upstreamProxy(dial string) json.RawMessage {
+	return caddyconfig.JSONModuleObject(map[string]any{
+		"upstreams": []map[string]string{{"dial": dial}},
+		"headers":   map[string]any{"request": map[string]any{"delete": []string{"X-Forwarded-For", "Via"}}},
+	}, "handler", "reverse_proxy", nil)
 }

@@ -7,10 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,15 +29,15 @@ func TestServeConfigRejectsBadFlags(t *testing.T) {
 		text string // part of the error message
 	}{
 		{"root and upstream", serveOptions{root: siteDir, upstream: "http://127.0.0.1:8080"}, ErrRootAndUpstream, ""},
-		{"missing root", serveOptions{root: "/no/such/dir"}, nil, "no such file"},
-		{"root is a file", serveOptions{root: filepath.Join(siteDir, "index.html")}, nil, "not a directory"},
+		{"missing root", serveOptions{root: "/no/such/dir"}, ErrNoFolder, "/no/such/dir"},
+		{"root is a file", serveOptions{root: filepath.Join(siteDir, "index.html")}, ErrNoFolder, "index.html"},
 		{"https upstream", serveOptions{upstream: "https://example.com"}, nil, "want http://host:port"},
 		{"upstream with path", serveOptions{upstream: "http://127.0.0.1:8080/blog"}, nil, "want http://host:port"},
 		{"public admin", serveOptions{root: siteDir, admin: "0.0.0.0:2019"}, ErrAdminNotLocal, ""},
 		{"admin on a LAN address", serveOptions{root: siteDir, admin: "192.168.1.2:2019"}, ErrAdminNotLocal, ""},
 		{"admin without port", serveOptions{root: siteDir, admin: "localhost"}, ErrAdminNotLocal, ""},
-		{"two backends", serveOptions{root: siteDir, admin: "off", meter: meterOptions{payTo: testDestination, horizon: "http://127.0.0.1:8000", offlineLedger: "accounts.json"}}, ErrTwoBackends, ""},
-		{"bad round size", serveOptions{root: siteDir, admin: "off", meter: meterOptions{payTo: testDestination, round: "lots"}}, nil, "--round"},
+		{"two backends", serveOptions{root: siteDir, admin: "off", meter: meterOptions{payTo: testDestination, assetIssuer: testIssuer, horizon: "http://127.0.0.1:8000", offlineLedger: "accounts.json"}}, ErrTwoBackends, ""},
+		{"bad round size", serveOptions{root: siteDir, admin: "off", meter: meterOptions{payTo: testDestination, assetIssuer: testIssuer, round: "lots"}}, nil, "--round"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -202,5 +204,34 @@ func TestServeConfigDashboard(t *testing.T) {
 		if (err == nil) != ok || (!ok && !errors.Is(err, ErrDashboardNotLocal)) {
 			t.Errorf("--dashboard %s: err = %v", addr, err)
 		}
+	}
+}
+
+// TestServeUpstreamTakesAttention: with --upstream (compose's default
+// stack), the beacon's attention reports are answered by the hoster, not
+// passed to the web server (nginx answered them 403, so attention was
+// never recorded); other requests still reach the web server.
+func TestServeUpstreamTakesAttention(t *testing.T) {
+	var posts atomic.Int32
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			posts.Add(1)
+			http.Error(w, "forbidden", http.StatusForbidden) // as nginx serving static files does
+			return
+		}
+		io.WriteString(w, "from the web server")
+	}))
+	defer web.Close()
+	dataDir := shortDataDir(t)
+	sock := runServeConfig(t, serveOptions{upstream: web.URL, dataDir: dataDir, admin: "off"})
+	const circuit = "PROXY TCP6 fc00:dead:beef:4dad::0:2b ::1 43 80\r\n"
+	if status, body := rawRequest(t, sock, circuit, "/articles/a.html"); status != 200 || body != "from the web server" {
+		t.Fatalf("page: %d %q", status, body)
+	}
+	report := `{"session":"upstream-test-session-01","path":"/articles/a.html","visible_ms":0}`
+	req := "POST /.well-known/torplus/attention HTTP/1.1\r\nHost: x.onion\r\nContent-Type: application/json\r\n" +
+		"Content-Length: " + strconv.Itoa(len(report)) + "\r\nConnection: close\r\n\r\n" + report
+	if status, _, body := rawExchange(t, sock, circuit, req); status != http.StatusNoContent || posts.Load() != 0 {
+		t.Fatalf("attention report: status %d (%s), %d POSTs reached the web server", status, body, posts.Load())
 	}
 }

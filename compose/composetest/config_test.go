@@ -82,21 +82,66 @@ func checkService(t *testing.T, s types.ServiceConfig) {
 		t.Errorf("%s: /var/lib/torplus is not the named volume torplus-data (the address would not survive down/up)", s.Name)
 	}
 	cmd := strings.Join(s.Command, " ")
-	admin := flagValue(s.Command, "--admin")
-	if ap, err := netip.ParseAddrPort(admin); err != nil || !ap.Addr().IsLoopback() {
-		t.Errorf("%s: --admin %q is not a loopback address", s.Name, admin)
+	for _, name := range []string{"TORPLUS_ADMIN", "TORPLUS_DASHBOARD"} {
+		addr := envValue(s, name)
+		if ap, err := netip.ParseAddrPort(addr); err != nil || !ap.Addr().IsLoopback() {
+			t.Errorf("%s: %s %q is not a loopback address", s.Name, name, addr)
+		}
+	}
+	if s.Build == nil || s.Build.Network != "host" || s.Build.Args["GOPROXY"] == nil || s.Build.Args["APT_MIRROR"] == nil {
+		t.Errorf("%s: build %+v, want network host and the GOPROXY and APT_MIRROR args", s.Name, s.Build)
+	}
+	for name, want := range map[string]string{"TORPLUS_DEMO": "auto", "TORPLUS_FREE_BYTES_PER_MINUTE": "50MB", "TORPLUS_ATTENTION": "true"} {
+		if got := envValue(s, name); got != want {
+			t.Errorf("%s: %s = %q, want %q by default", s.Name, name, got, want)
+		}
 	}
 	if !strings.Contains(cmd, "--torrc /etc/torplus/extra.torrc") || !strings.Contains(cmd, "--data-dir /var/lib/torplus") {
 		t.Errorf("%s: command %q lacks --torrc or --data-dir", s.Name, cmd)
-	}
-	if s.Environment["TORPLUS_STELLAR_SEED_FILE"] == nil || *s.Environment["TORPLUS_STELLAR_SEED_FILE"] != "/run/secrets/torplus/stellar-seed" {
-		t.Errorf("%s: TORPLUS_STELLAR_SEED_FILE = %v", s.Name, s.Environment["TORPLUS_STELLAR_SEED_FILE"])
 	}
 	if s.Name == "hoster" && flagValue(s.Command, "--upstream") != "http://127.0.0.1:8080" {
 		t.Errorf("hoster: --upstream %q, want the web service on 127.0.0.1:8080", flagValue(s.Command, "--upstream"))
 	}
 	if s.Name == "hoster-static" && flagValue(s.Command, "--root") != "/srv/site" {
 		t.Errorf("hoster-static: --root %q, want /srv/site", flagValue(s.Command, "--root"))
+	}
+}
+
+// envValue is the value of variable name in the service's environment.
+func envValue(s types.ServiceConfig, name string) string {
+	if v := s.Environment[name]; v != nil {
+		return *v
+	}
+	return ""
+}
+
+// TestComposeReadsDotEnv: the payment and metering settings in .env reach
+// the hoster's TORPLUS_* variables, with no edit to the compose file.
+func TestComposeReadsDotEnv(t *testing.T) {
+	env := filepath.Join(t.TempDir(), "owner.env")
+	set := map[string]string{
+		"TORPLUS_PAY_TO": "GD6I2TMALZ7TQB2HXGGGB5D5VJIHRJUTRIVN3LOJ4AJMSMC5VAKNEXG5", "TORPLUS_STELLAR_NETWORK": "pubnet",
+		"TORPLUS_ASSET_ISSUER": "GATPF4BN2UAAE2LE6HXEURPW3PWDLLQCNNF5BDI3ZWWBMNDTPMILK2OC", "TORPLUS_HORIZON_URL": "https://horizon.stellar.org",
+		"TORPLUS_PRICE": "2.5", "TORPLUS_FREE_ROUND": "0", "TORPLUS_ROUND": "10MB", "TORPLUS_FREE_BYTES_PER_MINUTE": "off",
+		"TORPLUS_ATTENTION": "false", "TORPLUS_DASHBOARD": "127.0.0.1:2999", "TORPLUS_SEED_FILE": "/run/secrets/torplus/stellar-seed",
+	}
+	var lines []string
+	for k, v := range set {
+		lines = append(lines, k+"="+v)
+	}
+	if err := os.WriteFile(env, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := loadV2(t, env)
+	for _, s := range p.Services {
+		if s.Name == "web" {
+			continue
+		}
+		for k, v := range set {
+			if got := envValue(s, k); got != v {
+				t.Errorf("%s: %s = %q, want %q from the env file", s.Name, k, got, v)
+			}
+		}
 	}
 }
 

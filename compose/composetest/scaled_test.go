@@ -188,6 +188,16 @@ func payOnOneSpendOnOther(ctx context.Context, t *testing.T, tn *tornet.Network,
 
 func sessionClient(t *testing.T, tn *tornet.Network, user, horizon string, key *keypair.Full, session string) *client.Client {
 	t.Helper()
+	return torClient(t, tn, user, horizon, key, session, client.Policy{
+		NetworkPassphrase: stellarpaytest.Passphrase, AssetCode: "TPT", AssetIssuer: clienttest.Issuer.Address(),
+		Budget: &client.Budget{PerPayment: 15_000_000, Total: 15_000_000},
+	})
+}
+
+// torClient is a paying client whose circuits go through the private Tor
+// network (user isolates them) and who pays under policy.
+func torClient(t *testing.T, tn *tornet.Network, user, horizon string, key *keypair.Full, session string, policy client.Policy) *client.Client {
+	t.Helper()
 	hc, err := client.NewHTTPClient(tn.SocksAddr, user, "x", 60*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -197,10 +207,7 @@ func sessionClient(t *testing.T, tn *tornet.Network, user, horizon string, key *
 		Horizon: &horizonclient.Client{HorizonURL: horizon, HTTP: &http.Client{Timeout: 30 * time.Second}},
 		Key:     key,
 		Session: session,
-		Policy: client.Policy{
-			NetworkPassphrase: stellarpaytest.Passphrase, AssetCode: "TPT", AssetIssuer: clienttest.Issuer.Address(),
-			Budget: &client.Budget{PerPayment: 15_000_000, Total: 15_000_000},
-		},
+		Policy:  policy,
 	})
 	if err != nil {
 		t.Fatal(err)

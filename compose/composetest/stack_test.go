@@ -29,14 +29,9 @@ var addressLine = regexp.MustCompile(`onion address:\s+http://([a-z2-7]{56})\.on
 // keeps the address and the site reachable, and that the "static" variant
 // (the hoster serving the folder itself) publishes the same address.
 func TestComposeStackEndToEnd(t *testing.T) {
-	startPrivateTorNetwork() // bootstraps while the images build
-	e := dockerEngine(t)
-	images(t, e)
-	tn := privateTorNetwork(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-	defer cancel()
+	e, tn, ctx := stackTest(t)
 
-	p, adminAddr := newStack(t, e, tn)
+	p, addrs := newStack(t, e, tn)
 	stackStart := time.Now()
 	if _, err := p.Run(ctx, "up", "-d"); err != nil {
 		t.Fatal(err)
@@ -56,7 +51,7 @@ func TestComposeStackEndToEnd(t *testing.T) {
 		"/": "index.html", "/about.html": "about.html", "/css/site.css": "css/site.css", "/img/onion.png": "img/onion.png",
 	})
 	waitHealthy(ctx, t, p, "hoster", 3*time.Minute)
-	assertAdminAnswers(ctx, t, adminAddr)
+	assertAdminAnswers(ctx, t, addrs.admin)
 	assertUnhealthyWithoutWeb(ctx, t, p)
 
 	// down + up: the named volume keeps the key, hence the address.
@@ -92,11 +87,25 @@ func TestComposeStackEndToEnd(t *testing.T) {
 	fetchPages(ctx, t, tn, id, "static", map[string]string{"/about.html": "about.html"})
 }
 
+// stackTest readies what a stack test needs: the docker engine, the
+// images built from this tree, and the private Tor network (which
+// bootstraps while the images build); ctx bounds the test at 20 minutes.
+func stackTest(t *testing.T) (*dockertest.Engine, *tornet.Network, context.Context) {
+	t.Helper()
+	startPrivateTorNetwork()
+	e := dockerEngine(t)
+	images(t, e)
+	tn := privateTorNetwork(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	t.Cleanup(cancel)
+	return e, tn, ctx
+}
+
 // newStack writes the stack's env file (the settings an owner puts in .env,
 // on free ports, and TORRC_FILE pointing at the private network's torrc
 // lines) and returns a project that is taken down, volumes and all, when
 // the test ends, and the admin API's address.
-func newStack(t *testing.T, e *dockertest.Engine, tn *tornet.Network) (*dockertest.Project, string) {
+func newStack(t *testing.T, e *dockertest.Engine, tn *tornet.Network, settings ...string) (*dockertest.Project, stackAddrs) {
 	t.Helper()
 	dir := t.TempDir()
 	torrc := filepath.Join(dir, "privnet.torrc")
@@ -107,16 +116,17 @@ func newStack(t *testing.T, e *dockertest.Engine, tn *tornet.Network) (*dockerte
 	if err != nil {
 		t.Fatal(err)
 	}
-	adminAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
-	env := strings.Join([]string{
+	addrs := stackAddrs{admin: "127.0.0.1:" + strconv.Itoa(freePort(t)), dashboard: "127.0.0.1:" + strconv.Itoa(freePort(t))}
+	env := strings.Join(append([]string{
 		"HOSTER_IMAGE=" + hosterImage,
 		"WEB_IMAGE=" + webImage,
 		"TORRC_FILE=" + torrc,
 		"SITE_DIR=" + site,
 		"WEB_PORT=" + strconv.Itoa(freePort(t)),
-		"ADMIN_ADDR=" + adminAddr,
-		"DOMAIN=example.test",
-	}, "\n") + "\n"
+		"TORPLUS_ADMIN=" + addrs.admin,
+		"TORPLUS_DASHBOARD=" + addrs.dashboard,
+		"TORPLUS_DOMAIN=example.test",
+	}, settings...), "\n") + "\n"
 	envFile := filepath.Join(dir, "stack.env")
 	if err := os.WriteFile(envFile, []byte(env), 0o600); err != nil {
 		t.Fatal(err)
@@ -139,8 +149,11 @@ func newStack(t *testing.T, e *dockertest.Engine, tn *tornet.Network) (*dockerte
 			t.Errorf("compose down: %v", err)
 		}
 	})
-	return p, adminAddr
+	return p, addrs
 }
+
+// stackAddrs are the loopback addresses a stack's hoster listens on.
+type stackAddrs struct{ admin, dashboard string }
 
 // waitAddress waits for the "onion address:" line in the service's log
 // (a container that compose created anew, so an old line cannot match).
@@ -195,10 +208,7 @@ func waitHealthy(ctx context.Context, t *testing.T, p *dockertest.Project, servi
 func fetchPages(ctx context.Context, t *testing.T, tn *tornet.Network, id onion.ID, user string, pages map[string]string) {
 	t.Helper()
 	for page, file := range pages {
-		want, err := os.ReadFile(filepath.Join(siteDir, file))
-		if err != nil {
-			t.Fatal(err)
-		}
+		want := readSite(t, file)
 		got, err := tn.GetEventually(ctx, user, "http://"+id.Hostname()+page, 12)
 		if err != nil {
 			t.Fatalf("%s through Tor: %v", page, err)

@@ -4,6 +4,7 @@
 //
 // Usage:
 //
+//	torplus-pay -demo <hoster data dir> -n 30 -o /dev/null http://<onion>.onion/   # a "hoster serve --demo"
 //	TORPLUS_STELLAR_SEED=S... torplus-pay -horizon https://horizon-testnet.stellar.org \
 //	    -asset-issuer G... -max-payment 2 -budget 20 -n 10 -o page.html http://<onion>.onion/file
 //
@@ -59,6 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		out         = fs.String("o", "-", "write bodies to this file (- for standard output)")
 		session     = fs.String("session", "", "TorPlus-Session token to send (random if empty)")
 		timeout     = fs.Duration("timeout", 2*time.Minute, "timeout of each request")
+		demo        = fs.String("demo", "", `data directory of a hoster running "serve --demo": pay its simulated network (sets -horizon, -network, -asset-issuer, -seed-file, and a budget)`)
 	)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: torplus-pay [flags] URL")
@@ -66,6 +68,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *demo != "" {
+		if err := useDemo(fs, *demo); err != nil {
+			fmt.Fprintln(stderr, "torplus-pay:", err)
+			return 1
+		}
 	}
 	perPayment, err1 := payreq.ParseAmount(*maxPayment)
 	total, err2 := payreq.ParseAmount(*budget)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
+	"github.com/torplus/torplus/client"
 	"github.com/torplus/torplus/client/clienttest"
 )
 
@@ -57,6 +58,38 @@ func TestRun(t *testing.T) {
 			}
 			if got, _ := p.Horizon.Ledger.Balance(clienttest.Operator.Address(), clienttest.TPT); got != tc.operator {
 				t.Fatalf("operator holds %d, want %d", got, tc.operator)
+			}
+		})
+	}
+}
+
+// TestRunDemo: -demo <data dir> pays the network a "hoster serve --demo"
+// describes there, from its demo payer, with no other payment flag.
+func TestRunDemo(t *testing.T) {
+	p := clienttest.StartPaywall(t, false)
+	socks := clienttest.StartSOCKS(t, "", "")
+	dataDir := t.TempDir()
+	if err := client.WriteDemo(dataDir, client.DemoNetwork{HorizonURL: p.Horizon.URL, NetworkPassphrase: spt.Passphrase,
+		AssetCode: "TPT", AssetIssuer: clienttest.Issuer.Address()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(client.DemoPayerSeedFile(dataDir), []byte(clienttest.Payer.Seed()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TORPLUS_STELLAR_SEED", "")
+	for _, tc := range []struct {
+		name   string
+		dir    string
+		status int
+		want   string
+	}{
+		{"pays the demo", dataDir, 0, "2 payments, 3.0000000 TPT"},
+		{"no demo there", t.TempDir(), 1, "no usable demo network"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if got := run(context.Background(), []string{"-demo", tc.dir, "-socks", socks.Addr(), "-n", "3", p.URL + "/file"}, &stdout, &stderr); got != tc.status || !strings.Contains(stderr.String(), tc.want) {
+				t.Fatalf("status %d, stderr:\n%s\nwant %d and %q", got, stderr.String(), tc.status, tc.want)
 			}
 		})
 	}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	caddycmd "github.com/caddyserver/caddy/v2/cmd"
+	"github.com/spf13/cobra"
+)
+
+func init() {
+	caddycmd.RegisterCommand(caddycmd.Command{
+		Name:  "init",
+		Usage: "--asset-issuer <G…> [--network testnet|pubnet] [--horizon <url>] [--keys-dir <dir>] [--pay-to <G…>] [--format env|caddyfile]",
+		Short: "Sets up real payments: keys, the settings to paste, and checks on the network",
+		Long: `
+Walks a site owner from the demo to real payments:
+
+  1. makes the payee key (the account payments go to) and the fee
+     account key (a key holding only XLM, which pays the fees of the
+     payments the hoster submits) in --keys-dir, files of mode 0600; an
+     existing key file is used again, never replaced. --pay-to uses an
+     account you already have instead of a new payee key;
+  2. prints the settings: .env lines for compose (--format env, the
+     default) or a torplus Caddyfile block (--format caddyfile);
+  3. checks on the network, through --horizon, that Horizon serves the
+     network, that the accounts exist, that the payee trusts the asset
+     and that the fee account holds XLM, and prints exactly what is
+     missing and how to fix it.
+
+It exits 0 when all is ready, 1 when something is missing (run it again
+after the fixes), 2 for a mistake in the flags. Seeds are never printed.`,
+		CobraFunc: func(cmd *cobra.Command) {
+			f := cmd.Flags()
+			f.String("network", "testnet", `Stellar network: "testnet", "pubnet" or a network passphrase`)
+			f.String("horizon", "", "Horizon URL (default: SDF's Horizon of the network)")
+			f.String("asset-code", "TPT", "Code of the asset visitors pay in")
+			f.String("asset-issuer", "", "Issuer account (G…) of the asset (required)")
+			f.String("keys-dir", "torplus-keys", "Folder for the key files (made mode 0700)")
+			f.String("pay-to", "", "Your existing Stellar account (G…) to be paid at, instead of a new payee key")
+			f.String("format", "env", "Print the settings as env (.env lines) or caddyfile")
+			cmd.RunE = hosterCommand(cmd, false, cmdInit)
+		},
+	})
+}
+
+// ErrNotReady means "hoster init" found something missing on the network.
+var ErrNotReady = fmt.Errorf("not ready yet: fix what is listed above, then run hoster init again")
+
+func cmdInit(fl caddycmd.Flags) (int, error) {
+	passphrase, err := networkPassphrase(fl.String("network"))
+	if err != nil {
+		return ExitUsage, err
+	}
+	issuer, code, format := fl.String("asset-issuer"), fl.String("asset-code"), fl.String("format")
+	if err := checkAccount("asset-issuer", issuer); err != nil {
+		return ExitUsage, err
+	}
+	if format != "env" && format != "caddyfile" {
+		return ExitUsage, fmt.Errorf("--format %q: %w: want env or caddyfile", format, ErrBadValue)
+	}
+	payTo := fl.String("pay-to")
+	dir := fl.String("keys-dir")
+	out := os.Stdout
+	if payTo != "" {
+		if err := checkAccount("pay-to", payTo); err != nil {
+			return ExitUsage, err
+		}
+	} else {
+		payee, made, err := loadOrCreateSeed(filepath.Join(dir, "payee.seed"))
+		if err != nil {
+			return ExitFailed, fmt.Errorf("payee key: %w", err)
+		}
+		payTo = payee.Address()
+		reportKey(out, "payee", payTo, filepath.Join(dir, "payee.seed"), made)
+	}
+	fee, made, err := loadOrCreateSeed(filepath.Join(dir, "fee.seed"))
+	if err != nil {
+		return ExitFailed, fmt.Errorf("fee account key: %w", err)
+	}
+	reportKey(out, "fee account", fee.Address(), filepath.Join(dir, "fee.seed"), made)
+
+	c := newStellarCheck(fl.String("horizon"), passphrase, code, issuer)
+	printSettings(out, format, initSettings{payTo: payTo, issuer: issuer, code: code, network: fl.String("network"),
+		horizon: c.horizon.HorizonURL, feeAddress: fee.Address()})
+	if missing := c.report(out, payTo, fee.Address()); missing > 0 {
+		return ExitFailed, fmt.Errorf("%d thing(s) %w", missing, ErrNotReady)
+	}
+	fmt.Fprintln(out, "all is ready: start the hoster with these settings (compose: paste the lines into compose/.env)")
+	return ExitSuccess, nil
+}
+
+// reportKey says which key file holds which account.
+func reportKey(w io.Writer, role, addr, file string, made bool) {
+	verb := "uses"
+	if made {
+		verb = "made"
+	}
+	fmt.Fprintf(w, "# %s %s key %s in %s (mode 0600; keep it secret, back it up)\n", verb, role, addr, file)
+}
+
+// report runs the checks in order, prints each finding, and returns how
+// many are missing. Later checks need the earlier ones (an account that
+// does not exist trusts nothing), so they stop at the first gap of each
+// account.
+func (c *stellarCheck) report(w io.Writer, payTo, feeAddr string) int {
+	findings := []finding{c.reachable()}
+	if findings[0].ok {
+		_, f := c.account("asset issuer", c.issuer)
+		findings = append(findings, f)
+		if acc, f := c.account("payee", payTo); acc == nil {
+			findings = append(findings, f)
+		} else {
+			findings = append(findings, f, c.trusts("payee", acc))
+		}
+		if acc, f := c.account("fee", feeAddr); acc == nil {
+			findings = append(findings, f)
+		} else {
+			findings = append(findings, f, c.hasXLM("fee", acc))
+		}
+	}
+	return printFindings(w, findings, "missing")
+}
