@@ -137,4 +137,3 @@ func (s *Server) contractEntry(k *xdr.LedgerKeyContractData) (xdr.LedgerEntryDat
 	}
 	return xdr.LedgerEntryData{Type: xdr.LedgerEntryTypeContractData, ContractData: entry}, 2, true
 }
-

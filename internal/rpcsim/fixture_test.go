@@ -25,7 +25,9 @@ var (
 // operator, and a fee account holding only XLM.
 func start(t *testing.T, close time.Duration) (*Server, *rpcclient.Client) {
 	t.Helper()
-	line := func(bal string) []simledger.TrustlineSpec { return []simledger.TrustlineSpec{{Asset: tpt, Balance: bal}} }
+	line := func(bal string) []simledger.TrustlineSpec {
+		return []simledger.TrustlineSpec{{Asset: tpt, Balance: bal}}
+	}
 	l, err := simledger.New(simledger.Genesis{NetworkPassphrase: network.TestNetworkPassphrase,
 		Accounts: []simledger.AccountSpec{
 			{Address: issuer.Address(), Balance: "100"},

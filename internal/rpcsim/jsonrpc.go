@@ -27,7 +27,9 @@ type rpcError struct {
 
 func (e *rpcError) Error() string { return e.Message }
 
-func invalidParams(err error) *rpcError { return &rpcError{Code: codeInvalidParams, Message: err.Error()} }
+func invalidParams(err error) *rpcError {
+	return &rpcError{Code: codeInvalidParams, Message: err.Error()}
+}
 
 type request struct {
 	JSONRPC string          `json:"jsonrpc"`
