@@ -24,6 +24,10 @@ var (
 // @x402/stellar client insists on) with a payer holding 50 TPT, the
 // operator, and a fee account holding only XLM.
 func start(t *testing.T, close time.Duration) (*Server, *rpcclient.Client) {
+	return startWith(t, Options{Close: close})
+}
+
+func startWith(t *testing.T, opts Options) (*Server, *rpcclient.Client) {
 	t.Helper()
 	line := func(bal string) []simledger.TrustlineSpec {
 		return []simledger.TrustlineSpec{{Asset: tpt, Balance: bal}}
@@ -40,7 +44,7 @@ func start(t *testing.T, close time.Duration) (*Server, *rpcclient.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Start(l, Options{Close: close})
+	s, err := Start(l, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

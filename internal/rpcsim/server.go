@@ -19,6 +19,7 @@ package rpcsim
 
 import (
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/binary"
 	"fmt"
 	"net"
@@ -43,14 +44,20 @@ type Options struct {
 	Close time.Duration
 	// FriendbotURL, if set, is reported by getNetwork.
 	FriendbotURL string
+	// TLS serves https with a self-signed certificate for 127.0.0.1
+	// (Server.CertPEM) instead of plain http.
+	TLS bool
 }
 
 // Server is a running simulated Stellar RPC.
 type Server struct {
 	// Ledger is the ledger the server exposes.
 	Ledger *simledger.Ledger
-	// URL is the JSON-RPC endpoint, "http://127.0.0.1:port/".
+	// URL is the JSON-RPC endpoint, "http://127.0.0.1:port/" (https with
+	// Options.TLS).
 	URL string
+	// CertPEM is the server's self-signed certificate with Options.TLS.
+	CertPEM []byte
 
 	opts  Options
 	http  *http.Server
@@ -83,6 +90,15 @@ func Start(l *simledger.Ledger, opts Options) (*Server, error) {
 	s := &Server{Ledger: l, URL: "http://" + ln.Addr().String() + "/", opts: opts, ln: ln, start: now,
 		stop: make(chan struct{}), closed: map[uint32]time.Time{l.Number(): now}, oldest: l.Number()}
 	s.http = &http.Server{Handler: http.HandlerFunc(s.serveHTTP), ReadHeaderTimeout: 10 * time.Second}
+	if opts.TLS {
+		cert, pemBytes, err := selfSigned()
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("rpcsim: certificate: %w", err)
+		}
+		s.CertPEM, s.URL = pemBytes, "https://"+ln.Addr().String()+"/"
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	}
 	s.done.Add(1)
 	go func() {
 		defer s.done.Done()
