@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 
 	"github.com/stellar/go-stellar-sdk/keypair"
@@ -15,20 +16,24 @@ import (
 // nonce, the expiration ledger and the authorized invocation. Binding the
 // network id means a testnet signature can never pay on pubnet.
 func AuthPayload(networkID [32]byte, c *xdr.SorobanAddressCredentials, inv xdr.SorobanAuthorizedInvocation) ([32]byte, error) {
-	pre := xdr.HashIdPreimage{
-		Type: xdr.EnvelopeTypeEnvelopeTypeSorobanAuthorization,
-		SorobanAuthorization: &xdr.HashIdPreimageSorobanAuthorization{
-			NetworkId:                 xdr.Hash(networkID),
-			Nonce:                     c.Nonce,
-			SignatureExpirationLedger: c.SignatureExpirationLedger,
-			Invocation:                inv,
-		},
-	}
-	raw, err := pre.MarshalBinary()
+	raw, err := inv.MarshalBinary()
 	if err != nil {
-		return [32]byte{}, fmt.Errorf("%w: encoding the preimage: %v", ErrSignature, err)
+		return [32]byte{}, fmt.Errorf("%w: encoding the invocation: %v", ErrSignature, err)
 	}
-	return sha256.Sum256(raw), nil
+	return AuthPayloadXDR(networkID, int64(c.Nonce), uint32(c.SignatureExpirationLedger), raw), nil
+}
+
+// AuthPayloadXDR is AuthPayload from the invocation's XDR encoding, as it
+// sits in the envelope: the preimage is the envelope type, the network
+// id, the nonce, the expiration ledger and the invocation, concatenated,
+// so a verifier hashes the bytes it received instead of re-encoding them.
+func AuthPayloadXDR(networkID [32]byte, nonce int64, expiration uint32, invocation []byte) [32]byte {
+	var buf [512]byte // a transfer's preimage fits: no allocation
+	b := binary.BigEndian.AppendUint32(buf[:0], uint32(xdr.EnvelopeTypeEnvelopeTypeSorobanAuthorization))
+	b = append(b, networkID[:]...)
+	b = binary.BigEndian.AppendUint64(b, uint64(nonce))
+	b = binary.BigEndian.AppendUint32(b, expiration)
+	return sha256.Sum256(append(b, invocation...))
 }
 
 // Signature keys of an account's signature map, as the host reads them.
@@ -42,28 +47,54 @@ var (
 // (this package knows master keys only, no multisig) and whose ed25519
 // signature over payload is valid.
 func CheckSignature(sig xdr.ScVal, payload, key [32]byte) error {
-	vec, ok := sig.GetVec()
-	if !ok || vec == nil || len(*vec) != 1 {
-		return fmt.Errorf("%w: a vector of one signature is expected, got %s", ErrSignature, sig.Type)
+	raw, err := sig.MarshalBinary()
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrSignature, err)
 	}
-	m, ok := (*vec)[0].GetMap()
-	if !ok || m == nil || len(*m) != 2 {
-		return fmt.Errorf("%w: the signature is not a {public_key, signature} map", ErrSignature)
-	}
+	return CheckSignatureXDR(raw, payload, key)
+}
+
+// CheckSignatureXDR is CheckSignature on the signature's XDR encoding,
+// read in place (a verifier has the bytes; decoding them would cost
+// more than the rest of its checks).
+func CheckSignatureXDR(sig []byte, payload, key [32]byte) error {
 	var pub, s []byte
-	for _, e := range *m {
-		sym, ok1 := e.Key.GetSym()
-		b, ok2 := e.Val.GetBytes()
-		switch {
-		case !ok1 || !ok2:
-			return fmt.Errorf("%w: the signature map holds %s: %s", ErrSignature, e.Key.Type, e.Val.Type)
-		case sym == symPublicKey:
-			pub = b
-		case sym == symSignature:
-			s = b
+	shape := false
+	err := xdr.TryVoid(func() {
+		v := xdr.ScValView(sig)
+		if v.MustType() != xdr.ScValTypeScvVec {
+			return
 		}
-	}
+		vec, ok := v.MustVec().MustUnwrap()
+		if !ok || vec.MustCount() != 1 {
+			return
+		}
+		m0 := vec.MustAt(0)
+		if m0.MustType() != xdr.ScValTypeScvMap {
+			return
+		}
+		m, ok := m0.MustMap().MustUnwrap()
+		if !ok || m.MustCount() != 2 {
+			return
+		}
+		for i := range 2 {
+			e := m.MustAt(i)
+			k, val := e.MustKey(), e.MustVal()
+			if k.MustType() != xdr.ScValTypeScvSymbol || val.MustType() != xdr.ScValTypeScvBytes {
+				return
+			}
+			switch string(k.MustSym().MustValue()) {
+			case string(symPublicKey):
+				pub = val.MustBytes().MustValue()
+			case string(symSignature):
+				s = val.MustBytes().MustValue()
+			}
+		}
+		shape = true
+	})
 	switch {
+	case err != nil || !shape:
+		return fmt.Errorf("%w: not a vector of one {public_key, signature} map", ErrSignature)
 	case len(pub) != ed25519.PublicKeySize || !bytes.Equal(pub, key[:]):
 		return fmt.Errorf("%w: signed by another key", ErrSignature)
 	case len(s) != ed25519.SignatureSize || !ed25519.Verify(pub, payload[:], s):

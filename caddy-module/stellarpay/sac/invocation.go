@@ -48,31 +48,11 @@ func ParseCall(c *xdr.InvokeContractArgs) (contract [32]byte, fn string, err err
 // ParseTransfer decodes transfer(from, to, amount). From must not be
 // muxed (a muxed id names a recipient, never a payer).
 func ParseTransfer(c *xdr.InvokeContractArgs) (Transfer, error) {
-	contract, fn, err := ParseCall(c)
+	raw, err := c.MarshalBinary()
 	if err != nil {
-		return Transfer{}, err
+		return Transfer{}, fmt.Errorf("%w: %v", ErrArgs, err)
 	}
-	if fn != FnTransfer {
-		return Transfer{}, fmt.Errorf("%w: %q, transfer is expected", ErrFunction, fn)
-	}
-	if len(c.Args) != 3 {
-		return Transfer{}, fmt.Errorf("%w: transfer takes 3 arguments, got %d", ErrArgs, len(c.Args))
-	}
-	from, err1 := scAddressArg(c.Args[0])
-	to, err2 := scAddressArg(c.Args[1])
-	switch {
-	case err1 != nil:
-		return Transfer{}, fmt.Errorf("%w: from: %v", ErrArgs, err1)
-	case err2 != nil:
-		return Transfer{}, fmt.Errorf("%w: to: %v", ErrArgs, err2)
-	case from.Muxed:
-		return Transfer{}, fmt.Errorf("%w: from cannot be a muxed address", ErrArgs)
-	}
-	amt, err := Int64(c.Args[2])
-	if err != nil {
-		return Transfer{}, err
-	}
-	return Transfer{Contract: contract, From: from, To: to, Amount: amt}, nil
+	return ParseTransferXDR(raw)
 }
 
 // ParseBalance decodes balance(id) and returns id.
