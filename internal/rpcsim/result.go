@@ -6,42 +6,14 @@ import (
 	protocol "github.com/stellar/go-stellar-sdk/protocols/rpc"
 	"github.com/stellar/go-stellar-sdk/xdr"
 
+	"github.com/torplus/torplus/caddy-module/stellarpay/resultcode"
 	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
 )
-
-// txCodes maps the ledger's transaction result codes onto XDR's.
-var txCodes = map[string]xdr.TransactionResultCode{
-	"tx_success":              xdr.TransactionResultCodeTxSuccess,
-	"tx_failed":               xdr.TransactionResultCodeTxFailed,
-	"tx_too_early":            xdr.TransactionResultCodeTxTooEarly,
-	"tx_too_late":             xdr.TransactionResultCodeTxTooLate,
-	"tx_missing_operation":    xdr.TransactionResultCodeTxMissingOperation,
-	"tx_bad_seq":              xdr.TransactionResultCodeTxBadSeq,
-	"tx_bad_auth":             xdr.TransactionResultCodeTxBadAuth,
-	"tx_insufficient_balance": xdr.TransactionResultCodeTxInsufficientBalance,
-	"tx_no_source_account":    xdr.TransactionResultCodeTxNoAccount,
-	"tx_insufficient_fee":     xdr.TransactionResultCodeTxInsufficientFee,
-	"tx_bad_auth_extra":       xdr.TransactionResultCodeTxBadAuthExtra,
-	"tx_not_supported":        xdr.TransactionResultCodeTxNotSupported,
-	"tx_malformed":            xdr.TransactionResultCodeTxMalformed,
-	"tx_soroban_invalid":      xdr.TransactionResultCodeTxSorobanInvalid,
-}
-
-// paymentCodes maps a payment's operation codes onto XDR's.
-var paymentCodes = map[string]xdr.PaymentResultCode{
-	"op_success":        xdr.PaymentResultCodePaymentSuccess,
-	"op_malformed":      xdr.PaymentResultCodePaymentMalformed,
-	"op_underfunded":    xdr.PaymentResultCodePaymentUnderfunded,
-	"op_src_no_trust":   xdr.PaymentResultCodePaymentSrcNoTrust,
-	"op_no_destination": xdr.PaymentResultCodePaymentNoDestination,
-	"op_no_trust":       xdr.PaymentResultCodePaymentNoTrust,
-	"op_line_full":      xdr.PaymentResultCodePaymentLineFull,
-}
 
 // txResult renders a transaction's result as the network does; ops are
 // the transaction's operations (nil for a refusal without them).
 func txResult(fee int64, codes simledger.Codes, ops []xdr.Operation) xdr.TransactionResult {
-	code, ok := txCodes[codes.Tx]
+	code, ok := resultcode.TxCode(codes.Tx)
 	if !ok {
 		code = xdr.TransactionResultCodeTxInternalError
 	}
@@ -65,7 +37,7 @@ func opResult(t xdr.OperationType, code string) xdr.OperationResult {
 	tr := xdr.OperationResultTr{Type: t}
 	switch t {
 	case xdr.OperationTypePayment:
-		c, ok := paymentCodes[code]
+		c, ok := resultcode.PaymentCode(code)
 		if !ok {
 			c = xdr.PaymentResultCodePaymentMalformed
 		}

@@ -1,6 +1,8 @@
 package stellarpaytest
 
 import (
+	"time"
+
 	"github.com/stellar/go-stellar-sdk/txnbuild"
 	"github.com/stellar/go-stellar-sdk/xdr"
 )
@@ -18,3 +20,9 @@ func Invoke(call xdr.InvokeContractArgs, auth []xdr.SorobanAuthorizationEntry, d
 	}
 	return op
 }
+
+// Ops lists operations, for Tx.Ops.
+func Ops(ops ...txnbuild.Operation) []txnbuild.Operation { return ops }
+
+// Until is time bounds from now to t.
+func Until(t time.Time) txnbuild.TimeBounds { return txnbuild.NewTimebounds(0, t.Unix()) }
