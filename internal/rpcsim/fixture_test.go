@@ -23,11 +23,11 @@ var (
 // start runs a simulated RPC on the testnet passphrase (the one the
 // @x402/stellar client insists on) with a payer holding 50 TPT, the
 // operator, and a fee account holding only XLM.
-func start(t *testing.T, close time.Duration) (*Server, *rpcclient.Client) {
+func start(t testing.TB, close time.Duration) (*Server, *rpcclient.Client) {
 	return startWith(t, Options{Close: close})
 }
 
-func startWith(t *testing.T, opts Options) (*Server, *rpcclient.Client) {
+func startWith(t testing.TB, opts Options) (*Server, *rpcclient.Client) {
 	t.Helper()
 	line := func(bal string) []simledger.TrustlineSpec {
 		return []simledger.TrustlineSpec{{Asset: tpt, Balance: bal}}
@@ -54,7 +54,7 @@ func startWith(t *testing.T, opts Options) (*Server, *rpcclient.Client) {
 	return s, c
 }
 
-func address(t *testing.T, s string) sac.Address {
+func address(t testing.TB, s string) sac.Address {
 	t.Helper()
 	a, err := sac.ParseAddress(s)
 	if err != nil {
