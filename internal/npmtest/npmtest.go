@@ -82,19 +82,15 @@ func Install(t testing.TB, pkgs ...string) string {
 	return dir
 }
 
-// Run copies script into dir (so its imports resolve to dir's
+// Run writes the module src into dir (so its imports resolve to dir's
 // node_modules), runs it with node and env added to the environment, and
 // returns its standard output; a failing script fails the test with its
-// standard error.
-func Run(t testing.TB, dir, script string, env ...string) []byte {
+// standard error. name only labels errors.
+func Run(t testing.TB, dir, name string, src []byte, env ...string) []byte {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Fatal("npmtest: node not found; install it with: apt-get install nodejs")
-	}
-	src, err := os.ReadFile(script)
-	if err != nil {
-		t.Fatalf("npmtest: %v", err)
 	}
 	f, err := os.CreateTemp(dir, "script-*.mjs")
 	if err != nil {
@@ -113,7 +109,7 @@ func Run(t testing.TB, dir, script string, env ...string) []byte {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("npmtest: node %s: %v\n%s", filepath.Base(script), err, stderr.String())
+		t.Fatalf("npmtest: node %s: %v\n%s", name, err, stderr.String())
 	}
 	return stdout.Bytes()
 }
