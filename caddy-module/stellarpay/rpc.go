@@ -102,6 +102,12 @@ func (r *RPCSettler) sleep(ctx context.Context, d time.Duration) error {
 	if r.cfg.Sleep != nil {
 		return r.cfg.Sleep(ctx, d)
 	}
+	return sleepCtx(ctx, d)
+}
+
+// sleepCtx waits d or until ctx ends (then it returns ctx's error).
+// HorizonSettler.sleep is the same wait and can call it.
+func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -43,7 +43,7 @@ func TestRPCSettlesX402Payment(t *testing.T) {
 	pool.AppendCertsFromPEM(s.CertPEM)
 	st, err := NewRPCSettler(RPCConfig{URL: s.URL, NetworkPassphrase: network.TestNetworkPassphrase, FeeAccount: feeKey,
 		HTTPClient: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}},
-		Poll: 20 * time.Millisecond, Backoff: Backoff{Attempts: 3, Initial: 20 * time.Millisecond}})
+		Poll:       20 * time.Millisecond, Backoff: Backoff{Attempts: 3, Initial: 20 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}
