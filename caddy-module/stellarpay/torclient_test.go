@@ -1,0 +1,83 @@
+package stellarpay_test
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stellar/go-stellar-sdk/txnbuild"
+
+	"github.com/torplus/torplus/caddy-module/stellarpay"
+	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
+	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
+	"github.com/torplus/torplus/client/clienttest"
+	"github.com/torplus/torplus/internal/rpcsim"
+)
+
+// TestRPCSettlesThroughSOCKS settles a payment with the RPC client given
+// by TorHTTPClient, through a SOCKS5 proxy standing in for tor's
+// SocksPort (the private Tor network is the hoster's end-to-end test):
+// every request reached the RPC as a CONNECT of the proxy, under the
+// Stellar isolation credentials (the proxy refuses others).
+func TestRPCSettlesThroughSOCKS(t *testing.T) {
+	tpt := simledger.Asset{Code: "TPT", Issuer: spt.Issuer.Address()}
+	l, err := simledger.New(simledger.Genesis{NetworkPassphrase: spt.Passphrase, Accounts: []simledger.AccountSpec{
+		{Address: spt.Issuer.Address(), Balance: "100"},
+		{Address: spt.Operator.Address(), Balance: "10", Trustlines: []simledger.TrustlineSpec{{Asset: tpt}}},
+		{Address: spt.Payer.Address(), Balance: "10", Trustlines: []simledger.TrustlineSpec{{Asset: tpt, Balance: "50"}}},
+	}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := rpcsim.Start(l, rpcsim.Options{Close: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	socks := clienttest.StartSOCKS(t, stellarpay.StellarIsolation, stellarpay.StellarIsolation)
+	hc, err := stellarpay.TorHTTPClient(socks.Addr(), stellarpay.StellarIsolation, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := stellarpay.NewRPCSettler(stellarpay.RPCConfig{URL: s.URL, NetworkPassphrase: spt.Passphrase, HTTPClient: hc,
+		Poll: 10 * time.Millisecond, Wait: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	acct, _ := l.Account(spt.Payer.Address())
+	id := [32]byte{7}
+	env := spt.MustEnvelope(t, spt.Tx{Source: spt.Payer, Sequence: acct.Sequence + 1, Memo: txnbuild.MemoHash(id),
+		TimeBounds: spt.Until(time.Now().Add(time.Minute)), Ops: spt.Ops(spt.Pay(spt.Operator.Address(), "TPT", spt.Issuer.Address(), "1"))})
+	p, err := stellarpay.Verify(env, &stellarpay.Expected{ID: id, Destination: spt.Operator.Address(), AssetCode: "TPT",
+		AssetIssuer: spt.Issuer.Address(), Amount: 10_000_000, NetworkPassphrase: spt.Passphrase, ExpiresAt: time.Now().Add(2 * time.Minute)}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Settle(context.Background(), p); err != nil {
+		t.Fatalf("Settle through SOCKS: %v", err)
+	}
+	u, _ := url.Parse(s.URL)
+	targets := socks.Targets()
+	if len(targets) == 0 {
+		t.Fatal("no connection went through the proxy")
+	}
+	for _, tg := range targets {
+		if tg != u.Host {
+			t.Errorf("the proxy was asked for %s, want only %s", tg, u.Host)
+		}
+	}
+}
+
+func TestTorHTTPClientRefuses(t *testing.T) {
+	tests := []struct{ name, socks string }{{"empty", ""}, {"empty unix path", "unix:"}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := stellarpay.TorHTTPClient(tc.socks, stellarpay.StellarIsolation, time.Second); !errors.Is(err, stellarpay.ErrConfig) {
+				t.Fatalf("TorHTTPClient(%q): %v, want ErrConfig", tc.socks, err)
+			}
+		})
+	}
+}
