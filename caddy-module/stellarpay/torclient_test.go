@@ -22,6 +22,24 @@ import (
 // every request reached the RPC as a CONNECT of the proxy, under the
 // Stellar isolation credentials (the proxy refuses others).
 func TestRPCSettlesThroughSOCKS(t *testing.T) {
+	socks := clienttest.StartSOCKS(t, stellarpay.StellarIsolation, stellarpay.StellarIsolation)
+	host := settleThrough(t, socks.Addr())
+	targets := socks.Targets()
+	if len(targets) == 0 {
+		t.Fatal("no connection went through the proxy")
+	}
+	for _, tg := range targets {
+		if tg != host {
+			t.Errorf("the proxy was asked for %s, want only %s", tg, host)
+		}
+	}
+}
+
+// settleThrough settles a classic payment through a simulated RPC on
+// 127.0.0.1 with an RPC client that goes through the SOCKS port at socks,
+// and returns the RPC's host:port.
+func settleThrough(t *testing.T, socksAddr string) string {
+	t.Helper()
 	tpt := simledger.Asset{Code: "TPT", Issuer: spt.Issuer.Address()}
 	l, err := simledger.New(simledger.Genesis{NetworkPassphrase: spt.Passphrase, Accounts: []simledger.AccountSpec{
 		{Address: spt.Issuer.Address(), Balance: "100"},
@@ -36,13 +54,12 @@ func TestRPCSettlesThroughSOCKS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	socks := clienttest.StartSOCKS(t, stellarpay.StellarIsolation, stellarpay.StellarIsolation)
-	hc, err := stellarpay.TorHTTPClient(socks.Addr(), stellarpay.StellarIsolation, 5*time.Second)
+	hc, err := stellarpay.TorHTTPClient(socksAddr, stellarpay.StellarIsolation, 60*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st, err := stellarpay.NewRPCSettler(stellarpay.RPCConfig{URL: s.URL, NetworkPassphrase: spt.Passphrase, HTTPClient: hc,
-		Poll: 10 * time.Millisecond, Wait: 5 * time.Second})
+		Poll: 10 * time.Millisecond, Wait: 30 * time.Second, Timeout: 60 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,16 +76,11 @@ func TestRPCSettlesThroughSOCKS(t *testing.T) {
 	if _, err := st.Settle(context.Background(), p); err != nil {
 		t.Fatalf("Settle through SOCKS: %v", err)
 	}
+	if bal, _ := l.Balance(spt.Operator.Address(), tpt); bal != 10_000_000 {
+		t.Fatalf("operator holds %d", bal)
+	}
 	u, _ := url.Parse(s.URL)
-	targets := socks.Targets()
-	if len(targets) == 0 {
-		t.Fatal("no connection went through the proxy")
-	}
-	for _, tg := range targets {
-		if tg != u.Host {
-			t.Errorf("the proxy was asked for %s, want only %s", tg, u.Host)
-		}
-	}
+	return u.Host
 }
 
 func TestTorHTTPClientRefuses(t *testing.T) {

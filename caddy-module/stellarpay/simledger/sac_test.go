@@ -15,7 +15,7 @@ import (
 
 var feeAcct = spt.Key("fee")
 
-func sacLedger(t *testing.T) *Ledger {
+func sacLedger(t testing.TB) *Ledger {
 	t.Helper()
 	g := genesis()
 	g.Accounts = append(g.Accounts, AccountSpec{Address: feeAcct.Address(), Balance: "100"})
@@ -39,7 +39,7 @@ type transfer struct {
 	auth       []xdr.SorobanAuthorizationEntry // reuse these instead of signing
 }
 
-func (tr transfer) build(t *testing.T, l *Ledger) (string, []xdr.SorobanAuthorizationEntry) {
+func (tr transfer) build(t testing.TB, l *Ledger) (string, []xdr.SorobanAuthorizationEntry) {
 	t.Helper()
 	from, _ := sac.ParseAddress(payer.Address())
 	call := sac.Transfer{Contract: l.ContractID(tpt), From: from, To: tr.to, Amount: tr.amount}.Args()
