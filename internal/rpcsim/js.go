@@ -32,10 +32,11 @@ var (
 func JSTransfer(t testing.TB, s *Server, contract [32]byte, payer, fee *keypair.Full, to string, amount int64) (hash, status, balance string) {
 	t.Helper()
 	dir := npmtest.Install(t, JSPackages...)
-	out := npmtest.Run(t, dir, "sdk_transfer.mjs", sdkTransferJS,
-		"RPC_URL="+s.URL, "PASSPHRASE="+s.Ledger.NetworkPassphrase(), "NODE_EXTRA_CA_CERTS="+caFile(t, s),
-		"CONTRACT="+strkey.MustEncode(strkey.VersionByteContract, contract[:]),
-		"PAYER_SECRET="+payer.Seed(), "FEE_SECRET="+fee.Seed(), "TO="+to, "AMOUNT="+strconv.FormatInt(amount, 10))
+	trustCA(t, s)
+	out := npmtest.Node(t, dir, string(sdkTransferJS), scriptInput(t, map[string]string{
+		"RPC_URL": s.URL, "PASSPHRASE": s.Ledger.NetworkPassphrase(),
+		"CONTRACT":     strkey.MustEncode(strkey.VersionByteContract, contract[:]),
+		"PAYER_SECRET": payer.Seed(), "FEE_SECRET": fee.Seed(), "TO": to, "AMOUNT": strconv.FormatInt(amount, 10)}))
 	var got struct{ Hash, Status, Balance string }
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("rpcsim: sdk_transfer.mjs printed %q: %v", out, err)
@@ -50,9 +51,10 @@ func JSTransfer(t testing.TB, s *Server, contract [32]byte, payer, fee *keypair.
 func X402Payload(t testing.TB, s *Server, contract [32]byte, payer *keypair.Full, payTo string, amount int64) string {
 	t.Helper()
 	dir := npmtest.Install(t, JSPackages...)
-	out := npmtest.Run(t, dir, "x402_payload.mjs", x402PayloadJS, "NODE_EXTRA_CA_CERTS="+caFile(t, s),
-		"RPC_URL="+s.URL, "PAYER_SECRET="+payer.Seed(), "PAY_TO="+payTo,
-		"CONTRACT="+strkey.MustEncode(strkey.VersionByteContract, contract[:]), "AMOUNT="+strconv.FormatInt(amount, 10))
+	trustCA(t, s)
+	out := npmtest.Node(t, dir, string(x402PayloadJS), scriptInput(t, map[string]string{
+		"RPC_URL": s.URL, "PAYER_SECRET": payer.Seed(), "PAY_TO": payTo,
+		"CONTRACT": strkey.MustEncode(strkey.VersionByteContract, contract[:]), "AMOUNT": strconv.FormatInt(amount, 10)}))
 	var payload struct {
 		X402Version int `json:"x402Version"`
 		Payload     struct{ Transaction string }
@@ -63,15 +65,25 @@ func X402Payload(t testing.TB, s *Server, contract [32]byte, payer *keypair.Full
 	return payload.Payload.Transaction
 }
 
-// caFile writes s's certificate for Node (NODE_EXTRA_CA_CERTS); "" when
-// s serves plain http.
-func caFile(t testing.TB, s *Server) string {
+// trustCA makes the node processes of this test trust s's certificate
+// (NODE_EXTRA_CA_CERTS, read by node at start, so it is set in the
+// test's environment, which the processes inherit); nothing for http.
+func trustCA(t testing.TB, s *Server) {
 	if s.CertPEM == nil {
-		return ""
+		return
 	}
 	p := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(p, s.CertPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return p
+	t.Setenv("NODE_EXTRA_CA_CERTS", p)
+}
+
+// scriptInput encodes a script's parameters, given on its standard input.
+func scriptInput(t testing.TB, m map[string]string) []byte {
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -5,7 +5,9 @@
 // reads balance(to). Prints one JSON line.
 import { contract, Keypair, nativeToScVal, scValToNative } from "@stellar/stellar-sdk";
 
-const { RPC_URL, PASSPHRASE, CONTRACT, PAYER_SECRET, FEE_SECRET, TO, AMOUNT } = process.env;
+import { readFileSync } from "node:fs";
+
+const { RPC_URL, PASSPHRASE, CONTRACT, PAYER_SECRET, FEE_SECRET, TO, AMOUNT } = JSON.parse(readFileSync(0, "utf8"));
 const payer = Keypair.fromSecret(PAYER_SECRET);
 const fee = Keypair.fromSecret(FEE_SECRET);
 const common = { contractId: CONTRACT, networkPassphrase: PASSPHRASE, rpcUrl: RPC_URL, allowHttp: true };

@@ -3,7 +3,9 @@
 // knows no other). Prints the payload as one JSON line.
 import { ExactStellarScheme, createEd25519Signer } from "@x402/stellar";
 
-const { RPC_URL, PAYER_SECRET, PAY_TO, CONTRACT, AMOUNT } = process.env;
+import { readFileSync } from "node:fs";
+
+const { RPC_URL, PAYER_SECRET, PAY_TO, CONTRACT, AMOUNT } = JSON.parse(readFileSync(0, "utf8"));
 const scheme = new ExactStellarScheme(createEd25519Signer(PAYER_SECRET, "stellar:testnet"), { url: RPC_URL });
 const payload = await scheme.createPaymentPayload(2, {
   scheme: "exact",
