@@ -66,8 +66,8 @@ func (lt LedgerTime) at(n uint32) time.Time {
 // rebuilds the transaction with its fee account as source (RPCSettler).
 // So Payment.Hash is not a transaction hash but the payment's replay key,
 // SHA-256 over the network, the payer and the credential's nonce: the
-// network consumes a nonce once, and a Processor refuses a key it has
-// seen, so one authorization pays at most once. SourceKey is the payer
+// network consumes a nonce once, and whoever records settlements records
+// a Payment.Hash once, so one authorization pays at most once. SourceKey is the payer
 // (from); MaxTime is the estimated close of the expiration ledger.
 func VerifySAC(b64 string, exp *Expected, lt LedgerTime) (*Payment, error) {
 	bp := envBuffers.Get().(*[]byte)
