@@ -3,6 +3,9 @@ package stellarpay_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net"
+	"path/filepath"
 	"net/url"
 	"testing"
 	"time"
@@ -32,6 +35,41 @@ func TestRPCSettlesThroughSOCKS(t *testing.T) {
 		if tg != host {
 			t.Errorf("the proxy was asked for %s, want only %s", tg, host)
 		}
+	}
+}
+
+// TestRPCSettlesThroughUnixSOCKS does the same through a SocksPort on a
+// unix socket (as the hoster's tor has it in its data dir): the socket
+// relays to the proxy, which records what was asked.
+func TestRPCSettlesThroughUnixSOCKS(t *testing.T) {
+	socks := clienttest.StartSOCKS(t, stellarpay.StellarIsolation, stellarpay.StellarIsolation)
+	path := filepath.Join(t.TempDir(), "socks")
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				up, err := net.Dial("tcp", socks.Addr())
+				if err != nil {
+					return
+				}
+				defer up.Close()
+				go func() { _, _ = io.Copy(up, c) }()
+				_, _ = io.Copy(c, up)
+			}()
+		}
+	}()
+	host := settleThrough(t, "unix:"+path)
+	if targets := socks.Targets(); len(targets) == 0 || targets[0] != host {
+		t.Fatalf("through the unix socket the proxy was asked for %v, want %s", targets, host)
 	}
 }
 
