@@ -14,7 +14,7 @@ import (
 // TorHTTPClient form, the simulated RPC on 127.0.0.1 behind the exit.
 // It takes minutes (bootstrap); it fails when tor is not installed.
 func TestRPCSettlesThroughTor(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	n, err := tornet.Start(ctx, t.TempDir())
 	if err != nil {

@@ -111,6 +111,19 @@ func settleThrough(t *testing.T, socksAddr string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Wait until the RPC answers through the proxy (a private Tor network
+	// may still lack a consensus with its exit): a look-up of a hash the
+	// ledger does not hold answers "not found".
+	var reach error
+	for range 100 {
+		if _, _, reach = st.Find(context.Background(), p.HashHex()); reach == nil {
+			break
+		}
+		time.Sleep(3 * time.Second)
+	}
+	if reach != nil {
+		t.Fatalf("the RPC never answered through the proxy: %v", reach)
+	}
 	if _, err := st.Settle(context.Background(), p); err != nil {
 		t.Fatalf("Settle through SOCKS: %v", err)
 	}
