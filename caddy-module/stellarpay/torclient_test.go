@@ -5,8 +5,8 @@ import (
 	"errors"
 	"io"
 	"net"
-	"path/filepath"
 	"net/url"
+	"path/filepath"
 	"testing"
 	"time"
 
