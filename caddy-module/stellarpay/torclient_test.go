@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,6 +103,19 @@ func settleThrough(t *testing.T, socksAddr string) string {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	// Wait until the RPC answers through the proxy (a private Tor network
+	// may still lack a consensus with its exit): a look-up of a hash the
+	// ledger does not hold answers "not found".
+	var reach error
+	for range 100 {
+		if _, _, reach = st.Find(context.Background(), strings.Repeat("0", 64)); reach == nil {
+			break
+		}
+		time.Sleep(3 * time.Second)
+	}
+	if reach != nil {
+		t.Fatalf("the RPC never answered through the proxy: %v", reach)
+	}
 	acct, _ := l.Account(spt.Payer.Address())
 	id := [32]byte{7}
 	env := spt.MustEnvelope(t, spt.Tx{Source: spt.Payer, Sequence: acct.Sequence + 1, Memo: txnbuild.MemoHash(id),
@@ -110,19 +124,6 @@ func settleThrough(t *testing.T, socksAddr string) string {
 		AssetIssuer: spt.Issuer.Address(), Amount: 10_000_000, NetworkPassphrase: spt.Passphrase, ExpiresAt: time.Now().Add(2 * time.Minute)}, time.Now())
 	if err != nil {
 		t.Fatal(err)
-	}
-	// Wait until the RPC answers through the proxy (a private Tor network
-	// may still lack a consensus with its exit): a look-up of a hash the
-	// ledger does not hold answers "not found".
-	var reach error
-	for range 100 {
-		if _, _, reach = st.Find(context.Background(), p.HashHex()); reach == nil {
-			break
-		}
-		time.Sleep(3 * time.Second)
-	}
-	if reach != nil {
-		t.Fatalf("the RPC never answered through the proxy: %v", reach)
 	}
 	if _, err := st.Settle(context.Background(), p); err != nil {
 		t.Fatalf("Settle through SOCKS: %v", err)
