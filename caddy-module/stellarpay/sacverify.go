@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/stellar/go-stellar-sdk/amount"
 	"github.com/stellar/go-stellar-sdk/xdr"
 
 	"github.com/torplus/torplus/caddy-module/stellarpay/sac"
@@ -27,6 +28,14 @@ var (
 	// for more than MaxSACResourceFee, or declares no Soroban data.
 	ErrResourceFee = kind("resource_fee_too_high", http.StatusBadRequest)
 )
+
+// request is the payment request type VerifySAC checks against: the one
+// Verify takes. paid converts a transfer's amount to Payment.Amount's
+// type. (On main both are payreq's: request = payreq.Request, and paid
+// returns payreq.Amount.)
+type request = Expected
+
+func paid(v int64) int64 { return v }
 
 // MaxSACResourceFee caps the resource fee of a SAC payment, in stroops:
 // the hoster's fee account pays it, so a payer must not pick it freely.
@@ -69,7 +78,7 @@ func (lt LedgerTime) at(n uint32) time.Time {
 // network consumes a nonce once, and whoever records settlements records
 // a Payment.Hash once, so one authorization pays at most once. SourceKey is the payer
 // (from); MaxTime is the estimated close of the expiration ledger.
-func VerifySAC(b64 string, exp *Expected, lt LedgerTime) (*Payment, error) {
+func VerifySAC(b64 string, exp *request, lt LedgerTime) (*Payment, error) {
 	bp := envBuffers.Get().(*[]byte)
 	defer envBuffers.Put(bp)
 	d, err := decodeSAC(b64, *bp)
@@ -127,7 +136,7 @@ func VerifySAC(b64 string, exp *Expected, lt LedgerTime) (*Payment, error) {
 		return nil, fail(ErrBadSignature, "authorization of %s: %v", t.From, err)
 	}
 	return &Payment{Envelope: b64, Hash: ReplayKey(keys.networkID, t.From.Key, nonce),
-		SourceKey: t.From.Key, Amount: t.Amount, ID: exp.ID, MaxTime: maxTime}, nil
+		SourceKey: t.From.Key, Amount: paid(t.Amount), ID: exp.ID, MaxTime: maxTime}, nil
 }
 
 // ReplayKey is a SAC payment's Payment.Hash: what the network consumes
@@ -142,7 +151,7 @@ func ReplayKey(networkID, payer [32]byte, nonce int64) [32]byte {
 	return sha256.Sum256(b[:])
 }
 
-func checkTransfer(t sac.Transfer, exp *Expected, keys *expectedKeys) error {
+func checkTransfer(t sac.Transfer, exp *request, keys *expectedKeys) error {
 	switch {
 	case exp.Amount <= 0:
 		return fail(ErrExpectation, "expected amount %d is not positive", exp.Amount)
@@ -150,8 +159,9 @@ func checkTransfer(t sac.Transfer, exp *Expected, keys *expectedKeys) error {
 		return fail(ErrAuthorization, "the payer must be an account, not a contract")
 	case t.To.Contract || t.To.Key != keys.destKey:
 		return fail(ErrDestination, "transfer must go to %s", exp.Destination)
-	case t.Amount < exp.Amount:
-		return fail(ErrAmount, "transfer of %s %s is less than the %s requested", FormatAmount(t.Amount), exp.AssetCode, FormatAmount(exp.Amount))
+	case t.Amount < int64(exp.Amount):
+		return fail(ErrAmount, "transfer of %s %s is less than the %s requested",
+			amount.StringFromInt64(t.Amount), exp.AssetCode, amount.StringFromInt64(int64(exp.Amount)))
 	}
 	return nil
 }
@@ -177,7 +187,7 @@ func checkAuth(d *sacEnvelope, from sac.Address) error {
 	return nil
 }
 
-func checkExpiration(expLedger uint32, exp *Expected, lt LedgerTime) (time.Time, error) {
+func checkExpiration(expLedger uint32, exp *request, lt LedgerTime) (time.Time, error) {
 	if lt.Now.After(exp.ExpiresAt) {
 		return time.Time{}, fail(ErrExpired, "payment request expired at %s", exp.ExpiresAt.UTC().Format(time.RFC3339))
 	}
@@ -201,7 +211,7 @@ type sacID struct {
 
 var lastSAC atomic.Pointer[sacID]
 
-func sacOf(exp *Expected, keys *expectedKeys) ([32]byte, error) {
+func sacOf(exp *request, keys *expectedKeys) ([32]byte, error) {
 	if c := lastSAC.Load(); c != nil && c.code == exp.AssetCode && c.issuer == exp.AssetIssuer && c.passphrase == exp.NetworkPassphrase {
 		return c.id, nil
 	}

@@ -95,7 +95,7 @@ func TestVerifySAC(t *testing.T) {
 			if err != nil {
 				t.Fatalf("VerifySAC: %v", err)
 			}
-			if p.Amount != tc.wantAmt || p.Source() != payer.Address() || p.ID != testID {
+			if int64(p.Amount) != tc.wantAmt || p.Source() != payer.Address() || p.ID != testID {
 				t.Errorf("payment = %+v", p)
 			}
 		})
