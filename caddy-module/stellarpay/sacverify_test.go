@@ -42,7 +42,7 @@ func TestVerifySAC(t *testing.T) {
 			callArgs(op).FunctionName = "burn"
 		}}},
 		{name: "signed by another key", tx: sacTx{amount: 25_000_000, signer: stranger}, want: ErrBadSignature},
-		{name: "signed for another network", tx: sacTx{amount: 25_000_000, passphrase: network.TestNetworkPassphrase}, want: ErrWrongNetwork},
+		{name: "signed for another network", tx: sacTx{amount: 25_000_000, passphrase: network.TestNetworkPassphrase}, want: ErrBadSignature},
 		{name: "authorization already expired", tx: sacTx{amount: 25_000_000}, want: ErrTimeBounds,
 			lt: func(lt LedgerTime) LedgerTime { lt.Ledger += 20; return lt }},
 		{name: "authorization outlives the request", tx: sacTx{amount: 25_000_000, ledgers: 500}, want: ErrTimeBounds},
