@@ -32,6 +32,8 @@ type BackendConfig struct {
 	Timeout time.Duration
 	// Backoff bounds the retries when Horizon cannot be reached.
 	Backoff Backoff
+	// RPC configures the rpc backend.
+	RPC RPCConfig
 	// Ledger seeds the offline backend's ledger: the network passphrase,
 	// the operator's and the issuer's accounts, and any demo payers.
 	Ledger simledger.Genesis
@@ -63,6 +65,8 @@ func NewSettler(cfg BackendConfig) (Settler, error) {
 		h := NewHorizonSettler(cfg.HorizonURL, timeout)
 		h.Backoff = cfg.Backoff
 		return h, nil
+	case BackendRPC:
+		return NewRPCSettler(cfg.RPC)
 	}
-	return nil, fmt.Errorf("%w: unknown backend %q (offline or horizon)", ErrConfig, cfg.Backend)
+	return nil, fmt.Errorf("%w: unknown backend %q (offline, horizon or rpc)", ErrConfig, cfg.Backend)
 }

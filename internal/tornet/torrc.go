@@ -65,8 +65,14 @@ V3AuthDistDelay 4
 
 // clientTorrc is chutney's client.tmpl with a SOCKS port on loopback.
 // IsolateSOCKSAuth (on by default) gives each SOCKS credential its own circuit.
+// UseMicrodescriptors 0: a microdescriptor summarises an exit policy by
+// ports for public addresses only, so the exit that accepts 127.0.0.0/8
+// alone looks to a microdescriptor client as if it rejected everything
+// ("no consensus with exits"); with full descriptors the client reads the
+// policy itself and reaches loopback services (the simulated Stellar RPC)
+// through the exit.
 func (n *Network) clientTorrc(socks int) string {
 	c := n.common("test006c", n.ClientDir)
 	c = strings.Replace(c, "SocksPort 0\n", "", 1)
-	return c + fmt.Sprintf("SocksPort 127.0.0.1:%d IsolateSOCKSAuth\n", socks)
+	return c + fmt.Sprintf("SocksPort 127.0.0.1:%d IsolateSOCKSAuth\nUseMicrodescriptors 0\n", socks)
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/stellar/go-stellar-sdk/amount"
 	"github.com/stellar/go-stellar-sdk/strkey"
 
+	"github.com/torplus/torplus/caddy-module/stellarpay/sac"
 	"github.com/torplus/torplus/caddy-module/stellarpay/txenv"
 )
 
@@ -74,6 +75,9 @@ type Genesis struct {
 	BaseReserve int64 `json:"base_reserve,omitempty"`
 	// Accounts that exist from the start.
 	Accounts []AccountSpec `json:"accounts"`
+	// AssetContracts are the credit assets whose Stellar Asset Contract is
+	// deployed from the start (contract id: ContractID).
+	AssetContracts []Asset `json:"asset_contracts,omitempty"`
 }
 
 // AccountSpec is one account of a Genesis.
@@ -107,6 +111,9 @@ type Ledger struct {
 	number      uint32
 	accounts    map[[32]byte]*account
 	txs         map[[32]byte]*TxResult
+	contracts   map[[32]byte]Asset
+	nonces      map[nonceKey]struct{}
+	events      []EventRecord
 }
 
 type account struct {
@@ -146,11 +153,19 @@ func New(g Genesis, now func() time.Time) (*Ledger, error) {
 		number:      2,
 		accounts:    map[[32]byte]*account{},
 		txs:         map[[32]byte]*TxResult{},
+		contracts:   map[[32]byte]Asset{},
+		nonces:      map[nonceKey]struct{}{},
 	}
 	for _, spec := range g.Accounts {
 		if err := l.seed(spec); err != nil {
 			return nil, err
 		}
+	}
+	for _, a := range g.AssetContracts {
+		if _, err := decodeAddress(a.Issuer); err != nil || !validCode(a.Code) {
+			return nil, fmt.Errorf("%w: asset contract of bad asset %s", ErrGenesis, a)
+		}
+		l.contracts[l.ContractID(a)] = a
 	}
 	return l, nil
 }
@@ -257,4 +272,27 @@ func (l *Ledger) Number() uint32 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.number
+}
+
+// ContractID returns the id of asset's Stellar Asset Contract on this
+// network, deployed or not.
+func (l *Ledger) ContractID(asset Asset) [32]byte {
+	id, _ := sac.ContractID(asset.xdr(), l.passphrase)
+	return id
+}
+
+// Contract returns the asset whose deployed SAC has id contract.
+func (l *Ledger) Contract(contract [32]byte) (Asset, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a, ok := l.contracts[contract]
+	return a, ok
+}
+
+// NonceUsed reports whether account addr has used an authorization nonce.
+func (l *Ledger) NonceUsed(addr [32]byte, nonce int64) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, ok := l.nonces[nonceKey{addr, nonce}]
+	return ok
 }

@@ -40,7 +40,7 @@ func newLedger(t *testing.T) *Ledger {
 	return l
 }
 
-func seq(t *testing.T, l *Ledger, kp interface{ Address() string }) int64 {
+func seq(t testing.TB, l *Ledger, kp interface{ Address() string }) int64 {
 	t.Helper()
 	a, err := l.Account(kp.Address())
 	if err != nil {

@@ -13,6 +13,21 @@ import (
 type state struct {
 	l       *Ledger
 	touched map[[32]byte]*account
+	// txSource and memo are the transaction's, for authorization and for
+	// the memo classic payments carry into their events.
+	txSource [32]byte
+	memo     xdr.Memo
+	// footprint (all keys) and footprintRO (read-only keys) of a Soroban
+	// transaction; nil for a classic one.
+	footprint, footprintRO keySet
+	// closing is the number of the ledger being closed.
+	closing uint32
+	// What applying produced: the return value, the events, the nonces
+	// consumed, and why an invocation failed.
+	ret    *xdr.ScVal
+	events []opEvent
+	nonces []nonceKey
+	cause  error
 }
 
 // get returns the working copy of an account, or nil if it does not exist.
@@ -30,6 +45,9 @@ func (s *state) get(key [32]byte) *account {
 }
 
 func (s *state) commit() {
+	for _, n := range s.nonces {
+		s.l.nonces[n] = struct{}{}
+	}
 	for k, a := range s.touched {
 		if a == nil {
 			continue
@@ -43,12 +61,12 @@ func (s *state) commit() {
 func (s *state) applyAll(tx *xdr.Transaction) ([]string, bool) {
 	srcKey, _ := txenv.AccountKey(tx.SourceAccount)
 	codes := make([]string, 0, len(tx.Operations))
-	for _, op := range tx.Operations {
+	for i, op := range tx.Operations {
 		key := srcKey
 		if op.SourceAccount != nil {
 			key, _ = txenv.AccountKey(*op.SourceAccount)
 		}
-		code := s.apply(key, op.Body)
+		code := s.apply(key, op.Body, i)
 		codes = append(codes, code)
 		if code != "op_success" {
 			return codes, false
@@ -57,15 +75,21 @@ func (s *state) applyAll(tx *xdr.Transaction) ([]string, bool) {
 	return codes, true
 }
 
-func (s *state) apply(src [32]byte, body xdr.OperationBody) string {
+func (s *state) apply(src [32]byte, body xdr.OperationBody, opIndex int) string {
 	switch body.Type {
+	case xdr.OperationTypeInvokeHostFunction:
+		return s.invoke(src, body.InvokeHostFunctionOp, opIndex)
 	case xdr.OperationTypePayment:
 		p := body.PaymentOp
 		dst, ok := txenv.AccountKey(p.Destination)
 		if !ok {
 			return "op_malformed"
 		}
-		return s.pay(src, dst, p.Asset, int64(p.Amount))
+		code := s.pay(src, dst, p.Asset, int64(p.Amount))
+		if code == "op_success" {
+			s.paymentEvent(src, p, opIndex)
+		}
+		return code
 	case xdr.OperationTypeCreateAccount:
 		c := body.CreateAccountOp
 		dst, ok := txenv.IssuerKey(c.Destination)

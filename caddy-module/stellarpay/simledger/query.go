@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"github.com/stellar/go-stellar-sdk/xdr"
 )
 
 // AccountView is a snapshot of one account.
@@ -57,6 +59,16 @@ type TxResult struct {
 	Signatures []string
 	// Codes are the result codes (tx_success / tx_failed and per operation).
 	Codes Codes
+	// Index is the transaction's application order in its ledger (from 1).
+	Index uint32
+	// Soroban is set for a transaction invoking a contract.
+	Soroban bool
+	// ReturnValue is the contract call's return value, when it succeeded.
+	ReturnValue *xdr.ScVal
+	// Events are the token events it emitted.
+	Events []EventRecord
+	// Cause says why a contract call failed (see Rejection.Cause).
+	Cause error
 }
 
 // Account returns a snapshot of the account with address addr.
