@@ -1,8 +1,6 @@
 package stellarpay
 
 import (
-	"github.com/torplus/torplus/caddy-module/payreq"
-
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
@@ -13,6 +11,7 @@ import (
 	"github.com/stellar/go-stellar-sdk/amount"
 	"github.com/stellar/go-stellar-sdk/xdr"
 
+	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/stellarpay/sac"
 )
 
@@ -31,9 +30,7 @@ var (
 )
 
 // request is the payment request type VerifySAC checks against: the one
-// Verify takes. paid converts a transfer's amount to Payment.Amount's
-// type. (On main both are payreq's: request = payreq.Request, and paid
-// returns payreq.Amount.)
+// Verify takes. paid converts a transfer's amount to Payment.Amount's type.
 type request = payreq.Request
 
 func paid(v int64) payreq.Amount { return payreq.Amount(v) }
