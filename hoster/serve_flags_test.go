@@ -32,7 +32,7 @@ func TestServeFlagsReachTheMeter(t *testing.T) {
 		{"no free round", nil, append(pay, "--free-round", "0"), func(m meter.Handler) bool { return m.FreeRound == -1 }},
 		{"no grace", nil, append(pay, "--grace", "off"), func(m meter.Handler) bool { return m.Grace < 0 }},
 		{"grace", nil, append(pay, "--grace", "2m"), func(m meter.Handler) bool { return time.Duration(m.Grace) == 2*time.Minute }},
-		{"free budget off", nil, append(pay, "--free-bytes-per-minute", "off"), func(m meter.Handler) bool { return m.FreeBytesPerMinute == 0 }},
+		{"free budget off", nil, append(pay, "--free-bytes-per-minute", "off"), func(m meter.Handler) bool { return m.FreeBytesPerMinute == -1 }},
 		{"pubnet", nil, append(pay, "--network", "pubnet"), func(m meter.Handler) bool { return m.Network == "Public Global Stellar Network ; September 2015" }},
 		{"all from the environment", map[string]string{"TORPLUS_PAY_TO": testDestination, "TORPLUS_ASSET_ISSUER": testIssuer,
 			"TORPLUS_PRICE": "2.5", "TORPLUS_FREE_ROUND": "1MB", "TORPLUS_ROUND": "10MB", "TORPLUS_GRACE": "5s",

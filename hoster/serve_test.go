@@ -210,7 +210,8 @@ func TestServeConfigDashboard(t *testing.T) {
 // TestServeUpstreamTakesAttention: with --upstream (compose's default
 // stack), the beacon's attention reports are answered by the hoster, not
 // passed to the web server (nginx answered them 403, so attention was
-// never recorded); other requests still reach the web server.
+// never recorded); other requests still reach the web server. Attention
+// is bound to the meter's identity, so it runs with metering on.
 func TestServeUpstreamTakesAttention(t *testing.T) {
 	var posts atomic.Int32
 	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -223,12 +224,13 @@ func TestServeUpstreamTakesAttention(t *testing.T) {
 	}))
 	defer web.Close()
 	dataDir := shortDataDir(t)
-	sock := runServeConfig(t, serveOptions{upstream: web.URL, dataDir: dataDir, admin: "off"})
+	sock := runServeConfig(t, serveOptions{upstream: web.URL, dataDir: dataDir, admin: "off",
+		meter: meterOptions{payTo: testDestination, assetIssuer: testIssuer}})
 	const circuit = "PROXY TCP6 fc00:dead:beef:4dad::0:2b ::1 43 80\r\n"
 	if status, body := rawRequest(t, sock, circuit, "/articles/a.html"); status != 200 || body != "from the web server" {
 		t.Fatalf("page: %d %q", status, body)
 	}
-	report := `{"session":"upstream-test-session-01","path":"/articles/a.html","visible_ms":0}`
+	report := `{"path":"/articles/a.html","visible_ms":0}`
 	req := "POST /.well-known/torplus/attention HTTP/1.1\r\nHost: x.onion\r\nContent-Type: application/json\r\n" +
 		"Content-Length: " + strconv.Itoa(len(report)) + "\r\nConnection: close\r\n\r\n" + report
 	if status, _, body := rawExchange(t, sock, circuit, req); status != http.StatusNoContent || posts.Load() != 0 {

@@ -83,7 +83,7 @@ func TestRunDemo(t *testing.T) {
 		status int
 		want   string
 	}{
-		{"pays the demo", dataDir, 0, "2 payments, 3.0000000 TPT"},
+		{"pays the demo", dataDir, 0, "2 payments, 3 TPT"},
 		{"no demo there", t.TempDir(), 1, "no usable demo network"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
