@@ -12,7 +12,7 @@ func TestRecordReadTable(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tally.jsonl")
 	t.Setenv(EnvFile, path)
 	Record(t, Row{Test: "crash", Faults: 3, Crashes: 3, Records: 1000})
-	Record(t, Row{Inputs: 10000, Records: 10000, Duplicated: 1})
+	Record(t, Row{Inputs: 10000, Records: 10000, Duplicated: 1, Beyond: 7})
 
 	rows, err := Read(path)
 	if err != nil {
@@ -25,7 +25,7 @@ func TestRecordReadTable(t *testing.T) {
 	if err := Table(&b, rows); err != nil {
 		t.Fatal(err)
 	}
-	want := "| **total** | 3 | 3 | 10000 | 11000 | 0 | 1 |"
+	want := "| **total** | 3 | 3 | 10000 | 11000 | 0 | 1 | 7 |"
 	if !strings.Contains(b.String(), want) {
 		t.Fatalf("table lacks %q:\n%s", want, b.String())
 	}

@@ -31,8 +31,9 @@ func main() {
 		os.Exit(2)
 	}
 	for _, r := range rows {
-		if r.Lost != 0 || r.Duplicated != 0 {
-			fmt.Fprintf(os.Stderr, "tally-table: %s lost %d and duplicated %d records\n", r.Test, r.Lost, r.Duplicated)
+		if r.Lost != 0 || r.Duplicated != 0 || r.Beyond != 0 {
+			fmt.Fprintf(os.Stderr, "tally-table: %s lost %d and duplicated %d records, served %d bytes beyond an allowance\n",
+				r.Test, r.Lost, r.Duplicated, r.Beyond)
 			os.Exit(1)
 		}
 	}
