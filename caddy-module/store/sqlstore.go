@@ -64,6 +64,7 @@ func (s *sqlStore) schema() []string {
 			bytes BIGINT NOT NULL,
 			at BIGINT NOT NULL)`,
 		`CREATE INDEX IF NOT EXISTS torplus_credits_session ON torplus_credits (session)`,
+		leaseSchema, // lease.go
 	}
 }
 
