@@ -45,8 +45,8 @@ func (s *session) currentRound(p *policy) int64 {
 // round that ran out: a session never allowed a byte (a token that found
 // its circuit's free round spent) is asked to pay at once.
 func (s *session) decide(now int64, p *policy) Action {
-	used, allowed := s.reserved.Load(), s.allowed.Load()
-	if allowed <= 0 {
+	used, allowed := s.reserved.Load(), s.limit()
+	if s.allowed.Load() <= 0 {
 		return Refuse
 	}
 	if used < allowed {

@@ -1,6 +1,7 @@
 package meter
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,10 @@ type session struct {
 	lastSeen  atomic.Int64 // unix ns of the latest request
 	throttleT atomic.Int64 // unix ns until which throttled bandwidth is booked
 	polledAt  atomic.Int64 // unix ns of the latest store check for a payment
+	// leased is what this process may serve of allowed: the bytes leased
+	// from a store shared by replicas (lease.go), or all of it (MaxInt64)
+	// when there is one process.
+	leased atomic.Int64
 
 	free int64 // free bytes granted; set once when the session is made
 	// transient: no room in memory, so the session is not shared by
@@ -48,6 +53,7 @@ func transientSession(s *session) *session {
 func newSession(now int64, free int64) *session {
 	s := &session{firstSeen: now, free: free, rounds: 1, dirty: true}
 	s.allowed.Store(free)
+	s.leased.Store(math.MaxInt64)
 	s.lastSeen.Store(now)
 	return s
 }
@@ -69,7 +75,7 @@ func restoredSession(firstSeen, free, served, credited, now int64) *session {
 // byte must come back through release.
 func (s *session) reserve(n int64) int64 {
 	for {
-		r, a := s.reserved.Load(), s.allowed.Load()
+		r, a := s.reserved.Load(), s.limit()
 		g := min(n, a-r)
 		if g <= 0 {
 			return 0
@@ -95,7 +101,7 @@ func (s *session) release(granted, sent int64) {
 func (s *session) takeFree() int64 {
 	for {
 		r := s.reserved.Load()
-		left := min(s.free, s.allowed.Load()) - r
+		left := min(s.free, s.limit()) - r
 		if left <= 0 {
 			return 0
 		}
@@ -122,11 +128,15 @@ func (s *session) changed() {
 	s.mu.Unlock()
 }
 
+// limit is what this process may serve in all: the allowance, or the part
+// of it leased here.
+func (s *session) limit() int64 { return min(s.allowed.Load(), s.leased.Load()) }
+
 // over reports whether the session has used up its allowance.
-func (s *session) over() bool { return s.reserved.Load() >= s.allowed.Load() }
+func (s *session) over() bool { return s.reserved.Load() >= s.limit() }
 
 // remaining returns the bytes left in the allowance (may be ≤ 0).
-func (s *session) remaining() int64 { return s.allowed.Load() - s.reserved.Load() }
+func (s *session) remaining() int64 { return s.limit() - s.reserved.Load() }
 
 // unpaid reports whether the session is still on its free round: never
 // credited, so its bytes come out of the global free budget.
