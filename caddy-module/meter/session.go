@@ -5,13 +5,15 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // session is the in-memory state of one client, and the one owner of its
 // accounting: the handler, the writer, the sweeper and the admin API call
-// its methods and never touch its fields, and mu is locked only in this
-// file. It is kept small (see BenchmarkIdleSessionMemory): the counters
-// read on every chunk are atomics; mu guards the rest.
+// its methods and never touch its fields, and its lock is taken only in
+// this file. It is kept small (see BenchmarkIdleSessionMemory: 128 bytes):
+// the counters read on every chunk are atomics; the rest is guarded by the
+// session's stripe of sessionLocks.
 //
 // Allowance is reserved before bytes are sent: reserved counts the bytes
 // sent plus those granted to responses in flight, and a grant never takes
@@ -31,16 +33,28 @@ type session struct {
 	leased atomic.Int64
 
 	free int64 // free bytes granted; set once when the session is made
-	// transient: no room in memory, so the session is not shared by
-	// concurrent requests and must only be asked for payment. Set once.
-	transient bool
 
-	mu        sync.Mutex
 	firstSeen int64    // unix ns
-	rounds    int32    // rounds recorded in the store
-	dirty     bool     // changed since last queued to the store
 	prExpires int64    // unix ns expiry of the outstanding request; 0 if none
 	pr        [32]byte // the outstanding payment request id
+	rounds    int32    // rounds recorded in the store
+	dirty     bool     // changed since last queued to the store
+	// transient: no room in memory, so the session is not shared by
+	// concurrent requests and must only be asked for payment. Set once,
+	// before the session is shared (read without the lock).
+	transient bool
+}
+
+// sessionLocks guard the sessions' non-atomic fields, striped by the
+// session's address (Go's heap does not move objects): a mutex in every
+// session would take it from 128 to 144 bytes, and two live sessions
+// rarely share one of 1024 stripes.
+var sessionLocks [1 << 10]sync.Mutex
+
+// lock returns the mutex guarding s.
+func (s *session) lock() *sync.Mutex {
+	h := uint64(uintptr(unsafe.Pointer(s))) * 0x9E3779B97F4A7C15
+	return &sessionLocks[h>>(64-10)]
 }
 
 // transientSession is the session of a client for whom memory has no
@@ -123,9 +137,10 @@ func (s *session) seen(now int64) { s.lastSeen.Store(now) }
 
 // changed marks the session for writing back to the store.
 func (s *session) changed() {
-	s.mu.Lock()
+	m := s.lock()
+	m.Lock()
 	s.dirty = true
-	s.mu.Unlock()
+	m.Unlock()
 }
 
 // limit is what this process may serve in all: the allowance, or the part
@@ -170,8 +185,9 @@ type snapshot struct {
 
 // snapshot copies the session's accounting.
 func (s *session) snapshot() snapshot {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	m := s.lock()
+	m.Lock()
+	defer m.Unlock()
 	return s.snapshotLocked()
 }
 
@@ -184,8 +200,9 @@ func (s *session) snapshotLocked() snapshot {
 // takeDirty copies the session and reports whether it changed since the
 // last call, clearing the mark.
 func (s *session) takeDirty() (snapshot, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	m := s.lock()
+	m.Lock()
+	defer m.Unlock()
 	dirty := s.dirty
 	s.dirty = false
 	return s.snapshotLocked(), dirty
@@ -202,8 +219,9 @@ type credited struct {
 // store's total, so a repeated notice changes nothing) and, if that grew
 // it, ends any grace and forgets the paid request.
 func (s *session) credit(total int64, p *policy) credited {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	m := s.lock()
+	m.Lock()
+	defer m.Unlock()
 	want := s.free + total
 	old := s.allowed.Load()
 	if want <= old {
@@ -225,8 +243,9 @@ func (s *session) credit(total int64, p *policy) credited {
 // outstanding returns the session's payment request id, issuing a new one
 // (issued reports so) when there is none or it has expired.
 func (s *session) outstanding(now int64, p *policy, newID func() [32]byte) (id [32]byte, expires int64, issued bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	m := s.lock()
+	m.Lock()
+	defer m.Unlock()
 	if s.prExpires <= now {
 		exp := time.Unix(0, now).Add(p.prTTL).Truncate(time.Second) // as payreq.New rounds it
 		s.pr, s.prExpires, issued = newID(), exp.UnixNano(), true
