@@ -24,6 +24,9 @@ type Site struct {
 	Attention []string
 	// LogLevel is the hoster's log level (default INFO).
 	LogLevel string
+	// Proxy, if set, is an upstream address /proxy/* is reverse-proxied
+	// to, behind the meter.
+	Proxy string
 }
 
 // Caddyfile returns the hoster's Caddyfile for s: h.Addr takes a PROXY
@@ -64,6 +67,9 @@ http://:%s {
 	}
 	if s.Torplus != nil {
 		block(&b, "torplus", append(append([]string{}, s.Torplus...), "store "+s.Store))
+	}
+	if s.Proxy != "" {
+		fmt.Fprintf(&b, "\t\t\treverse_proxy /proxy/* %s\n", s.Proxy)
 	}
 	fmt.Fprintf(&b, "\t\t\troot * %s\n\t\t\tfile_server\n\t\t}\n\t}\n}\n", s.Root)
 	return b.String()
