@@ -85,7 +85,7 @@ func TestParallelDrain(t *testing.T) {
 			row.Inputs += n
 			row.Records++
 			if got > free {
-				row.Beyond += got - free
+				row.Excess += got - free
 				t.Errorf("round %d, one %s: %d streams got %d bytes, allowance %d", r, kind, streams, got, free)
 			}
 		}
@@ -112,7 +112,7 @@ func TestTokenFarming(t *testing.T) {
 		row.Inputs += n
 		row.Records++
 		if got > free {
-			row.Beyond += got - free
+			row.Excess += got - free
 			t.Errorf("circuit %d: %d fresh tokens got %d bytes, one free round is %d", c, tokens, got, free)
 		}
 	}
@@ -166,7 +166,7 @@ func TestLockout(t *testing.T) {
 	for i, c := range early {
 		row.Records++
 		if status, n, _ := c.Fetch(ctx, "/f.bin"); status == 200 {
-			row.Beyond += n
+			row.Excess += n
 			t.Errorf("visitor %d came back after eviction to a fresh free round (%d bytes)", i, n)
 		}
 	}

@@ -86,7 +86,7 @@ func TestReplicaDoubleSpend(t *testing.T) {
 		got += spend()
 		row.Records++
 		if got > free+round {
-			row.Beyond += got - (free + round)
+			row.Excess += got - (free + round)
 			t.Errorf("try %d: the replicas served %d bytes for one free round and one round (%d)", try, got, free+round)
 		}
 		if got < round {

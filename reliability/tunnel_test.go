@@ -47,7 +47,7 @@ func TestUpgradeTunnels(t *testing.T) {
 		row.Inputs += int64(tunnels)
 		row.Records++
 		if got.Load() > free {
-			row.Beyond += got.Load() - free
+			row.Excess += got.Load() - free
 			t.Errorf("round %d: %d tunnels of one circuit carried %d bytes, allowance %d", r, tunnels, got.Load(), free)
 		}
 		if got.Load() == 0 {

@@ -34,7 +34,9 @@ type Row struct {
 	Records    int64  `json:"records"`    // records (payments, reports, credits) checked afterwards
 	Lost       int64  `json:"lost"`       // acknowledged records missing afterwards
 	Duplicated int64  `json:"duplicated"` // records stored or credited more than once
-	Beyond     int64  `json:"beyond"`     // bytes a client obtained beyond its allowance
+	// Excess counts what got past a limit: bytes served beyond what a
+	// client was allowed (paid for, or its own free round). Must be 0.
+	Excess int64 `json:"excess,omitempty"`
 }
 
 // Record logs r in t's log and, when $TORPLUS_TALLY names a file, appends r
@@ -92,7 +94,7 @@ func Table(w io.Writer, rows []Row) error {
 	var sum Row
 	sum.Test = "**total**"
 	bw := bufio.NewWriter(w)
-	fmt.Fprintln(bw, "| test | faults injected | crashes survived | inputs tried | records checked | lost | duplicated | bytes beyond allowance |")
+	fmt.Fprintln(bw, "| test | faults injected | crashes survived | inputs tried | records checked | lost | duplicated | beyond a limit |")
 	fmt.Fprintln(bw, "|---|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range append(rows, Row{}) {
 		if r.Test == "" {
@@ -104,10 +106,10 @@ func Table(w io.Writer, rows []Row) error {
 			sum.Records += r.Records
 			sum.Lost += r.Lost
 			sum.Duplicated += r.Duplicated
-			sum.Beyond += r.Beyond
+			sum.Excess += r.Excess
 		}
 		fmt.Fprintf(bw, "| %s | %d | %d | %d | %d | %d | %d | %d |\n",
-			r.Test, r.Faults, r.Crashes, r.Inputs, r.Records, r.Lost, r.Duplicated, r.Beyond)
+			r.Test, r.Faults, r.Crashes, r.Inputs, r.Records, r.Lost, r.Duplicated, r.Excess)
 	}
 	return bw.Flush()
 }

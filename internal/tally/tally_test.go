@@ -12,7 +12,7 @@ func TestRecordReadTable(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tally.jsonl")
 	t.Setenv(EnvFile, path)
 	Record(t, Row{Test: "crash", Faults: 3, Crashes: 3, Records: 1000})
-	Record(t, Row{Inputs: 10000, Records: 10000, Duplicated: 1, Beyond: 7})
+	Record(t, Row{Inputs: 10000, Records: 10000, Duplicated: 1, Excess: 7})
 
 	rows, err := Read(path)
 	if err != nil {

@@ -1,6 +1,6 @@
 // Command tally-table prints the reliability table from the rows the
 // suite's tests appended to a tally file (internal/tally), and exits 1 if
-// any row lost or duplicated a record.
+// any row lost or duplicated a record, or let bytes past a limit.
 //
 //	go run ./reliability/cmd/tally-table <file>
 package main
@@ -31,9 +31,9 @@ func main() {
 		os.Exit(2)
 	}
 	for _, r := range rows {
-		if r.Lost != 0 || r.Duplicated != 0 || r.Beyond != 0 {
-			fmt.Fprintf(os.Stderr, "tally-table: %s lost %d and duplicated %d records, served %d bytes beyond an allowance\n",
-				r.Test, r.Lost, r.Duplicated, r.Beyond)
+		if r.Lost != 0 || r.Duplicated != 0 || r.Excess != 0 {
+			fmt.Fprintf(os.Stderr, "tally-table: %s lost %d and duplicated %d records, and let %d bytes past a limit\n",
+				r.Test, r.Lost, r.Duplicated, r.Excess)
 			os.Exit(1)
 		}
 	}
