@@ -39,6 +39,7 @@ func (h *Handler) admit(ctx context.Context, r *http.Request, key identity.Key, 
 				circ, free = nil, 0
 			}
 			if circ != nil {
+				h.st.lease(ctx, ck, circ, free) // with replicas, what is left is what the store still holds
 				free = circ.takeFree()
 			}
 		}
@@ -59,6 +60,9 @@ func (h *Handler) admit(ctx context.Context, r *http.Request, key identity.Key, 
 
 // add stores a new session made at now, recording its free round.
 func (st *state) add(k identity.Key, s *session, now time.Time) *session {
+	if st.leasing {
+		s.startLeasing()
+	}
 	got := st.table.add(k, s)
 	if got == s && s.free > 0 {
 		st.store.QueueRound(store.Round{Session: sessionKey(st.name, k), N: 1, Bytes: s.free, Free: true, StartedAt: now})

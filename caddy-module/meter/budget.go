@@ -65,15 +65,20 @@ func (b *budget) give(perMin, n int64) {
 	}
 }
 
-// available reports whether free bytes may be served now.
+// available reports whether a free response may start now.
 func (b *budget) available(now time.Time) bool {
 	perMin := b.perMin.Load()
 	if perMin == 0 {
 		return true
 	}
 	b.refill(perMin, now)
-	return b.level.Load() > 0
+	return b.level.Load() >= startAt(perMin)
 }
+
+// startAt is the level a free response needs to start: a chunk's worth
+// (or the whole budget, if smaller), so that a trickle of refill does not
+// start responses only to cut them a few bytes in.
+func startAt(perMin int64) int64 { return min(reserveChunk, perMin) }
 
 // reserve grants up to n free bytes and returns how many (0: the budget is
 // spent until the refill).
@@ -102,16 +107,16 @@ func (b *budget) release(n int64) {
 	}
 }
 
-// retryAfter estimates when free bytes are available again.
+// retryAfter estimates when a free response may start again.
 func (b *budget) retryAfter(now time.Time) time.Duration {
 	perMin := b.perMin.Load()
 	if perMin == 0 {
 		return 0
 	}
 	b.refill(perMin, now)
-	l := b.level.Load()
-	if l > 0 {
+	short := startAt(perMin) - b.level.Load()
+	if short <= 0 {
 		return 0
 	}
-	return time.Duration(float64(-l+1) / float64(perMin) * float64(time.Minute))
+	return time.Duration(float64(short) / float64(perMin) * float64(time.Minute))
 }

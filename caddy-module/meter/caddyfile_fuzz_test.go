@@ -10,6 +10,8 @@ import (
 func FuzzUnmarshalCaddyfile(f *testing.F) {
 	for _, s := range []string{
 		"torplus",
+		"torplus {\n free_budget off\n upgrades refuse\n}",
+		"torplus {\n free_budget 300MB\n upgrades meter\n upgrades\n}",
 		"torplus shop {\n price 1.5\n destination GDEST\n asset TPT GISSUER\n network \"Test SDF Network ; September 2015\"\n}",
 		"torplus {\n free_round 5MB\n round 50MiB\n ask_at 0.75\n grace 45s\n throttle 16KB\n request_ttl 10m\n}",
 		"torplus {\n payment_endpoint /pay\n free_budget 1GB\n pow 18\n allow_clearnet\n idle_timeout 1h\n max_sessions 5000\n}",

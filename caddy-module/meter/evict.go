@@ -60,6 +60,9 @@ func (st *state) makeRoom(limit int64) bool {
 	})
 	for _, c := range oldest {
 		if s := st.table.removeIf(c.k, (*session).evictable); s != nil {
+			if st.leasing { // what it leased and did not serve goes back
+				st.giveBack(context.Background(), c.k, s)
+			}
 			st.queueSession(c.k, s.snapshot())
 			st.metrics.evicted.Inc()
 		}

@@ -91,6 +91,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, key identity.Key, s *session, now time.Time) error {
 	ns := now.UnixNano()
 	s.seen(ns)
+	if h.st.leasing {
+		h.st.lease(r.Context(), key, s, leaseChunk)
+	}
 	if h.Upgrades == UpgradesRefuse && r.Header.Get("Upgrade") != "" {
 		return h.deny(w, http.StatusForbidden, "This site does not serve upgraded connections (WebSocket).")
 	}
@@ -112,7 +115,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.H
 		h.st.metrics.throttles.Inc()
 		h.pollPayment(key, s, ns)
 	}
-	mw := &meteredWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, s: s, h: h, ctx: r.Context()}
+	mw := &meteredWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, s: s, h: h, ctx: r.Context(), key: key}
 	err := next.ServeHTTP(mw, r)
 	h.st.metrics.freeBytes.Add(float64(mw.free))
 	h.st.metrics.bytes.Add(float64(mw.n))

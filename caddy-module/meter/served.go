@@ -66,12 +66,10 @@ func Lookup(ctx context.Context, zone string, cfg store.Config, key identity.Key
 	if s == nil {
 		return Served{}, ErrNotServed
 	}
-	s.mu.Lock()
-	first, free := s.firstSeen, s.free
-	s.mu.Unlock()
-	served, allowed := s.served.Load(), s.allowed.Load()
-	return Served{Session: sessionKey(st.name, key), First: time.Unix(0, first), Round: roundOf(served, free, st.currentPolicy().round),
-		Paid: served >= free && served < allowed}, nil
+	snap := s.snapshot()
+	return Served{Session: sessionKey(st.name, key), First: time.Unix(0, snap.FirstSeen),
+		Round: roundOf(snap.Served, snap.Free, st.currentPolicy().round),
+		Paid:  snap.Served >= snap.Free && snap.Served < snap.Allowed}, nil
 }
 
 // roundOf is the store round number of the byte at offset served, with a

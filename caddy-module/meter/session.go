@@ -1,16 +1,19 @@
 package meter
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // session is the in-memory state of one client, and the one owner of its
 // accounting: the handler, the writer, the sweeper and the admin API call
-// its methods and never touch its fields, and mu is locked only in this
-// file. It is kept small (see BenchmarkIdleSessionMemory): the counters
-// read on every chunk are atomics; mu guards the rest.
+// its methods and never touch its fields, and its lock is taken only in
+// this file. It is kept small (see BenchmarkIdleSessionMemory: 128 bytes):
+// the counters read on every chunk are atomics; the rest is guarded by the
+// session's stripe of sessionLocks.
 //
 // Allowance is reserved before bytes are sent: reserved counts the bytes
 // sent plus those granted to responses in flight, and a grant never takes
@@ -24,18 +27,34 @@ type session struct {
 	lastSeen  atomic.Int64 // unix ns of the latest request
 	throttleT atomic.Int64 // unix ns until which throttled bandwidth is booked
 	polledAt  atomic.Int64 // unix ns of the latest store check for a payment
+	// leased is what this process may serve of allowed: the bytes leased
+	// from a store shared by replicas (lease.go), or all of it (MaxInt64)
+	// when there is one process.
+	leased atomic.Int64
 
 	free int64 // free bytes granted; set once when the session is made
-	// transient: no room in memory, so the session is not shared by
-	// concurrent requests and must only be asked for payment. Set once.
-	transient bool
 
-	mu        sync.Mutex
 	firstSeen int64    // unix ns
-	rounds    int32    // rounds recorded in the store
-	dirty     bool     // changed since last queued to the store
 	prExpires int64    // unix ns expiry of the outstanding request; 0 if none
 	pr        [32]byte // the outstanding payment request id
+	rounds    int32    // rounds recorded in the store
+	dirty     bool     // changed since last queued to the store
+	// transient: no room in memory, so the session is not shared by
+	// concurrent requests and must only be asked for payment. Set once,
+	// before the session is shared (read without the lock).
+	transient bool
+}
+
+// sessionLocks guard the sessions' non-atomic fields, striped by the
+// session's address (Go's heap does not move objects): a mutex in every
+// session would take it from 128 to 144 bytes, and two live sessions
+// rarely share one of 1024 stripes.
+var sessionLocks [1 << 10]sync.Mutex
+
+// lock returns the mutex guarding s.
+func (s *session) lock() *sync.Mutex {
+	h := uint64(uintptr(unsafe.Pointer(s))) * 0x9E3779B97F4A7C15
+	return &sessionLocks[h>>(64-10)]
 }
 
 // transientSession is the session of a client for whom memory has no
@@ -48,6 +67,7 @@ func transientSession(s *session) *session {
 func newSession(now int64, free int64) *session {
 	s := &session{firstSeen: now, free: free, rounds: 1, dirty: true}
 	s.allowed.Store(free)
+	s.leased.Store(math.MaxInt64)
 	s.lastSeen.Store(now)
 	return s
 }
@@ -69,7 +89,7 @@ func restoredSession(firstSeen, free, served, credited, now int64) *session {
 // byte must come back through release.
 func (s *session) reserve(n int64) int64 {
 	for {
-		r, a := s.reserved.Load(), s.allowed.Load()
+		r, a := s.reserved.Load(), s.limit()
 		g := min(n, a-r)
 		if g <= 0 {
 			return 0
@@ -95,7 +115,7 @@ func (s *session) release(granted, sent int64) {
 func (s *session) takeFree() int64 {
 	for {
 		r := s.reserved.Load()
-		left := min(s.free, s.allowed.Load()) - r
+		left := min(s.free, s.limit()) - r
 		if left <= 0 {
 			return 0
 		}
@@ -117,16 +137,21 @@ func (s *session) seen(now int64) { s.lastSeen.Store(now) }
 
 // changed marks the session for writing back to the store.
 func (s *session) changed() {
-	s.mu.Lock()
+	m := s.lock()
+	m.Lock()
 	s.dirty = true
-	s.mu.Unlock()
+	m.Unlock()
 }
 
+// limit is what this process may serve in all: the allowance, or the part
+// of it leased here.
+func (s *session) limit() int64 { return min(s.allowed.Load(), s.leased.Load()) }
+
 // over reports whether the session has used up its allowance.
-func (s *session) over() bool { return s.reserved.Load() >= s.allowed.Load() }
+func (s *session) over() bool { return s.reserved.Load() >= s.limit() }
 
 // remaining returns the bytes left in the allowance (may be ≤ 0).
-func (s *session) remaining() int64 { return s.allowed.Load() - s.reserved.Load() }
+func (s *session) remaining() int64 { return s.limit() - s.reserved.Load() }
 
 // unpaid reports whether the session is still on its free round: never
 // credited, so its bytes come out of the global free budget.
@@ -160,8 +185,9 @@ type snapshot struct {
 
 // snapshot copies the session's accounting.
 func (s *session) snapshot() snapshot {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	m := s.lock()
+	m.Lock()
+	defer m.Unlock()
 	return s.snapshotLocked()
 }
 
@@ -174,8 +200,9 @@ func (s *session) snapshotLocked() snapshot {
 // takeDirty copies the session and reports whether it changed since the
 // last call, clearing the mark.
 func (s *session) takeDirty() (snapshot, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	m := s.lock()
+	m.Lock()
+	defer m.Unlock()
 	dirty := s.dirty
 	s.dirty = false
 	return s.snapshotLocked(), dirty
@@ -192,8 +219,9 @@ type credited struct {
 // store's total, so a repeated notice changes nothing) and, if that grew
 // it, ends any grace and forgets the paid request.
 func (s *session) credit(total int64, p *policy) credited {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	m := s.lock()
+	m.Lock()
+	defer m.Unlock()
 	want := s.free + total
 	old := s.allowed.Load()
 	if want <= old {
@@ -215,8 +243,9 @@ func (s *session) credit(total int64, p *policy) credited {
 // outstanding returns the session's payment request id, issuing a new one
 // (issued reports so) when there is none or it has expired.
 func (s *session) outstanding(now int64, p *policy, newID func() [32]byte) (id [32]byte, expires int64, issued bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	m := s.lock()
+	m.Lock()
+	defer m.Unlock()
 	if s.prExpires <= now {
 		exp := time.Unix(0, now).Add(p.prTTL).Truncate(time.Second) // as payreq.New rounds it
 		s.pr, s.prExpires, issued = newID(), exp.UnixNano(), true

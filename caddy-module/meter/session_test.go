@@ -134,7 +134,7 @@ func TestThrottleBooking(t *testing.T) {
 // not sent comes back, and the bucket refills with time.
 func TestFreeBudget(t *testing.T) {
 	t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	b := newBudget(6000, t0) // 100 bytes per second
+	b := newBudget(600_000, t0) // 10,000 bytes per second; a response starts at 64 KiB
 	steps := []struct {
 		at      time.Duration
 		reserve int64
@@ -143,14 +143,14 @@ func TestFreeBudget(t *testing.T) {
 		avail   bool
 	}{
 		{0, 0, 0, 0, true},
-		{0, 4000, 0, 4000, true},
-		{0, 4000, 0, 2000, false}, // only what is left
-		{0, 100, 0, 0, false},     // never below zero
-		{0, 0, 500, 0, true},      // unsent bytes come back
-		{0, 1000, 0, 500, false},
-		{time.Second, 0, 0, 0, true}, // 100 bytes back
-		{time.Second, 200, 0, 100, false},
-		{time.Hour, 10_000, 0, 6000, false}, // at most a minute's worth
+		{0, 500_000, 0, 500_000, true},
+		{0, 200_000, 0, 100_000, false}, // only what is left
+		{0, 100, 0, 0, false},           // never below zero
+		{0, 0, 70_000, 0, true},         // unsent bytes come back
+		{0, 10_000, 0, 10_000, false},   // less than a chunk left: no new response
+		{time.Second, 0, 0, 0, true},    // 10,000 bytes back
+		{time.Second, 70_000, 0, 70_000, false},
+		{time.Hour, 1 << 30, 0, 600_000, false}, // at most a minute's worth
 	}
 	for i, st := range steps {
 		now := t0.Add(st.at)
@@ -162,8 +162,8 @@ func TestFreeBudget(t *testing.T) {
 			t.Fatalf("step %d: available = %v, want %v", i, got, st.avail)
 		}
 	}
-	if d := b.retryAfter(t0.Add(time.Hour)); d < 10*time.Millisecond || d > time.Second {
-		t.Fatalf("retryAfter = %v, want about 10ms (one byte)", d)
+	if d := b.retryAfter(t0.Add(time.Hour)); d < 6*time.Second || d > 7*time.Second {
+		t.Fatalf("retryAfter = %v, want about 6.5 s (64 KiB at 10,000 B/s)", d)
 	}
 	if u := newBudget(0, t0); !u.available(t0) || u.reserve(t0, 1<<40) != 1<<40 {
 		t.Fatal("unbounded budget refused")

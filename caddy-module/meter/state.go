@@ -33,6 +33,7 @@ type state struct {
 	store   *store.Store
 	log     *zap.Logger
 
+	leasing bool // sessions lease their allowance from a store replicas share (lease.go)
 	clk     atomic.Pointer[Clock]
 	evictMu sync.Mutex // one eviction scan at a time
 	mu      sync.Mutex
@@ -80,7 +81,7 @@ func acquireState(ctx caddy.Context, zone string, lcfg store.Config, p *policy, 
 			return nil, err
 		}
 		st := &state{
-			name: zone, table: newTable(), store: l, log: log,
+			name: zone, table: newTable(), store: l, log: log, leasing: leasesFor(lcfg),
 			metrics: newMetrics(zone), stop: make(chan struct{}), done: make(chan struct{}), policy: p,
 		}
 		st.budget = newBudget(freePerMinute, st.now())
@@ -160,6 +161,9 @@ func (st *state) flushSessions(evict bool) {
 	now := st.now().UnixNano()
 	var throttled int
 	st.table.sweep(func(k identity.Key, s *session) bool {
+		if st.leasing && (!evict || s.idle(now, leaseIdle)) {
+			st.giveBack(context.Background(), k, s)
+		}
 		idle := s.idle(now, p.idle)
 		if s.over() && !idle {
 			throttled++
@@ -197,6 +201,9 @@ func (st *state) load(ctx context.Context, k identity.Key) (*session, error) {
 		return nil, err
 	}
 	s := restoredSession(row.FirstSeen.UnixNano(), row.FreeBytes, row.BytesServed, credited, st.now().UnixNano())
+	if st.leasing {
+		s.startLeasing()
+	}
 	if s.unpaid() && !st.makeRoom(st.currentPolicy().max) {
 		return transientSession(s), nil // a paid session always comes back
 	}
@@ -229,6 +236,9 @@ func (st *state) refresh(ctx context.Context, k identity.Key, s *session) {
 	}
 	p := st.currentPolicy()
 	c := s.credit(credited, p)
+	if st.leasing && c.added > 0 {
+		st.lease(ctx, k, s, leaseChunk)
+	}
 	now := st.now()
 	for i := range c.added {
 		st.store.QueueRound(store.Round{Session: sessionKey(st.name, k), N: int(c.first + i), Bytes: p.round,

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/torplus/torplus/caddy-module/identity"
 )
 
 // Errors a metered response's Write or ReadFrom returns when it must stop
@@ -47,6 +49,7 @@ type meteredWriter struct {
 	s     *session
 	h     *Handler
 	ctx   context.Context // the request's: a throttled wait ends with it
+	key   identity.Key    // the session's, to lease more of its allowance
 	n     int64           // bytes of this response
 	free  int64           // of which from the global free budget
 	slept bool            // throttled at least once
@@ -70,6 +73,11 @@ const clockEvery = 16
 // a nil error means the session is past its allowance.
 func (w *meteredWriter) grant(n int64) (g int64, fromBudget bool, err error) {
 	g = w.s.reserve(n)
+	if g < n && w.h.st.leasing { // leased ahead too little: lease more, then try again
+		w.s.release(g, 0)
+		w.h.st.lease(w.ctx, w.key, w.s, max(n, leaseChunk))
+		g = w.s.reserve(n)
+	}
 	if g == 0 || !w.s.unpaid() {
 		return g, false, nil
 	}

@@ -65,6 +65,7 @@ func (s *sqlStore) schema() []string {
 			tx_hash TEXT NOT NULL UNIQUE,
 			bytes BIGINT NOT NULL,
 			at BIGINT NOT NULL)`,
+		leaseSchema, // lease.go
 	}
 }
 

@@ -25,6 +25,9 @@ type Site struct {
 	Attention []string
 	// LogLevel is the hoster's log level (default INFO).
 	LogLevel string
+	// Proxy, if set, is an upstream address /proxy/* is reverse-proxied
+	// to, behind the meter.
+	Proxy string
 }
 
 // Caddyfile returns the hoster's Caddyfile for s: h.Addr takes a PROXY
@@ -66,6 +69,9 @@ http://:%s {
 	// After the meter: a report's session is the meter's identity.
 	if s.Attention != nil {
 		block(&b, "torplus_attention", append([]string{"root " + s.Root, "store " + s.Store}, s.Attention...))
+	}
+	if s.Proxy != "" {
+		fmt.Fprintf(&b, "\t\t\treverse_proxy /proxy/* %s\n", s.Proxy)
 	}
 	fmt.Fprintf(&b, "\t\t\troot * %s\n\t\t\tfile_server\n\t\t}\n\t}\n}\n", s.Root)
 	return b.String()

@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// TestConformanceLease: on SQLite and PostgreSQL, leases from many
+// goroutines over two handles of one database (two replicas) never add up
+// to more than the free round plus the credits; a credit adds to what can
+// be leased, a return gives bytes back, and bad amounts are refused.
+func TestConformanceLease(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			one, reopen := b.open(t)
+			two := one // PostgreSQL: a pool of connections, each as another replica's
+			if b.name == "sqlite" {
+				two = reopen() // a second handle on the same file
+			}
+			testLease(t, one, two)
+		})
+	}
+}
+
+func testLease(t *testing.T, one, two DB) {
+	ctx := context.Background()
+	const free, chunk = 100_000, 4096
+	var leased atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			db := []DB{one, two}[i%2]
+			for range 100 {
+				g, err := db.(Leaser).Lease(ctx, "session:replicated", free, chunk)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if g == 0 {
+					return
+				}
+				leased.Add(g)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := leased.Load(); got != free {
+		t.Fatalf("leased %d in total, want exactly the free round %d", got, free)
+	}
+	p := pr(60, "session:replicated")
+	must(t, one.PutPaymentRequests(ctx, []PaymentRequest{p}))
+	if _, err := one.BeginSettle(ctx, p.ID, "feed60", t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := one.FinishSettle(ctx, p.ID, "feed60", t0); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name    string
+		db      DB
+		op      func(Leaser) (int64, error)
+		want    int64
+		wantErr error
+	}{
+		{"a credit adds its bytes", two, func(l Leaser) (int64, error) { return l.Lease(ctx, "session:replicated", free, 1<<40) }, p.Bytes, nil},
+		{"then nothing is left", one, func(l Leaser) (int64, error) { return l.Lease(ctx, "session:replicated", free, 1) }, 0, nil},
+		{"a return gives bytes back", one, func(l Leaser) (int64, error) {
+			return 0, l.ReturnLease(ctx, "session:replicated", 500)
+		}, 0, nil},
+		{"to be leased again", two, func(l Leaser) (int64, error) { return l.Lease(ctx, "session:replicated", free, 1<<40) }, 500, nil},
+		{"the free round is the first lease's", one, func(l Leaser) (int64, error) { return l.Lease(ctx, "session:replicated", 1<<40, 1) }, 0, nil},
+		{"return more than leased", one, func(l Leaser) (int64, error) {
+			return 0, l.ReturnLease(ctx, "session:other", 1)
+		}, 0, ErrBadLease},
+		{"negative lease", one, func(l Leaser) (int64, error) { return l.Lease(ctx, "session:replicated", free, -1) }, 0, ErrBadLease},
+	}
+	for _, st := range steps {
+		got, err := st.op(st.db.(Leaser))
+		if !errors.Is(err, st.wantErr) || got != st.want {
+			t.Fatalf("%s: got %d, %v; want %d, %v", st.name, got, err, st.want, st.wantErr)
+		}
+	}
+}
