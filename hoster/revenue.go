@@ -18,6 +18,7 @@ import (
 
 	"github.com/torplus/torplus/caddy-module/attention"
 	_ "github.com/torplus/torplus/caddy-module/dashboard" // the dashboard admin page
+	"github.com/torplus/torplus/caddy-module/onionservice"
 	"github.com/torplus/torplus/caddy-module/revenue"
 	"github.com/torplus/torplus/caddy-module/store"
 )
@@ -41,8 +42,8 @@ whole, and the report says who has the rounding remainders.
 
 The period is [--from, --to) in UTC days, by default the current month.
 The data comes from the store database the hoster writes (--store and
---dsn, as in the torplus handler's "store" option; default: SQLite in
-Caddy's data directory). --destination and --asset choose which payments
+--dsn, as in the torplus handler's "store" option; default: store.db in
+--data-dir, the directory hoster serve uses). --destination and --asset choose which payments
 count (default: every paid TPT request).
 
 --sign signs the JSON report with the site's Stellar key, read from
@@ -80,7 +81,8 @@ func reportFlags(f *pflag.FlagSet) {
 	f.String("to", "", "Day after the period, YYYY-MM-DD (default: first of next month)")
 	f.String("pool", "0", "Amount added to the payments' income")
 	f.String("store", "sqlite", "Store database: sqlite or postgres")
-	f.String("dsn", "", "SQLite file or PostgreSQL URL (default: SQLite in Caddy's data dir)")
+	f.String("dsn", "", "SQLite file or PostgreSQL URL (default: the store of --data-dir)")
+	f.String("data-dir", "", "The hoster's state directory, whose store.db is read when no --dsn is given (default: "+onionservice.DefaultDataDir()+")")
 	f.String("destination", "", "The site's Stellar account: count only payments to it; it is paid what no payee rule claims")
 	f.String("asset", attention.DefaultAsset, "Asset code income is counted in")
 	f.StringArray("payee", nil, `A payee rule, as torplus_attention's: "<prefix/ or pattern> <G…>[:<weight>]..." (repeatable; first match wins)`)
@@ -113,7 +115,15 @@ func buildReport(ctx context.Context, fl caddycmd.Flags) (revenue.Report, error)
 		}
 		terms.Payees = append(terms.Payees, r)
 	}
-	cfg, err := store.Config{Driver: fl.String("store"), DSN: fl.String("dsn")}.Resolved()
+	cfg := store.Config{Driver: fl.String("store"), DSN: fl.String("dsn")}
+	if cfg.DSN == "" && cfg.Driver == "sqlite" {
+		dir, err := absDataDir(fl.String("data-dir"))
+		if err != nil {
+			return revenue.Report{}, err
+		}
+		cfg = storeConfig(dir)
+	}
+	cfg, err = cfg.Resolved()
 	if err != nil {
 		return revenue.Report{}, err
 	}

@@ -108,6 +108,11 @@ func TestRevenueCommand(t *testing.T) {
 	if code != 0 || out != want {
 		t.Fatalf("revenue --format csv: exit %d\n%s%s\nwant:\n%s", code, out, errOut, want)
 	}
+	// --data-dir alone finds the store hoster serve writes there.
+	byDir := append(append([]string{"revenue", "--format", "csv", "--pool", "4", "--data-dir", filepath.Dir(db)}, period[:2]...), period[4:]...)
+	if code, out, errOut := runHoster(t, nil, byDir...); code != 0 || out != want {
+		t.Fatalf("revenue --data-dir: exit %d\n%s%s\nwant:\n%s", code, out, errOut, want)
+	}
 
 	kp := keypair.MustRandom()
 	keyFile := filepath.Join(t.TempDir(), "seed")

@@ -107,7 +107,8 @@ func TestScaledOnionbalance(t *testing.T) {
 	}
 	t.Logf("circuits per replica: %v", seen)
 
-	payOnOneSpendOnOther(ctx, t, tn, hz.URL, replicas, master, blob)
+	session, fetched := payOnOneSpendOnOther(ctx, t, tn, hz.URL, replicas, master, blob)
+	drainAcrossReplicas(ctx, t, tn, hz.URL, master, blob, session, fetched)
 	if after := scrapeBytes(ctx, t, replicas); after <= metricsBefore {
 		t.Fatalf("torplus_bytes_served_total did not grow on the metrics endpoints: %v then %v", metricsBefore, after)
 	}
@@ -133,12 +134,13 @@ func TestScaledOnionbalance(t *testing.T) {
 // circuit lands on; then the same session, over fresh circuits, from a
 // client that cannot pay, downloads more than a free round on the other
 // replica. Grace is off, so a replica that did not see the payment in the
-// shared ledger would answer 402 at once.
-func payOnOneSpendOnOther(ctx context.Context, t *testing.T, tn *tornet.Network, horizon string, replicas []*replica, master string, blob []byte) {
+// shared ledger would answer 402 at once. It returns the session and how
+// many blobs the session fetched whole.
+func payOnOneSpendOnOther(ctx context.Context, t *testing.T, tn *tornet.Network, horizon string, replicas []*replica, master string, blob []byte) (session string, fetched int) {
 	t.Helper()
 	token := make([]byte, 32)
 	rand.Read(token)
-	session := base64.RawURLEncoding.EncodeToString(token)
+	session = base64.RawURLEncoding.EncodeToString(token)
 	payer := sessionClient(t, tn, "payer", horizon, clienttest.Payer, session)
 	var last string
 	for i := 0; i < 8; i++ {
@@ -146,6 +148,7 @@ func payOnOneSpendOnOther(ctx context.Context, t *testing.T, tn *tornet.Network,
 		if err := fetchBlob(ctx, payer, master+"/file.bin?"+last, blob); err != nil {
 			t.Fatalf("paying client: %v", err)
 		}
+		fetched++
 		if n, _ := payer.Paid(); n > 0 {
 			break
 		}
@@ -163,6 +166,7 @@ func payOnOneSpendOnOther(ctx context.Context, t *testing.T, tn *tornet.Network,
 		if err := fetchBlob(ctx, spender, master+"/file.bin?"+first, blob); err != nil {
 			t.Fatalf("session's balance refused (%s): %v", first, err)
 		}
+		fetched++
 		on := servedBy(ctx, t, replicas, first)
 		if on == paidOn {
 			continue // same replica: try another circuit
@@ -171,6 +175,7 @@ func payOnOneSpendOnOther(ctx context.Context, t *testing.T, tn *tornet.Network,
 			if err := fetchBlob(ctx, spender, master+fmt.Sprintf("/file.bin?spend=%d-%d", i, j), blob); err != nil {
 				t.Fatalf("spending on %s the balance paid on %s: %v", on.name, paidOn.name, err)
 			}
+			fetched++
 		}
 		if n, _ := spender.Paid(); n != 0 {
 			t.Fatalf("the spender paid %d times", n)
@@ -181,9 +186,39 @@ func payOnOneSpendOnOther(ctx context.Context, t *testing.T, tn *tornet.Network,
 				t.Fatalf("%s logged the session token", r.name)
 			}
 		}
-		return
+		return session, fetched
 	}
 	t.Fatalf("16 circuits of the session never landed on the replica it did not pay on")
+	return "", 0
+}
+
+// drainAcrossReplicas: the session, which paid once, keeps fetching over
+// fresh circuits (so on both replicas) from a client that cannot pay, until
+// it is refused several times running. The two replicas together serve at
+// most the free round and the one paid round (20 KB + 300 KB: 32 blobs of
+// 10 KB), however the circuits fall: each leases its allowance from the
+// shared store, so one payment buys one round in total, not one per replica.
+func drainAcrossReplicas(ctx context.Context, t *testing.T, tn *tornet.Network, horizon, master string, blob []byte, session string, fetched int) {
+	t.Helper()
+	const most = (20_000 + 300_000) / 10_000 // blobs in the free round and one paid round
+	refusedInARow := 0
+	for i := 0; i < 3*most && refusedInARow < 4; i++ {
+		c := sessionClient(t, tn, fmt.Sprintf("drain-%d", i), horizon, clienttest.Broke, session)
+		if err := fetchBlob(ctx, c, master+fmt.Sprintf("/file.bin?drain=%d", i), blob); err != nil {
+			refusedInARow++
+			time.Sleep(6 * time.Second) // a replica gives back an idle session's unserved lease after 5 s
+			continue
+		}
+		refusedInARow = 0
+		fetched++
+	}
+	if fetched > most {
+		t.Fatalf("one payment bought %d blobs of 10 KB across the replicas; the free round and one round hold %d", fetched, most)
+	}
+	if refusedInARow < 4 {
+		t.Fatalf("the session was still served after %d blobs: the allowance never ran out", fetched)
+	}
+	t.Logf("the replicas together served %d blobs of 10 KB for one free round and one paid round (at most %d)", fetched, most)
 }
 
 func sessionClient(t *testing.T, tn *tornet.Network, user, horizon string, key *keypair.Full, session string) *client.Client {
