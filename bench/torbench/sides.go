@@ -144,6 +144,7 @@ http:// {
 		destination GD6I2TMALZ7TQB2HXGGGB5D5VJIHRJUTRIVN3LOJ4AJMSMC5VAKNEXG5
 		asset TPT GATPF4BN2UAAE2LE6HXEURPW3PWDLLQCNNF5BDI3ZWWBMNDTPMILK2OC
 		free_round 1000TB
+		free_budget off
 		store sqlite ` + filepath.Join(hd, "store.db") + `
 	}
 	file_server

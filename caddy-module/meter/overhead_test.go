@@ -32,7 +32,7 @@ func BenchmarkServeHTTPOverhead(b *testing.B) {
 	}
 	l := store.New(db, time.Hour, nil)
 	defer l.Close()
-	h := &Handler{Price: "1", Destination: testDest, AssetIssuer: testIssuer, FreeRound: 1 << 50}
+	h := &Handler{Price: "1", Destination: testDest, AssetIssuer: testIssuer, FreeRound: 1 << 50, FreeBytesPerMinute: -1}
 	h.prepare()
 	h.log = zap.NewNop()
 	h.st = &state{table: newTable(), budget: newBudget(0, time.Now()), metrics: newMetrics("bench"),
