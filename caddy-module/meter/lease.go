@@ -20,9 +20,13 @@ import (
 // free round plus the credits. A replica that dies strands at most the
 // unserved part of its leases.
 
-// leaseChunk is how much a session leases at a time: each lease is a
-// database transaction, so a 50 MB round costs about 50 of them.
-const leaseChunk = 1 << 20
+// leaseChunk is how much a session leases at a time: one chunk. Each lease
+// is a database transaction (a 50 MB round costs about 800 of them, a few
+// milliseconds each), and what a replica leased but has not served yet is
+// what the other replicas cannot serve: a visitor's circuits land on every
+// replica, so a bigger lease would let the first replica hold a whole small
+// round while the others answer 402 (compose/composetest.TestScaledOnionbalance).
+const leaseChunk = reserveChunk
 
 // leaseIdle is how long a session goes without requests before its
 // unserved lease goes back to the store, for another replica to serve.
