@@ -13,7 +13,7 @@ import (
 // DefaultFreeBytesPerMinute is serve's global free budget: the free bytes
 // all visitors together get per minute. It bounds what a farm of fresh
 // identities can take for free (issue 14 item 3); "off" lifts it.
-const DefaultFreeBytesPerMinute = "50MB"
+const DefaultFreeBytesPerMinute = "300MB" // meter.DefaultFreeBytesPerMinute (TestServeFreeBudgetIsTheMeters)
 
 // DemoDashboard is where --demo shows the dashboard unless told otherwise.
 const DemoDashboard = "127.0.0.1:2020"

@@ -27,7 +27,7 @@ func TestServeFlagsReachTheMeter(t *testing.T) {
 		want func(meter.Handler) bool
 	}{
 		{"defaults", nil, pay, func(m meter.Handler) bool {
-			return m.FreeRound == 5_000_000 && m.RoundBytes == 50_000_000 && m.FreeBytesPerMinute == 50_000_000 && time.Duration(m.Grace) == 30*time.Second && m.Price == "1"
+			return m.FreeRound == 5_000_000 && m.RoundBytes == 50_000_000 && m.FreeBytesPerMinute == meter.DefaultFreeBytesPerMinute && time.Duration(m.Grace) == 30*time.Second && m.Price == "1"
 		}},
 		{"no free round", nil, append(pay, "--free-round", "0"), func(m meter.Handler) bool { return m.FreeRound == -1 }},
 		{"no grace", nil, append(pay, "--grace", "off"), func(m meter.Handler) bool { return m.Grace < 0 }},
@@ -94,4 +94,14 @@ func torplusHandler(t *testing.T, cfg *caddy.Config) meter.Handler {
 	}
 	t.Fatal("no torplus handler")
 	return meter.Handler{}
+}
+
+// TestServeFreeBudgetIsTheMeters: serve's default free budget is the
+// meter's, so a Caddyfile without the option and serve without the flag
+// bound free traffic the same way.
+func TestServeFreeBudgetIsTheMeters(t *testing.T) {
+	n, err := parseSize("free-bytes-per-minute", DefaultFreeBytesPerMinute, true)
+	if err != nil || n != meter.DefaultFreeBytesPerMinute {
+		t.Fatalf("serve's default %s is %d bytes (%v); the meter's is %d", DefaultFreeBytesPerMinute, n, err, meter.DefaultFreeBytesPerMinute)
+	}
 }

@@ -91,7 +91,7 @@ func checkService(t *testing.T, s types.ServiceConfig) {
 	if s.Build == nil || s.Build.Network != "host" || s.Build.Args["GOPROXY"] == nil || s.Build.Args["APT_MIRROR"] == nil {
 		t.Errorf("%s: build %+v, want network host and the GOPROXY and APT_MIRROR args", s.Name, s.Build)
 	}
-	for name, want := range map[string]string{"TORPLUS_DEMO": "auto", "TORPLUS_FREE_BYTES_PER_MINUTE": "50MB", "TORPLUS_ATTENTION": "true"} {
+	for name, want := range map[string]string{"TORPLUS_DEMO": "auto", "TORPLUS_FREE_BYTES_PER_MINUTE": "300MB", "TORPLUS_ATTENTION": "true"} {
 		if got := envValue(s, name); got != want {
 			t.Errorf("%s: %s = %q, want %q by default", s.Name, name, got, want)
 		}
