@@ -26,7 +26,7 @@ func TestDoctorSaysWhatIsWrong(t *testing.T) {
 	h.waitLine(&h.stdout, "demo: payments go to", time.Minute)
 	// The start-up lines say what the hoster does with visitors.
 	h.waitLine(&h.stdout, "metering: on, a free round of 5.0 MB per visitor, then 1 TPT per 50 MB round, paid to G", time.Second)
-	h.waitLine(&h.stdout, "free bytes bounded to 50 MB/minute for all visitors together", time.Second)
+	h.waitLine(&h.stdout, "free bytes bounded to 300 MB/minute for all visitors together", time.Second)
 	h.waitLine(&h.stdout, "dashboard: http://127.0.0.1:", time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

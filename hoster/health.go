@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/textproto"
@@ -84,13 +85,29 @@ func checkHealth(ctx context.Context, dataDir string) (onion.ID, error) {
 	return id, checkPublished(ctx, filepath.Join(dataDir, "tor"), id)
 }
 
+// healthCircuit is the PROXY header the health check sends: a circuit as
+// tor announces one, with an id no tor reaches in practice, so the meter
+// lets HEAD / through to the site (a request without one is a clearnet
+// client, which the meter refuses with 403 whether or not the site works).
+// A HEAD carries no body: the check spends no allowance.
+const healthCircuit = "PROXY TCP6 fc00:dead:beef:4dad::ffff:fffe ::1 65534 80\r\n"
+
 // checkServing sends HEAD / over the unix socket, as tor would deliver a
-// visitor (without a PROXY header: this is a local client).
+// visitor, and wants an answer below 500 (a reverse proxy whose web server
+// is down answers 502).
 func checkServing(ctx context.Context, socket string) error {
 	client := &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
-			return d.DialContext(ctx, "unix", socket)
+			c, err := d.DialContext(ctx, "unix", socket)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := io.WriteString(c, healthCircuit); err != nil {
+				c.Close()
+				return nil, err
+			}
+			return c, nil
 		},
 	}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodHead, "http://localhost/", nil)
