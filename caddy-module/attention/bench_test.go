@@ -106,6 +106,9 @@ func benchIngest(b *testing.B, db store.Config) {
 			r := httptest.NewRequest("POST", DefaultEndpoint, strings.NewReader("path="+pages[i%3]+"&visible_ms=0"))
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			r.Header.Set(identity.SessionHeader, tokens[i%sessions])
+			// Caddy's request variables, where the meter records whom it
+			// identified for the handlers after it (identity.Identified).
+			r = r.WithContext(context.WithValue(r.Context(), caddyhttp.VarsCtxKey, map[string]any{}))
 			w.code = 0
 			if err := m.ServeHTTP(w, r, attention); err != nil || w.code != http.StatusNoContent {
 				b.Errorf("report %d: %d %v", i, w.code, err)
