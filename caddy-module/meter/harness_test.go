@@ -161,9 +161,8 @@ func newToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// get fetches url with extra header pairs and returns the response with
-// its whole body read.
-func (c *client) get(t testing.TB, url string, hdr ...string) (*http.Response, []byte) {
+// request is a GET of url with the client's token and extra header pairs.
+func (c *client) request(t testing.TB, url string, hdr ...string) *http.Request {
 	t.Helper()
 	req, err := http.NewRequest("GET", url, nil)
 	if err != nil {
@@ -175,7 +174,14 @@ func (c *client) get(t testing.TB, url string, hdr ...string) (*http.Response, [
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	resp, err := c.Do(req)
+	return req
+}
+
+// get fetches url with extra header pairs and returns the response with
+// its whole body read.
+func (c *client) get(t testing.TB, url string, hdr ...string) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := c.Do(c.request(t, url, hdr...))
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
@@ -258,17 +264,7 @@ func (s *site) servedTo(zone, client string, want int64) int64 {
 // (nil if it arrived whole).
 func (c *client) fetch(t testing.TB, url string, hdr ...string) (status int, n int64, err error) {
 	t.Helper()
-	req, err := http.NewRequest("GET", url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.token != "" {
-		req.Header.Set("TorPlus-Session", c.token)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := c.Do(req)
+	resp, err := c.Do(c.request(t, url, hdr...))
 	if err != nil {
 		return 0, 0, err
 	}
