@@ -26,7 +26,7 @@ type sqlStore struct {
 }
 
 func (s *sqlStore) schema() []string {
-	return []string{
+	return append([]string{
 		`CREATE TABLE IF NOT EXISTS torplus_sessions (
 			key TEXT PRIMARY KEY,
 			first_seen BIGINT NOT NULL,
@@ -66,7 +66,7 @@ func (s *sqlStore) schema() []string {
 			bytes BIGINT NOT NULL,
 			at BIGINT NOT NULL)`,
 		leaseSchema, // lease.go
-	}
+	}, s.watchSchema()...) // sightings.go
 }
 
 // zoneColumns are the tables that gained a zone column after their first
