@@ -17,6 +17,7 @@ var migrations = []migration{
 		`CREATE INDEX IF NOT EXISTS torplus_payment_requests_session ON torplus_payment_requests (session)`,
 		`CREATE INDEX IF NOT EXISTS torplus_credits_session ON torplus_credits (session)`)},
 	{name: "sqlite incremental vacuum", up: incrementalVacuum, outsideTx: true},
+	{name: "ledger watch: sightings, cursors, submissions", up: watchTables}, // sightings.go
 }
 
 // SchemaVersion is the schema version this release writes: the number of

@@ -79,7 +79,7 @@ type Store struct {
 	next int
 
 	retainStop context.CancelFunc // stops the retention goroutine (nil: none)
-	retainDone chan struct{} // closed when it has stopped
+	retainDone chan struct{}      // closed when it has stopped
 }
 
 var pool = caddy.NewUsagePool()
