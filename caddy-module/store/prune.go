@@ -65,6 +65,13 @@ func (s *sqlStore) Prune(ctx context.Context, r Retention, now time.Time) (Prune
 			return s.deleteSessions(ctx, tx, paidIdle, nanos(now.Add(-time.Duration(r.PaidHistory))), batch, &p)
 		}, &p.Paid)
 	}
+	if err == nil {
+		paidBefore := nanos(now.Add(-time.Duration(r.PaidHistory)))
+		err = s.batches(ctx, r.Batch, func(tx *sql.Tx, batch int) (int64, error) {
+			return rows(tx.ExecContext(ctx, s.q(`DELETE FROM torplus_submissions WHERE tx_hash IN (
+				SELECT tx_hash FROM torplus_submissions WHERE at < ? LIMIT ?)`), paidBefore, batch))
+		}, &p.Submissions)
+	}
 	if err == nil && !s.d.numbered {
 		_, err = s.db.ExecContext(ctx, `PRAGMA incremental_vacuum(`+strconv.Itoa(vacuumPages)+`)`)
 	}

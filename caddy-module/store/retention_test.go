@@ -60,9 +60,17 @@ func testRetention(t *testing.T, db DB) {
 	for i, c := range cases {
 		seed(t, db, byte(60+i), c, now)
 	}
+	w := db.(LedgerWatch)
+	must(t, w.RecordSubmission(ctx, "old-submission", pr(1, "").ID, "replay-old", now.Add(-401*day)))
+	must(t, w.RecordSubmission(ctx, "recent-submission", pr(2, "").ID, "replay-recent", now.Add(-399*day)))
 	p, err := db.(Pruner).Prune(ctx, Retention{Batch: 2}, now)
 	must(t, err)
-	want := Pruned{Expired: 1, Unpaid: 7, Paid: 1, Requests: 1, Credits: 1}
+	want := Pruned{Expired: 1, Unpaid: 7, Paid: 1, Requests: 1, Credits: 1, Submissions: 1}
+	for tx, kept := range map[string]bool{"old-submission": false, "recent-submission": true} {
+		if got, err := w.Submitted(ctx, tx); err != nil || got != kept {
+			t.Errorf("submission %s remembered: %v, %v; want %v", tx, got, err, kept)
+		}
+	}
 	if p != want {
 		t.Errorf("pruned %+v, want %+v", p, want)
 	}
