@@ -28,10 +28,15 @@ func paymentFindings(ctx context.Context, admin string) []finding {
 	if h == nil {
 		return []finding{{ok: true, what: "metering is off (no --pay-to): no payments to check"}}
 	}
-	if h.Backend != "horizon" {
+	rpc, server := meterRPC(h), h.HorizonURL
+	switch h.Backend {
+	case "horizon":
+	case "rpc":
+		server = rpc
+	default:
 		return []finding{{ok: true, what: "payments settle on an in-process ledger (" + h.Backend + "): nothing to reach"}}
 	}
-	c := newStellarCheck(h.HorizonURL, h.Network, h.AssetCode, h.AssetIssuer)
+	c := newStellarCheck(ctx, rpc, h.HorizonURL, h.Network, h.AssetCode, h.AssetIssuer)
 	out := []finding{c.reachable()}
 	if !out[0].ok {
 		return out
@@ -41,7 +46,7 @@ func paymentFindings(ctx context.Context, admin string) []finding {
 	} else {
 		out = append(out, f, c.trusts("payee", acc))
 	}
-	return append(out, clockFinding(ctx, h.HorizonURL))
+	return append(out, clockFinding(ctx, server))
 }
 
 // runningMeter is the torplus handler of the running config's onion

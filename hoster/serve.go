@@ -68,7 +68,7 @@ the environment.`,
 type serveOptions struct {
 	root, upstream, dataDir, torrc, domain, tor, admin, dashboard string
 	onionbalanceMaster                                            string
-	accessLog, demo, noAttention                                  bool
+	accessLog, demo, noAttention, stellarDirect                   bool
 	attentionPages                                                []string
 	meter                                                         meterOptions
 }
