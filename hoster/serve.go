@@ -90,7 +90,7 @@ func cmdServe(fl caddycmd.Flags) (int, error) {
 	}
 	var demo *demoNetwork
 	if opts.demo {
-		if demo, err = startDemo(&opts); err != nil {
+		if demo, err = startDemo(&opts, 0); err != nil {
 			return ExitFailed, err
 		}
 		defer demo.Close()
@@ -107,6 +107,7 @@ func cmdServe(fl caddycmd.Flags) (int, error) {
 		return ExitFailed, err
 	}
 	printBanner(os.Stdout, opts)
+	printStellar(os.Stdout, opts, dataDir)
 	if demo != nil {
 		printDemo(os.Stdout, demo, dataDir)
 	}
@@ -132,6 +133,7 @@ func serveConfig(o serveOptions) (*caddy.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	o.meter.stellarSocks = stellarSocks(o, dataDir)
 	site, err := siteHandler(o)
 	if err != nil {
 		return nil, err
@@ -141,7 +143,7 @@ func serveConfig(o serveOptions) (*caddy.Config, error) {
 		return nil, err
 	}
 	onionApp := onionservice.App{DataDir: dataDir, Domain: o.domain, Torrc: o.torrc, TorPath: o.tor,
-		OnionbalanceMaster: o.onionbalanceMaster}
+		OnionbalanceMaster: o.onionbalanceMaster, StellarSocks: o.meter.stellarSocks != ""}
 	server := &caddyhttp.Server{
 		Listen: []string{"unix/" + onionservice.SocketPath(dataDir)},
 		ListenerWrappersRaw: []json.RawMessage{
