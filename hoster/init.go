@@ -99,7 +99,7 @@ func cmdInit(fl caddycmd.Flags) (int, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c := newStellarCheck(ctx, rpc, horizon, passphrase, code, issuer)
+	c := newStellarCheck(ctx, nil, rpc, horizon, passphrase, code, issuer)
 	feeFile, _ := filepath.Abs(filepath.Join(dir, "fee.seed"))
 	printSettings(out, format, initSettings{payTo: payTo, issuer: issuer, code: code, network: fl.String("network"),
 		rpc: rpc, horizon: horizon, feeAddress: fee.Address(), feeFile: feeFile})

@@ -19,3 +19,8 @@ func setStellar(m *meter.Handler, o meterOptions) error {
 
 // meterRPC is the Stellar RPC URL of a running handler's rpc backend.
 func meterRPC(h *meter.Handler) string { return "" }
+
+// meterSocks is the SOCKS address ("unix:<path>" or host:port, as
+// stellarpay.TorHTTPClient takes it) of a running handler's stellar_socks,
+// or "" when it reaches Stellar directly.
+func meterSocks(h *meter.Handler) string { return "" }

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"time"
 
 	"github.com/stellar/go-stellar-sdk/amount"
 	"github.com/stellar/go-stellar-sdk/network"
@@ -53,13 +55,17 @@ type stellarCheck struct {
 }
 
 // newStellarCheck checks through rpcURL when given, else through
-// horizonURL (the network's public Horizon when empty).
-func newStellarCheck(ctx context.Context, rpcURL, horizonURL, passphrase, asset, issuer string) *stellarCheck {
+// horizonURL (the network's public Horizon when empty), with hc (nil: a
+// plain client with a bounded timeout).
+func newStellarCheck(ctx context.Context, hc *http.Client, rpcURL, horizonURL, passphrase, asset, issuer string) *stellarCheck {
+	if hc == nil {
+		hc = &http.Client{Timeout: 20 * time.Second}
+	}
 	c := &stellarCheck{ctx: ctx, passphrase: passphrase, asset: asset, issuer: issuer}
 	if rpcURL != "" {
-		c.view = newRPCView(rpcURL, asset, issuer)
+		c.view = newRPCView(hc, rpcURL, asset, issuer)
 	} else {
-		c.view = newHorizonView(horizonURL, passphrase, asset, issuer)
+		c.view = newHorizonView(hc, horizonURL, passphrase, asset, issuer)
 	}
 	return c
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/stellar/go-stellar-sdk/amount"
 	"github.com/stellar/go-stellar-sdk/clients/horizonclient"
@@ -17,13 +16,12 @@ type horizonView struct {
 }
 
 // newHorizonView talks to url (the network's public Horizon when empty)
-// with a bounded timeout.
-func newHorizonView(url, passphrase, asset, issuer string) *horizonView {
+// with hc.
+func newHorizonView(hc *http.Client, url, passphrase, asset, issuer string) *horizonView {
 	if url == "" {
 		url = publicHorizon(passphrase)
 	}
-	return &horizonView{client: &horizonclient.Client{HorizonURL: url, HTTP: &http.Client{Timeout: 20 * time.Second}},
-		asset: asset, issuer: issuer}
+	return &horizonView{client: &horizonclient.Client{HorizonURL: url, HTTP: hc}, asset: asset, issuer: issuer}
 }
 
 // publicHorizon is SDF's Horizon of a network, or "" for another network.

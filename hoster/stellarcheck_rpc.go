@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/stellar/go-stellar-sdk/clients/rpcclient"
 	protocol "github.com/stellar/go-stellar-sdk/protocols/rpc"
@@ -20,9 +19,9 @@ type rpcView struct {
 	asset, issuer string
 }
 
-// newRPCView talks to url with a bounded timeout.
-func newRPCView(url, asset, issuer string) *rpcView {
-	return &rpcView{url: url, client: rpcclient.NewClient(url, &http.Client{Timeout: 20 * time.Second}), asset: asset, issuer: issuer}
+// newRPCView talks to url with hc.
+func newRPCView(hc *http.Client, url, asset, issuer string) *rpcView {
+	return &rpcView{url: url, client: rpcclient.NewClient(url, hc), asset: asset, issuer: issuer}
 }
 
 func (v *rpcView) name() string { return "Stellar RPC " + v.url }
