@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/torplus/torplus/caddy-module/meter"
 )
 
@@ -14,13 +16,19 @@ func setStellar(m *meter.Handler, o meterOptions) error {
 			return err
 		}
 	}
+	m.StellarRPC, m.FeeAccountSeedFile, m.StellarSOCKS = o.rpc, o.feeSeedFile, o.stellarSocks
 	return nil
 }
 
 // meterRPC is the Stellar RPC URL of a running handler's rpc backend.
-func meterRPC(h *meter.Handler) string { return "" }
+func meterRPC(h *meter.Handler) string { return h.StellarRPC }
 
-// meterSocks is the SOCKS address ("unix:<path>" or host:port, as
-// stellarpay.TorHTTPClient takes it) of a running handler's stellar_socks,
+// meterSocks is the SOCKS address of a running handler's stellar_socks in
+// the form stellarpay.TorHTTPClient takes ("unix:<path>" or host:port),
 // or "" when it reaches Stellar directly.
-func meterSocks(h *meter.Handler) string { return "" }
+func meterSocks(h *meter.Handler) string {
+	if p, ok := strings.CutPrefix(h.StellarSOCKS, "unix/"); ok {
+		return "unix:" + p
+	}
+	return h.StellarSOCKS
+}
