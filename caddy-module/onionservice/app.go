@@ -203,7 +203,32 @@ func (a *App) Validate() error {
 	if _, err := exec.LookPath(a.TorPath); err != nil {
 		return fmt.Errorf("%w (%s)", ErrTorMissing, a.TorPath)
 	}
+	if err := a.checkSocksDir(); err != nil {
+		return err
+	}
 	return checkTorrcPath(a.DataDir)
+}
+
+// ErrSocksDirNotPrivate means the data directory is open to others while
+// tor is to listen on the Stellar SOCKS socket in it: tor refuses to (on
+// some systems anyone who can list a socket can connect to it).
+var ErrSocksDirNotPrivate = errors.New("onion: stellar_socks needs a private data_dir (mode 0700)")
+
+// checkSocksDir checks, with StellarSocks on, that only the owner can
+// reach the data directory, as tor requires of a unix SocksPort's
+// directory.
+func (a *App) checkSocksDir() error {
+	if !a.StellarSocks {
+		return nil
+	}
+	st, err := os.Stat(a.DataDir)
+	if err != nil {
+		return fmt.Errorf("onion: data_dir: %w", err)
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Errorf("%w: %s has mode %04o; run chmod 700 %s", ErrSocksDirNotPrivate, a.DataDir, perm, a.DataDir)
+	}
+	return nil
 }
 
 // Start starts tor, or keeps the one an earlier config of this process

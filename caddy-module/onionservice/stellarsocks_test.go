@@ -152,3 +152,27 @@ func TestStellarSocksBeforeBootstrap(t *testing.T) {
 		t.Fatalf("the target saw %d direct connection(s)", n)
 	}
 }
+
+// TestStellarSocksNeedsPrivateDir: tor listens on the Stellar socket only
+// in a directory no one else can reach; a looser data dir is refused
+// before tor starts, with the fix.
+func TestStellarSocksNeedsPrivateDir(t *testing.T) {
+	for _, tt := range []struct {
+		mode  os.FileMode
+		socks bool
+		err   error
+	}{{0o700, true, nil}, {0o750, true, ErrSocksDirNotPrivate}, {0o755, true, ErrSocksDirNotPrivate}, {0o755, false, nil}} {
+		dir := t.TempDir()
+		if err := os.Chmod(dir, tt.mode); err != nil {
+			t.Fatal(err)
+		}
+		a := &App{DataDir: dir, StellarSocks: tt.socks}
+		if _, err := provision(t, a); err != nil {
+			t.Fatal(err)
+		}
+		err := a.Validate()
+		if !errors.Is(err, tt.err) || (err != nil && !strings.Contains(err.Error(), "chmod 700 "+dir)) {
+			t.Errorf("mode %04o, stellar_socks %v: %v; want %v with the fix", tt.mode, tt.socks, err, tt.err)
+		}
+	}
+}
