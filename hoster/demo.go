@@ -111,7 +111,7 @@ func printDemo(w io.Writer, d *demoNetwork, dataDir string) {
 	if key, err := onion.LoadKey(onionservice.KeyDir(dataDir)); err == nil {
 		host = key.ID().Hostname()
 	}
-	fmt.Fprintf(w, "demo: a simulated Stellar network (testnet's passphrase, no real money) runs inside this hoster: Stellar RPC at %s (Horizon for classic clients at %s)\n", d.RPCURL(), d.HorizonURL())
+	fmt.Fprintf(w, "demo: a simulated Stellar network (testnet's passphrase, no real money) runs inside this hoster: Stellar RPC at %s, and Horizon at %s for classic clients\n", d.RPCURL(), d.HorizonURL())
 	fmt.Fprintf(w, "demo: payments go to %s; the demo payer %s holds %s TPT (its seed: %s); the demo fee account %s holds %s XLM and pays the fees\n",
 		d.Payee.Address(), d.Payer.Address(), DemoPayerTPT, d.PayerSeedFile, d.Fee.Address(), DemoFeeXLM)
 	fmt.Fprintf(w, "demo: pay for the site through a tor client (SOCKS 127.0.0.1:9050, or Tor Browser's 9150):\n")
