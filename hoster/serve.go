@@ -23,7 +23,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "serve",
-		Usage: "[--demo] [--root <dir> | --upstream <url>] [--data-dir <dir>] [--pay-to <G…> --asset-issuer <G…> --horizon <url>] [--price <TPT>] [--dashboard <addr>] [flags]",
+		Usage: "[--demo] [--root <dir> | --upstream <url>] [--data-dir <dir>] [--pay-to <G…> --asset-issuer <G…> --stellar-rpc <url> --fee-account-seed-file <file>] [--price <TPT>] [--dashboard <addr>] [flags]",
 		Short: "Serves a folder (or an existing web server) as a Tor v3 onion service",
 		Long: `
 Publishes a site as a Tor v3 onion service with no Caddyfile to write. It
@@ -47,8 +47,12 @@ records printed are the frontend's.
 
 --pay-to turns metering on: each visitor gets a free round (--free-round),
 then a payment request for every --round of bytes at --price TPT, paid
-to your account and settled through --horizon. --demo does the same on a
-simulated Stellar network inside the hoster, with a funded demo payer,
+to your account and settled through --stellar-rpc (or --horizon), the
+fees of the payments the hoster submits paid by the fee account of
+--fee-account-seed-file. That traffic goes through the hoster's own tor,
+so the server's operator cannot tie this machine to your payee;
+--stellar-direct connects directly. --demo does the same on a simulated
+Stellar RPC inside the hoster, with a funded demo payer and fee account,
 so you can watch payments arrive in the dashboard before you set up real
 ones ("hoster init").
 
