@@ -82,6 +82,18 @@ func TestMistakesGetAClearMessage(t *testing.T) {
 		{"demo with a real payee", nil, []string{"--demo", "--pay-to", testDestination}, ExitUsage, "--demo runs its own simulated Stellar network"},
 		{"demo with a real RPC", []string{"TORPLUS_DEMO=true", "TORPLUS_STELLAR_RPC=https://soroban-testnet.stellar.org"}, nil, ExitUsage, "--demo runs its own simulated Stellar network: leave out --pay-to, --asset-issuer, --stellar-rpc"},
 	}
+	openDir := filepath.Join(dir, "open-data")
+	if err := os.Mkdir(openDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests = append(tests, struct {
+		name string
+		env  []string
+		args []string
+		code int
+		want string
+	}{"data dir open to others, Stellar through tor", nil, append(rpc, "--data-dir", openDir), ExitFailed,
+		"--data-dir " + openDir + " has mode 0755: others can reach it, and tor listens for the hoster's Stellar traffic only in a private directory; run chmod 700 " + openDir + " (or give --stellar-direct)"})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dataDir := filepath.Join(t.TempDir(), "data")

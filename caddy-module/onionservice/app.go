@@ -209,16 +209,14 @@ func (a *App) Validate() error {
 	return checkTorrcPath(a.DataDir)
 }
 
-// ErrSocksDirNotPrivate means the data directory is open to others and
-// cannot be made private, while tor is to listen on the Stellar SOCKS
-// socket in it: tor refuses to (on some systems anyone who can list a
-// socket can connect to it).
+// ErrSocksDirNotPrivate means the data directory is open to others while
+// tor is to listen on the Stellar SOCKS socket in it: tor refuses to (on
+// some systems anyone who can list a socket can connect to it).
 var ErrSocksDirNotPrivate = errors.New("onion: stellar_socks needs a private data_dir (mode 0700)")
 
-// checkSocksDir makes sure, with StellarSocks on, that only the owner can
+// checkSocksDir checks, with StellarSocks on, that only the owner can
 // reach the data directory, as tor requires of a unix SocksPort's
-// directory: a looser one (a volume's default mode) is made 0700, as the
-// hoster makes it, with a warning.
+// directory.
 func (a *App) checkSocksDir() error {
 	if !a.StellarSocks {
 		return nil
@@ -227,16 +225,8 @@ func (a *App) checkSocksDir() error {
 	if err != nil {
 		return fmt.Errorf("onion: data_dir: %w", err)
 	}
-	perm := st.Mode().Perm()
-	if perm&0o077 == 0 {
-		return nil
-	}
-	if err := os.Chmod(a.DataDir, 0o700); err != nil {
-		return fmt.Errorf("%w: %s has mode %04o and cannot be changed (%v); run chmod 700 %s as its owner", ErrSocksDirNotPrivate, a.DataDir, perm, err, a.DataDir)
-	}
-	if a.logger != nil {
-		a.logger.Warn("data_dir was open to others: made it private for tor's Stellar SOCKS socket",
-			zap.String("data_dir", a.DataDir), zap.String("was", fmt.Sprintf("%04o", perm)))
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Errorf("%w: %s has mode %04o; run chmod 700 %s", ErrSocksDirNotPrivate, a.DataDir, perm, a.DataDir)
 	}
 	return nil
 }

@@ -33,7 +33,6 @@ func TestDeploySingleCaddyfile(t *testing.T) {
 		"TORPLUS_ASSET_ISSUER":    clienttest.Issuer.Address(),
 		"TORPLUS_STELLAR_NETWORK": stellarpaytest.Passphrase,
 		"TORPLUS_HORIZON_URL":     hz.URL,
-		"TORPLUS_STELLAR_SOCKS":   "", // the loopback Horizon directly (the exit reaches it only with full descriptors)
 		"TORPLUS_STELLAR_SEED":    clienttest.Operator.Seed(),
 	})
 	logs := r.waitLog(ctx, t, "onion address:", 2*time.Minute)

@@ -52,7 +52,6 @@ func TestScaledOnionbalance(t *testing.T) {
 		"TORPLUS_ASSET_ISSUER":        clienttest.Issuer.Address(),
 		"TORPLUS_STELLAR_NETWORK":     stellarpaytest.Passphrase,
 		"TORPLUS_HORIZON_URL":         hz.URL,
-		"TORPLUS_STELLAR_SOCKS":       "", // the loopback Horizon directly (the exit reaches it only with full descriptors)
 		"TORPLUS_STELLAR_SEED":        clienttest.Operator.Seed(),
 		"TORPLUS_PRICE":               "1.5",
 		"TORPLUS_FREE_ROUND":          "20KB",
