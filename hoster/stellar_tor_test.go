@@ -75,7 +75,7 @@ func TestStellarTrafficGoesThroughTor(t *testing.T) {
 	sock := filepath.Join(dataDir, "http.sock")
 	waitForSocket(t, sock)
 	watch := watchSockets(h.cmd.Process.Pid, netip.AddrPort{}) // no Stellar server may be reached directly
-	h.waitLine(&h.stderr, `"progress": "100%"`, 4*time.Minute)
+	h.waitLine(&h.stderr, `"progress":"100%"`, 4*time.Minute)
 
 	before, _ := l.Balance(clienttest.Operator.Address(), clienttest.TPT)
 	var answers bytes.Buffer
