@@ -6,12 +6,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/stellar/go-stellar-sdk/clients/rpcclient"
 	"github.com/stellar/go-stellar-sdk/keypair"
 	"github.com/stellar/go-stellar-sdk/network"
 	protocol "github.com/stellar/go-stellar-sdk/protocols/rpc"
 	"github.com/stellar/go-stellar-sdk/txnbuild"
 
+	"github.com/torplus/torplus/caddy-module/meter"
+	"github.com/torplus/torplus/caddy-module/stellarpay"
 	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
 	"github.com/torplus/torplus/internal/rpcsim"
 )
@@ -107,5 +110,37 @@ func sendThroughRPC(t *testing.T, s *rpcsim.Server, rpc *rpcclient.Client, src *
 	got, err := rpc.GetTransaction(ctx, protocol.GetTransactionRequest{Hash: sent.Hash})
 	if err != nil || got.Status != protocol.TransactionStatusSuccess {
 		t.Fatalf("getTransaction %s: %+v, %v", sent.Hash, got, err)
+	}
+}
+
+// TestInitCaddyfileSnippet: the torplus block "hoster init --format
+// caddyfile --stellar-rpc" prints is one the handler reads: the rpc
+// backend, its RPC and the fee account's seed file.
+func TestInitCaddyfileSnippet(t *testing.T) {
+	issuer := keypair.MustRandom()
+	l, err := simledger.New(simledger.Genesis{NetworkPassphrase: network.TestNetworkPassphrase,
+		Accounts: []simledger.AccountSpec{{Address: issuer.Address(), Balance: "1000"}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := rpcsim.Start(l, rpcsim.Options{Close: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	keys := filepath.Join(t.TempDir(), "keys")
+	_, out, _ := runHoster(t, nil, "init", "--keys-dir", keys, "--asset-issuer", issuer.Address(), "--stellar-rpc", s.URL, "--format", "caddyfile")
+	i := strings.Index(out, "torplus {")
+	j := strings.Index(out[max(i, 0):], "\n}\n")
+	if i < 0 || j < 0 {
+		t.Fatalf("no torplus block in:\n%s", out)
+	}
+	var h meter.Handler
+	if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser(out[i : i+j+3])); err != nil {
+		t.Fatalf("the printed block does not parse: %v\n%s", err, out[i:i+j+3])
+	}
+	feeFile, _ := filepath.Abs(filepath.Join(keys, "fee.seed"))
+	if h.Backend != stellarpay.BackendRPC || h.StellarRPC != s.URL || h.FeeAccountSeedFile != feeFile || h.AssetIssuer != issuer.Address() {
+		t.Fatalf("the printed block reads as %+v", h)
 	}
 }
