@@ -61,9 +61,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if r.URL.Path == h.payPath {
 		return h.servePayment(w, r, key)
 	}
-	if answered, err := h.payByAuthorization(w, r, key); answered {
-		return err
-	}
 	now := h.st.now()
 	s, err := h.st.load(r.Context(), key)
 	if err != nil {
@@ -79,6 +76,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		if s, err = h.admit(r.Context(), r, key, now); err != nil {
 			return caddyhttp.Error(http.StatusServiceUnavailable, err)
 		}
+	}
+	if answered, err := h.takeCredential(w, r, key, s, now); answered {
+		return err
 	}
 	if s.transient { // no room in memory: no bytes, but a payment request
 		return h.refuse(w, r, key, s, now, 0)
@@ -109,7 +109,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.H
 	}
 	w.Header()[remainingKey] = []string{strconv.FormatInt(max(s.remaining(), 0), 10)}
 	if action != Serve {
-		w.Header().Set(PaymentRequestHeader, h.request(r, key, s, now).Challenge())
+		h.offer(w.Header(), r, h.request(r, key, s, now), now, true, "")
 	}
 	if action == Throttle {
 		h.st.metrics.throttles.Inc()
