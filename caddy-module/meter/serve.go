@@ -49,6 +49,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if v := r.Header[powKey]; len(v) > 0 {
 		stamp = v[0]
 	}
+	mint := wantsCookie(r)
 	key, err := identity.Identify(r, h.AllowClearnet)
 	switch {
 	case errors.Is(err, identity.ErrClearnetDenied):
@@ -57,6 +58,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return h.deny(w, http.StatusBadRequest, "The TorPlus-Session header must be 32 random bytes, base64url-encoded.")
 	case err != nil:
 		return err
+	}
+	if mint {
+		http.SetCookie(w, identity.NewCookie())
 	}
 	if r.URL.Path == h.payPath {
 		return h.servePayment(w, r, key)
@@ -84,6 +88,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		return h.refuse(w, r, key, s, now, 0)
 	}
 	return h.serve(w, r, next, key, s, now)
+}
+
+// wantsCookie reports whether the response to r sets a session cookie: a
+// browser (it asks for HTML: the page load that comes first) that sent no
+// token. API clients send TorPlus-Session and get none.
+func wantsCookie(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html") && identity.WantsCookie(r)
 }
 
 // serve answers a request of a known session by its round state: at full
