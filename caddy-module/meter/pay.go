@@ -27,8 +27,11 @@ func endpointPath(endpoint string) string {
 // field xdr to the zone's settlement and answers 200 with the receipt once
 // the session is credited.
 func (h *Handler) servePayment(w http.ResponseWriter, r *http.Request, key identity.Key) error {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return h.serveStatus(w, r)
+	}
 	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
+		w.Header().Set("Allow", "GET, HEAD, POST")
 		return writePayError(w, &stellarpay.Error{Kind: ErrPayMethod, Message: "send the signed envelope with POST, form field xdr"})
 	}
 	env, err := stellarpay.EnvelopeFromForm(w, r)

@@ -26,7 +26,7 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, key identity.Ke
 	if prefersHTML(r.Header.Get("Accept")) {
 		hdr.Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusPaymentRequired)
-		return pr.WriteHTML(w)
+		return pr.WriteHTML(w, h.payPath+"?id="+pr.ID.String())
 	}
 	hdr.Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusPaymentRequired)
