@@ -135,10 +135,16 @@ func (h *Handler) challenges(r *http.Request, pr payreq.Request) []paymentauth.C
 	return out
 }
 
-// charge is pr as a stellar charge request.
+// charge is pr as a stellar charge request. The recipient is the
+// request's muxed address: a transfer the client submits itself (push) is
+// matched to the request on the ledger by it.
 func (h *Handler) charge(pr payreq.Request, feePayer bool) paymentauth.Request {
+	to := pr.Muxed
+	if to == "" {
+		to = pr.Destination
+	}
 	return paymentauth.Request{
-		Amount: int64(pr.Amount), Currency: h.offers.asset, Recipient: pr.Destination,
+		Amount: int64(pr.Amount), Currency: h.offers.asset, Recipient: to,
 		Description: roundDescription(pr), ExternalID: pr.ID.String(),
 		MethodDetails: paymentauth.MethodDetails{Network: h.offers.network, FeePayer: feePayer},
 	}

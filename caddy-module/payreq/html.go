@@ -37,16 +37,17 @@ a.wallet{display:block;text-align:center;padding:.8em;margin:1em 0;background:#5
 </head><body>
 <h1>Payment required</h1>
 <p>To go on, pay <strong>{{.Amount}} {{.AssetCode}}</strong> for the next {{bytes .Bytes}}.</p>
-<p>Send it from any Stellar wallet to this address{{if .Memo}}, with the memo below{{end}}:</p>
+<p>Send it from any Stellar wallet to this address{{if not .Muxed}}, with the memo below{{end}}:</p>
 <img class="qr" alt="QR code of the address to pay" src="{{.QR}}">
 <dl>
 <dt>Address</dt><dd><code id="address">{{.Address}}</code></dd>
-{{if .Memo}}<dt>Memo ({{.MemoType}})</dt><dd><code id="memo">{{.Memo}}</code></dd>{{end}}
+{{if not .Muxed}}<dt>Memo ({{.MemoType}})</dt><dd><code id="memo">{{.PayMemo}}</code></dd>{{end}}
 <dt>Amount</dt><dd><code id="amount">{{.Amount}}</code></dd>
 <dt>Asset</dt><dd><code>{{.AssetCode}}</code> issued by <code>{{.AssetIssuer}}</code></dd>
 <dt>Network</dt><dd>{{.NetworkPassphrase}}</dd>
 <dt>Pay before</dt><dd>{{.ExpiresAt.Format "2006-01-02 15:04 MST"}}</dd>
 </dl>
+{{if and .Muxed .Memo}}<p>If your wallet does not take M… addresses, pay <code>{{.Destination}}</code> with the text memo <code id="memo">{{.Memo}}</code>.</p>{{end}}
 <a class="wallet" href="{{.Link}}">Open in a Stellar wallet (SEP-7)</a>
 <p id="status">Waiting for the payment to appear on the ledger… This page continues by itself once it has.</p>
 <script>
@@ -76,9 +77,16 @@ func QRDataURI(s string) (template.URL, error) {
 	return template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(code.PNG())), nil
 }
 
-// PayTo is what a wallet pays the request to: the address, and the memo
-// (with its type) that names the request when the address does not.
+// PayTo is what a wallet pays the request to: the muxed address, which
+// names the request by itself, or else the payee's address and the memo
+// (with its type) that names it.
 func (r Request) PayTo() (address, memo, memoType string) {
+	switch {
+	case r.Muxed != "":
+		return r.Muxed, "", ""
+	case r.Memo != "":
+		return r.Destination, r.Memo, "text"
+	}
 	return r.Destination, r.ID.String(), "hash, hex"
 }
 
@@ -94,7 +102,7 @@ func (r Request) WriteHTML(w io.Writer, status string) error {
 	var b bytes.Buffer
 	err = page.Execute(&b, struct {
 		Request
-		Address, Memo, MemoType string
+		Address, PayMemo, MemoType string
 		QR                      template.URL
 		Link                    template.URL // web+stellar: is not a scheme html/template trusts by itself
 		Status                  string

@@ -121,7 +121,7 @@ func TestHTMLPage(t *testing.T) {
 		`href="web&#43;stellar:pay?destination=` + dest, // the SEP-7 link, not sanitised away
 		`src="data:image/png;base64,iVBOR`,              // a PNG QR code
 		"2.5 TPT</strong> for the next 52 MB", r.ID.String(), issuer,
-		`<code id="address">` + dest + `</code>`, `<meta http-equiv="refresh" content="15">`,
+		`<code id="address">` + r.Muxed + `</code>`, `<code id="memo">` + r.Memo + `</code>`, `<meta http-equiv="refresh" content="15">`,
 		`var status = "/.well-known/torplus/pay?id=` + r.ID.String() + `"`, // a JS string, escaped as one
 		`name="viewport" content="width=device-width, initial-scale=1"`,
 	} {
