@@ -1,18 +1,14 @@
 package meter
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/stellar/go-stellar-sdk/network"
-	"github.com/stellar/go-stellar-sdk/strkey"
-	"github.com/stellar/go-stellar-sdk/xdr"
 
 	"github.com/torplus/torplus/caddy-module/paymentauth"
 	"github.com/torplus/torplus/caddy-module/payreq"
-	"github.com/torplus/torplus/caddy-module/stellarpay/sac"
 	"github.com/torplus/torplus/caddy-module/x402"
 )
 
@@ -54,15 +50,11 @@ func caip2(passphrase string) string {
 
 // provisionOffers derives the SAC address and loads the zone's secret.
 func (h *Handler) provisionOffers() error {
-	asset, err := xdr.NewCreditAsset(h.AssetCode, h.AssetIssuer)
+	contract, err := h.assetContract()
 	if err != nil {
-		return fmt.Errorf("torplus: asset: %w", err)
+		return err
 	}
-	id, err := sac.ContractID(asset, h.Network)
-	if err != nil {
-		return fmt.Errorf("torplus: asset contract: %w", err)
-	}
-	h.offers = offers{network: caip2(h.Network), asset: strkey.MustEncode(strkey.VersionByteContract, id[:])}
+	h.offers = offers{network: caip2(h.Network), asset: contract.String()}
 	if h.offers.network == "" {
 		h.log.Info("torplus: the network has no CAIP-2 id: x402 and Payment challenges are not offered, SEP-7 only")
 		return nil

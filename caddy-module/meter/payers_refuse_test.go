@@ -17,11 +17,17 @@ import (
 	"github.com/torplus/torplus/caddy-module/x402"
 )
 
-// asked fetches /f.bin as a new session and returns the 402's request
-// (from its body) and offers.
+// asked fetches /f.bin of the payers zone as a new session and returns
+// the 402's request (from its body) and offers.
 func asked(t *testing.T, s *site, token string) (payreq.Request, offered) {
 	t.Helper()
-	resp, body := payer(token).get(t, s.url("payers", "/f.bin"), "Accept", "application/json")
+	return askedAt(t, s, "payers", token)
+}
+
+// askedAt is asked for zone.
+func askedAt(t *testing.T, s *site, zone, token string) (payreq.Request, offered) {
+	t.Helper()
+	resp, body := payer(token).get(t, s.url(zone, "/f.bin"), "Accept", "application/json")
 	var pr payreq.Request
 	if err := json.Unmarshal(body, &pr); resp.StatusCode != 402 || err != nil {
 		t.Fatalf("%s: %v", resp.Status, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/torplus/torplus/caddy-module/identity"
@@ -40,7 +41,7 @@ func (h *Handler) payByPayment(w http.ResponseWriter, r *http.Request, key ident
 		return true, h.refusePayment(w, r, key, s, now, paymentauth.ErrUsed, "")
 	}
 	if pr, err := h.st.store.PaymentRequest(r.Context(), id); err == nil && pr.State != store.Pending && pr.State != store.Settling {
-		if cred.Payload.Type != paymentauth.PayloadHash || pr.TxHash != cred.Payload.Hash {
+		if cred.Payload.Type != paymentauth.PayloadHash || !paidBy(pr, cred.Payload.Hash) {
 			return true, h.refusePayment(w, r, key, s, now, paymentauth.ErrUsed, "this challenge was paid already; answer the fresh one")
 		}
 	}
@@ -82,7 +83,7 @@ func (h *Handler) awaitPush(ctx context.Context, id payreq.ID, hash string) erro
 	for {
 		pr, err := h.st.store.PaymentRequest(ctx, id)
 		switch {
-		case err == nil && pr.State == store.Paid && pr.TxHash == hash:
+		case err == nil && pr.State == store.Paid && paidBy(pr, hash):
 			return nil
 		case err == nil && pr.State == store.Paid:
 			return paymentauth.ErrUsed
@@ -93,6 +94,13 @@ func (h *Handler) awaitPush(ctx context.Context, id payreq.ID, hash string) erro
 		case <-t.C:
 		}
 	}
+}
+
+// paidBy reports whether pr was paid by the transaction hash: settled
+// with it, or credited by the ledger watcher for an event of it (its
+// tx_hash is then "<hash>:<operation>:<event>").
+func paidBy(pr store.PaymentRequest, hash string) bool {
+	return pr.TxHash == hash || strings.HasPrefix(pr.TxHash, hash+":")
 }
 
 // refusePayment answers a refused Payment credential as the draft says:
