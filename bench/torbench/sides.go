@@ -73,7 +73,10 @@ func writeFiles(www string, size, parSize int64) error {
 }
 
 // startNginx starts nginx (listen … proxy_protocol, sendfile on) on a free
-// loopback port and returns its PID and port.
+// loopback port and returns its PID and port. Text is gzipped as the usual
+// configurations do (Debian's mime.types, gzip_comp_level 5 and the types
+// of the h5bp server configs); the .bin files are not text, so the
+// downloads are not compressed.
 func startNginx(ctx context.Context, p *procs, nginxPath, dir, www string) (pid, port int, err error) {
 	if port, err = freePort(); err != nil {
 		return 0, 0, err
@@ -87,9 +90,17 @@ pid %[1]s/nginx.pid;
 error_log %[1]s/error.log;
 events { worker_connections 1024; }
 http {
+	include /etc/nginx/mime.types;
+	default_type application/octet-stream;
 	access_log off;
 	sendfile on;
 	tcp_nopush on;
+	gzip on;
+	gzip_comp_level 5;
+	gzip_min_length 256;
+	gzip_vary on;
+	gzip_proxied any;
+	gzip_types application/javascript application/json application/xml image/svg+xml text/css text/javascript text/plain text/xml font/ttf font/otf;
 	client_body_temp_path %[1]s/body;
 	proxy_temp_path %[1]s/proxy;
 	fastcgi_temp_path %[1]s/fcgi;

@@ -148,7 +148,7 @@ func (f *FS) Stat(name string) (fs.FileInfo, error) {
 }
 
 var (
-	_ caddy.Provisioner = (*FS)(nil)
+	_ caddy.Provisioner  = (*FS)(nil)
 	_ caddy.CleanerUpper = (*FS)(nil)
 	_ fs.StatFS          = (*FS)(nil)
 )
