@@ -7,23 +7,11 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 
 	"github.com/torplus/torplus/caddy-module/precompress"
+	"github.com/torplus/torplus/internal/sitecache"
 )
 
 // siteFS is the name of the file system --root is served from.
 const siteFS = "torplus_site"
-
-// FingerprintPattern matches the paths of fingerprinted assets: a content
-// hash of at least 8 hex digits before the extension, as bundlers name
-// them (app.3f9a2c1b.js, photo-3f9a2c1b0d.jpg). They never change under
-// their name, so they are cached for a year without a check.
-const FingerprintPattern = `[.-][0-9a-f]{8,}\.[A-Za-z0-9]+$`
-
-// Cache-Control values: fingerprinted assets for a year, the rest
-// revalidated on every use (a page edited by the owner shows at once).
-const (
-	CacheImmutable   = "public, max-age=31536000, immutable"
-	CacheRevalidated = "no-cache"
-)
 
 // siteFilesystem is the caddy.filesystems app with the folder of --root
 // as a torplus_precompressed file system: brotli, zstd and gzip copies of
@@ -40,12 +28,11 @@ func siteFilesystem(root, dataDir string) (json.RawMessage, error) {
 	}}}, nil), nil
 }
 
-// staticSite serves the folder root: Cache-Control by fingerprint (set
-// only on 2xx and 304 answers, so a missing asset is never cached for a
-// year), then file_server on siteFS, sending the compressed copy that the
+// staticSite serves the folder root: Cache-Control by fingerprint
+// (package sitecache), then file_server on siteFS, sending the compressed copy that the
 // request's Accept-Encoding prefers.
 func staticSite(root string) json.RawMessage {
-	fingerprinted := matcherSet{"path_regexp": map[string]string{"pattern": FingerprintPattern}}
+	fingerprinted := matcherSet{"path_regexp": map[string]string{"pattern": sitecache.FingerprintPattern}}
 	cacheControl := func(v string) json.RawMessage {
 		return caddyconfig.JSONModuleObject(map[string]any{"response": map[string]any{
 			"set":     map[string][]string{"Cache-Control": {v}},
@@ -60,8 +47,8 @@ func staticSite(root string) json.RawMessage {
 		"precompressed_order": []string{"br", "zstd", "gzip"},
 	}, "handler", "file_server", nil)
 	return caddyconfig.JSONModuleObject(map[string]any{"routes": []map[string]any{
-		{"match": []matcherSet{fingerprinted}, "handle": []json.RawMessage{cacheControl(CacheImmutable)}},
-		{"match": []matcherSet{{"not": []matcherSet{fingerprinted}}}, "handle": []json.RawMessage{cacheControl(CacheRevalidated)}},
+		{"match": []matcherSet{fingerprinted}, "handle": []json.RawMessage{cacheControl(sitecache.Immutable)}},
+		{"match": []matcherSet{{"not": []matcherSet{fingerprinted}}}, "handle": []json.RawMessage{cacheControl(sitecache.Revalidated)}},
 		{"handle": []json.RawMessage{fileServer}},
 	}}, "handler", "subroute", nil)
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/andybalholm/brotli"
+
+	"github.com/torplus/torplus/internal/sitecache"
 )
 
 // TestServeStaticSite: serve with metering on sends www-example's text
@@ -61,11 +63,11 @@ func TestServeStaticSite(t *testing.T) {
 		status                 int
 		encoding, cacheControl string
 	}{
-		{"/css/site.css", "", 200, "", CacheRevalidated},
-		{"/css/site.css", "gzip", 200, "gzip", CacheRevalidated},
-		{"/", "gzip, deflate, br, zstd", 200, "br", CacheRevalidated},
-		{"/img/field.92f1c85100.jpg", "gzip, deflate, br, zstd", 200, "", CacheImmutable},
-		{"/js/alpine-3.14.9.3ed1eed252.js", "gzip, deflate, br, zstd", 200, "br", CacheImmutable},
+		{"/css/site.css", "", 200, "", sitecache.Revalidated},
+		{"/css/site.css", "gzip", 200, "gzip", sitecache.Revalidated},
+		{"/", "gzip, deflate, br, zstd", 200, "br", sitecache.Revalidated},
+		{"/img/field.92f1c85100.jpg", "gzip, deflate, br, zstd", 200, "", sitecache.Immutable},
+		{"/js/alpine-3.14.9.3ed1eed252.js", "gzip, deflate, br, zstd", 200, "br", sitecache.Immutable},
 		{"/img/missing.0123456789.jpg", "br", 404, "", ""},
 		{"/.gitignore", "br", 404, "", ""},
 	} {

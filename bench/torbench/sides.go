@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/torplus/torplus/internal/proc"
+	"github.com/torplus/torplus/internal/sitecache"
 	"github.com/torplus/torplus/internal/tornet"
 )
 
@@ -128,8 +129,10 @@ http {
 
 // startHoster starts the hoster with the torplus meter in front of
 // file_server, listening on a unix socket with the proxy_protocol wrapper,
-// as its onion app sets it up: a free round of 1000 TB, so the metering
-// itself is measured, never a throttle. It returns the PID and the socket.
+// as `hoster serve --root` sets it up (privacy, meter, Cache-Control by
+// fingerprint, file_server sending the torplus_precompressed copies): a
+// free round of 1000 TB, so the metering itself is measured, never a
+// throttle. It returns the PID and the socket.
 func startHoster(ctx context.Context, p *procs, hosterPath, dir, www string) (pid int, socket string, err error) {
 	hd := filepath.Join(dir, "hoster")
 	if err := os.MkdirAll(hd, 0o700); err != nil {
@@ -145,11 +148,18 @@ func startHoster(ctx context.Context, p *procs, hosterPath, dir, www string) (pi
 			proxy_protocol
 		}
 	}
+	filesystem site torplus_precompressed {
+		root ` + www + `
+		cache ` + filepath.Join(hd, "precompressed") + `
+	}
 }
 
 http:// {
 	bind unix/` + socket + `
 	root * ` + www + `
+	torplus_privacy {
+		secret_file ` + filepath.Join(hd, "privacy.key") + `
+	}
 	torplus {
 		price 2.5
 		destination GD6I2TMALZ7TQB2HXGGGB5D5VJIHRJUTRIVN3LOJ4AJMSMC5VAKNEXG5
@@ -158,7 +168,25 @@ http:// {
 		free_budget off
 		store sqlite ` + filepath.Join(hd, "store.db") + `
 	}
-	file_server
+	@fingerprinted path_regexp ` + sitecache.FingerprintPattern + `
+	@other not path_regexp ` + sitecache.FingerprintPattern + `
+	header @fingerprinted {
+		Cache-Control "` + sitecache.Immutable + `"
+		match {
+			status 2xx 304
+		}
+	}
+	header @other {
+		Cache-Control "` + sitecache.Revalidated + `"
+		match {
+			status 2xx 304
+		}
+	}
+	file_server {
+		fs site
+		hide .*
+		precompressed br zstd gzip
+	}
 }
 `
 	path := filepath.Join(dir, "hoster.Caddyfile")
