@@ -47,6 +47,12 @@ type Request struct {
 	Method string `json:"method"`
 	// Destination is the Stellar account (G…) to pay.
 	Destination string `json:"destination"`
+	// Muxed is Destination with the request's Number as muxed id (M…):
+	// a wallet that pays it straight to the network pays this request.
+	Muxed string `json:"muxed_destination,omitempty"`
+	// Memo is the text memo naming this request, for a wallet paying
+	// Destination with a memo (MEMO_TEXT) instead.
+	Memo string `json:"memo,omitempty"`
 	// AssetCode and AssetIssuer name the asset to pay in (TPT and its issuer).
 	AssetCode   string `json:"asset_code"`
 	AssetIssuer string `json:"asset_issuer"`
@@ -110,6 +116,7 @@ func New(id ID, t Terms, callback string, now time.Time) Request {
 		NetworkPassphrase: t.NetworkPassphrase, Bytes: t.Bytes,
 		ExpiresAt: now.Add(t.TTL).UTC().Truncate(time.Second), Callback: callback,
 	}
+	r.fillLedgerAddress()
 	r.URI = r.SEP7()
 	return r
 }
