@@ -36,10 +36,7 @@ func (h *Handler) takeCredential(w http.ResponseWriter, r *http.Request, key ide
 	if scheme, _, _ := strings.Cut(strings.TrimSpace(v), " "); !strings.EqualFold(scheme, stellarpay.AuthScheme) {
 		return false, nil
 	}
-	r.Header.Del("Authorization")
-	if h.offers.network == "" {
-		return h.payByAuthorization(w, r, key, v)
-	}
+	r.Header.Del("Authorization") // the credential is ours, not the upstream's
 	return h.payByPayment(w, r, key, s, now, v)
 }
 

@@ -112,7 +112,7 @@ func (h *Handler) refusePayment(w http.ResponseWriter, r *http.Request, key iden
 	pr := h.request(r, key, s, now)
 	hdr := w.Header()
 	setRetryAfter(hdr, err)
-	h.offer(hdr, r, pr, now, false, "")
+	h.offer(hdr, r, pr, now, "")
 	hdr.Del("WWW-Authenticate") // Write adds the fresh challenges
 	p.Write(w, h.challenges(r, pr)...)
 	return nil

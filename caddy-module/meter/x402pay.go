@@ -21,7 +21,7 @@ import (
 // transaction. Success sets PAYMENT-RESPONSE on the served response.
 func (h *Handler) payX402(w http.ResponseWriter, r *http.Request, key identity.Key, s *session, now time.Time, v string) (bool, error) {
 	pr := h.request(r, key, s, now)
-	if h.offers.network == "" {
+	if !h.offers.x402 {
 		return true, h.refuseX402(w, r, pr, now, http.StatusPaymentRequired, x402Reason(x402.ErrNetwork))
 	}
 	p, err := x402.DecodeSignature(v)
@@ -49,7 +49,7 @@ func (h *Handler) payX402(w http.ResponseWriter, r *http.Request, key identity.K
 // reason as JSON.
 func (h *Handler) refuseX402(w http.ResponseWriter, r *http.Request, pr payreq.Request, now time.Time, status int, reason string) error {
 	hdr := w.Header()
-	h.offer(hdr, r, pr, now, false, reason)
+	h.offer(hdr, r, pr, now, reason)
 	if v, err := x402.EncodeResponse(x402.SettlementResponse{ErrorReason: reason, Network: h.offers.network}); err == nil {
 		hdr.Set(x402.HeaderResponse, v)
 	}
