@@ -92,7 +92,8 @@ type Client struct {
 	mu       sync.Mutex // serialises payments (sequence numbers)
 	lastSeq  int64
 	paid     map[payreq.ID]bool
-	next     *notice // an early notice, paid with the next request
+	unsure   map[payreq.ID]bool // paid, answered without a receipt
+	next     *notice            // an early notice, paid with the next request
 	payments int
 	stroops  int64
 }
@@ -108,7 +109,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("client: policy needs a network, an asset and a budget")
 	}
 	c := &Client{http: cfg.HTTP, horizon: cfg.Horizon, key: cfg.Key, policy: cfg.Policy, session: cfg.Session,
-		via: cfg.PayVia, now: cfg.Now, logf: cfg.Logf, paid: map[payreq.ID]bool{}}
+		via: cfg.PayVia, now: cfg.Now, logf: cfg.Logf, paid: map[payreq.ID]bool{}, unsure: map[payreq.ID]bool{}}
 	if c.session == "" {
 		var b [32]byte
 		if _, err := rand.Read(b[:]); err != nil {
@@ -143,18 +144,24 @@ func (c *Client) Get(ctx context.Context, rawURL string) (*http.Response, error)
 	if err != nil {
 		return nil, err
 	}
-	auth, lastPaid := c.payNotice(ctx, page), payreq.ID{}
+	auth, lastPaid := c.payNotice(ctx, page)
 	for round := 0; round < 3; round++ {
 		resp, err := c.do(ctx, http.MethodGet, page, auth, nil)
 		if err != nil {
 			return nil, err
 		}
 		if resp.StatusCode != http.StatusPaymentRequired {
+			if auth != "" && resp.Header.Get(paymentauth.HeaderReceipt) == "" {
+				c.unconfirmed(lastPaid) // served from what was left; the payment not (yet) taken
+			}
 			c.onNotice(resp, page)
 			return resp, nil
 		}
 		body, refusal := readRefusal(resp)
 		ch, pr, err := c.choose(resp.Header, body)
+		if err == nil && lastPaid == (payreq.ID{}) {
+			c.retryUnconfirmed(pr.ID)
+		}
 		if lastPaid != (payreq.ID{}) && (refusal.Code != "" || err != nil || pr.ID == lastPaid) {
 			c.forgetSeq() // the payment did not land: trust Horizon's sequence next time
 			return nil, refusal
@@ -221,20 +228,23 @@ func (c *Client) onNotice(resp *http.Response, page *url.URL) {
 }
 
 // payNotice pays the early notice kept for the next request, if any, and
-// returns the credential to send with it.
-func (c *Client) payNotice(ctx context.Context, page *url.URL) string {
+// returns the credential to send with it and the request it pays.
+func (c *Client) payNotice(ctx context.Context, page *url.URL) (string, payreq.ID) {
 	c.mu.Lock()
 	n := c.next
 	c.next = nil
 	c.mu.Unlock()
 	if n == nil {
-		return ""
+		return "", payreq.ID{}
 	}
 	auth, err := c.pay(ctx, n.pr, n.ch, page, ViaAuthorization)
-	if err != nil {
-		c.logf("early payment request not paid: %v", err)
+	if err != nil || auth == "" {
+		if err != nil {
+			c.logf("early payment request not paid: %v", err)
+		}
+		return "", payreq.ID{}
 	}
-	return auth
+	return auth, n.pr.ID
 }
 
 // pay checks pr, signs a payment and sends it via the callback, or
@@ -292,6 +302,29 @@ func (c *Client) pay(ctx context.Context, pr PaymentRequest, ch *paymentauth.Cha
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	return "", nil
+}
+
+// unconfirmed notes that the payment of request id was answered without
+// a receipt: the site served the request from what was left, and the
+// payment was refused or is still being settled.
+func (c *Client) unconfirmed(id payreq.ID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.unsure[id] = true
+	c.lastSeq = 0
+}
+
+// retryUnconfirmed lets a 402 for a request whose payment was never
+// confirmed be paid again: that payment did not buy the round, and the
+// next attempt's answer says why. The budget stays spent: the first
+// payment may still land.
+func (c *Client) retryUnconfirmed(id payreq.ID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.unsure[id] {
+		delete(c.unsure, id)
+		delete(c.paid, id)
+	}
 }
 
 func (c *Client) forgetSeq() {
