@@ -19,9 +19,6 @@ import (
 
 // Response headers the meter sets.
 const (
-	// PaymentRequestHeader carries the next payment request (a Payment
-	// challenge) once a round is AskAt used, and while throttled.
-	PaymentRequestHeader = "TorPlus-Payment-Request"
 	// RemainingHeader tells the bytes left in the allowance before this response.
 	RemainingHeader = "TorPlus-Remaining"
 )
@@ -124,7 +121,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.H
 	}
 	w.Header()[remainingKey] = []string{strconv.FormatInt(max(s.remaining(), 0), 10)}
 	if action != Serve {
-		h.offer(w.Header(), r, h.request(r, key, s, now), now, true, "")
+		h.offer(w.Header(), r, h.request(r, key, s, now), now, "")
 	}
 	if action == Throttle {
 		h.st.metrics.throttles.Inc()
