@@ -23,21 +23,21 @@ func TestRunScript(t *testing.T) {
 	defer cancel()
 	rows := filepath.Join(t.TempDir(), "tally.jsonl")
 	table := filepath.Join(t.TempDir(), "table.md")
-	cmd := exec.CommandContext(ctx, "./run", "-time", "50x", "-parallel", "1", "-only", `^payreq\.FuzzParseChallenge$`, "-table", table)
+	cmd := exec.CommandContext(ctx, "./run", "-time", "50x", "-parallel", "1", "-only", `^payreq\.FuzzParseSEP7$`, "-table", table)
 	cmd.Env = append(cmd.Environ(), tally.EnvFile+"="+rows)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("fuzz/run: %v\n%s", err, out)
 	}
 	got, err := tally.Read(rows)
-	if err != nil || len(got) != 1 || got[0].Test != "payreq.FuzzParseChallenge" || got[0].Inputs < 1 {
+	if err != nil || len(got) != 1 || got[0].Test != "payreq.FuzzParseSEP7" || got[0].Inputs < 1 {
 		t.Fatalf("tally rows %+v, %v; output:\n%s", got, err, out)
 	}
-	if !strings.Contains(string(out), "ok   payreq.FuzzParseChallenge") {
+	if !strings.Contains(string(out), "ok   payreq.FuzzParseSEP7") {
 		t.Fatalf("no progress line for the target:\n%s", out)
 	}
 	md, err := os.ReadFile(table)
-	if err != nil || !strings.Contains(string(md), "| `payreq.FuzzParseChallenge` | ") || !strings.Contains(string(md), "| ok |") ||
+	if err != nil || !strings.Contains(string(md), "| `payreq.FuzzParseSEP7` | ") || !strings.Contains(string(md), "| ok |") ||
 		!strings.Contains(string(md), "1 targets, 50x each") {
 		t.Fatalf("-table wrote %q, %v", md, err)
 	}
