@@ -111,15 +111,19 @@ func (r *rpcSite) served(token string) int {
 	return resp.StatusCode
 }
 
-// awaitServed waits, bounded, until the session of token is served; it
-// reports whether it was.
+// awaitServed waits, up to 10 s, until the session of token is served;
+// it reports whether it was.
 func (r *rpcSite) awaitServed(token string) bool {
 	r.t.Helper()
-	for range 500 {
+	return r.awaitServedWithin(token, 10*time.Second)
+}
+
+func (r *rpcSite) awaitServedWithin(token string, d time.Duration) bool {
+	r.t.Helper()
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if r.served(token) == http.StatusOK {
 			return true
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	return false
 }

@@ -54,7 +54,8 @@ type LedgerWatch interface {
 	// RecordSighting stores s; a key already stored is kept as it is,
 	// and added reports false.
 	RecordSighting(ctx context.Context, s Sighting) (added bool, err error)
-	// Sightings lists zone's sightings with verdict (all if ""), newest first.
+	// Sightings lists zone's sightings (every zone's if "") with verdict
+	// (all if ""), newest first, at most limit.
 	Sightings(ctx context.Context, zone, verdict string, limit int) ([]Sighting, error)
 	// PaymentRequestByNumber returns zone's request whose id's Number is
 	// n (the newest, should two share one), or ErrNotFound.
@@ -129,8 +130,8 @@ func (s *sqlStore) RecordSighting(ctx context.Context, g Sighting) (bool, error)
 
 func (s *sqlStore) Sightings(ctx context.Context, zone, verdict string, limit int) ([]Sighting, error) {
 	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT key, zone, tx_hash, ledger, closed_at, payer, amount, dest,
-		payment_request, verdict, seen_at FROM torplus_sightings WHERE zone = ? AND (? = '' OR verdict = ?)
-		ORDER BY seen_at DESC, key LIMIT ?`), zone, verdict, verdict, limit)
+		payment_request, verdict, seen_at FROM torplus_sightings WHERE (? = '' OR zone = ?) AND (? = '' OR verdict = ?)
+		ORDER BY seen_at DESC, key LIMIT ?`), zone, zone, verdict, verdict, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -63,6 +63,9 @@ func TestLedgerWatch(t *testing.T) {
 				if err != nil || len(short) != 1 || short[0].Key != g.Key {
 					t.Fatalf("short sightings %+v, %v", short, err)
 				}
+				if every, err := w.Sightings(ctx, "", "", 10); err != nil || len(every) != 3 {
+					t.Fatalf("every zone's sightings %+v, %v", every, err)
+				}
 			})
 			t.Run("request by number", func(t *testing.T) {
 				a, b, c := pr(0x51, "s1"), pr(0x51, "s2"), pr(0x52, "s3")
