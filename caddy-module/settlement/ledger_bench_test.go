@@ -11,10 +11,8 @@ import (
 	protocol "github.com/stellar/go-stellar-sdk/protocols/rpc"
 	"github.com/stellar/go-stellar-sdk/xdr"
 
-	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/settlement"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
-	"github.com/torplus/torplus/caddy-module/stellarpay/sac"
 	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 	"github.com/torplus/torplus/caddy-module/store"
@@ -56,13 +54,12 @@ func BenchmarkLedgerCreditLatency(b *testing.B) {
 	}
 	c := rpcclient.NewClient(srv.URL, &http.Client{Timeout: 5 * time.Second})
 	defer c.Close()
-	w := rpcsim.Wallet{Client: c, Passphrase: spt.Passphrase}
 	ctx := context.Background()
 	var took []time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		pr, _ := f.request(b, "bench")
-		env := walletTransfer(b, w, srv, pr)
+		env := sacPayment(b, srv, pr, clienttest.Payer)
 		b.StartTimer()
 		start := time.Now()
 		if _, err := c.SendTransaction(ctx, protocol.SendTransactionRequest{Transaction: env}); err != nil {
@@ -81,23 +78,4 @@ func BenchmarkLedgerCreditLatency(b *testing.B) {
 	}
 	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
 	b.ReportMetric(float64(took[len(took)/2]-closeEvery)/1e6, "ms-over-close")
-}
-
-// walletTransfer is the payer's own transfer of pr's amount to its muxed
-// destination, signed and ready to send, as a wallet makes it.
-func walletTransfer(b *testing.B, w rpcsim.Wallet, srv *rpcsim.Server, pr payreq.Request) string {
-	b.Helper()
-	from, _ := sac.ParseAddress(clienttest.Payer.Address())
-	to, _ := sac.ParseAddress(payreq.MuxedAddress(pr.Destination, pr.ID.Number()))
-	call := sac.Transfer{Contract: srv.Ledger.ContractID(clienttest.TPT), From: from, To: to, Amount: int64(pr.Amount)}.Args()
-	ctx := context.Background()
-	p, err := w.Prepare(ctx, clienttest.Payer.Address(), call, clienttest.Payer, 100)
-	if err != nil {
-		b.Fatal(err)
-	}
-	env, err := w.Envelope(ctx, clienttest.Payer, call, p)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return env
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stellar/go-stellar-sdk/clients/rpcclient"
+	"github.com/stellar/go-stellar-sdk/keypair"
 
 	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/settlement"
@@ -55,7 +56,7 @@ func TestSACSettlementFinishedAfterCrash(t *testing.T) {
 	}
 	svc = settlement.New(settlement.Config{Zone: "crash", Store: f.store, Backend: settler(), Timeout: time.Second})
 	pr, _ := f.request(t, "crash")
-	env := sacPayment(t, srv, pr)
+	env := sacPayment(t, srv, pr, clienttest.Broke)
 	before, _ := l.Balance(clienttest.Operator.Address(), tpt)
 	if _, err := svc.Pay(context.Background(), env, nil, "client"); !errors.Is(err, stellarpay.ErrUnavailable) {
 		t.Fatalf("Pay before any ledger closed: %v, want ErrUnavailable", err)
@@ -78,8 +79,10 @@ func TestSACSettlementFinishedAfterCrash(t *testing.T) {
 }
 
 // sacPayment is the payer's SAC transfer of pr's amount to pr's muxed
-// destination, built as a payment client does (rpcsim.Wallet).
-func sacPayment(t *testing.T, srv *rpcsim.Server, pr payreq.Request) string {
+// destination, as a payment client builds it (source another account:
+// the payer's authorization is an address credential) or, with source
+// the payer, as a wallet sends it itself.
+func sacPayment(t testing.TB, srv *rpcsim.Server, pr payreq.Request, source *keypair.Full) string {
 	t.Helper()
 	c := rpcclient.NewClient(srv.URL, &http.Client{Timeout: 5 * time.Second})
 	defer c.Close()
@@ -91,11 +94,11 @@ func sacPayment(t *testing.T, srv *rpcsim.Server, pr payreq.Request) string {
 	call := sac.Transfer{Contract: srv.Ledger.ContractID(clienttest.TPT), From: from, To: to, Amount: int64(pr.Amount)}.Args()
 	w := rpcsim.Wallet{Client: c, Passphrase: spt.Passphrase}
 	ctx := context.Background()
-	p, err := w.Prepare(ctx, clienttest.Broke.Address(), call, clienttest.Payer, 10)
+	p, err := w.Prepare(ctx, source.Address(), call, clienttest.Payer, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, err := w.Envelope(ctx, clienttest.Broke, call, p)
+	env, err := w.Envelope(ctx, source, call, p)
 	if err != nil {
 		t.Fatal(err)
 	}
