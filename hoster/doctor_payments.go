@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/torplus/torplus/caddy-module/meter"
@@ -19,10 +17,10 @@ const MaxClockSkew = 30 * time.Second
 
 // paymentFindings reads the running hoster's torplus handler from its
 // admin API and checks its Horizon, network, payee and clock.
-func paymentFindings(ctx context.Context, admin string) []finding {
-	h, err := runningMeter(ctx, admin)
+func paymentFindings(ctx context.Context, admin, dataDir string) []finding {
+	h, err := runningMeter(ctx, admin, dataDir)
 	if err != nil {
-		return []finding{{what: "cannot read the running config from the admin API " + admin + ": " + err.Error(),
+		return []finding{{what: "cannot read the running config from the admin API " + adminName(admin, dataDir) + ": " + err.Error(),
 			fix: "give the hoster's --admin address to doctor (or TORPLUS_ADMIN); payments were not checked"}}
 	}
 	if h == nil {
@@ -46,18 +44,10 @@ func paymentFindings(ctx context.Context, admin string) []finding {
 
 // runningMeter is the torplus handler of the running config's onion
 // server, or nil when there is none.
-func runningMeter(ctx context.Context, admin string) (*meter.Handler, error) {
-	if admin == "" || admin == "off" {
-		return nil, fmt.Errorf("the admin API is off")
-	}
-	client := &http.Client{}
-	base := "http://" + admin
-	if sock, ok := strings.CutPrefix(admin, "unix/"); ok {
-		base = "http://admin"
-		client.Transport = &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", sock)
-		}}
+func runningMeter(ctx context.Context, admin, dataDir string) (*meter.Handler, error) {
+	base, client, err := adminClient(admin, dataDir)
+	if err != nil {
+		return nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/config/apps/http/servers/onion/routes", nil)
 	if err != nil {

@@ -155,7 +155,7 @@ func serveConfig(o serveOptions) (*caddy.Config, error) {
 	if o.accessLog {
 		server.Logs = &caddyhttp.ServerLogConfig{}
 	}
-	admin, err := adminConfig(o.admin)
+	admin, err := adminConfig(adminListen(o.admin, dataDir))
 	if err != nil {
 		return nil, err
 	}

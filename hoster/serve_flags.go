@@ -3,7 +3,6 @@ package main
 import (
 	"strings"
 
-	"github.com/caddyserver/caddy/v2"
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 	"github.com/spf13/pflag"
 
@@ -29,7 +28,7 @@ func addServeFlags(f *pflag.FlagSet) {
 	f.String("torrc", "", "File of extra torrc lines appended to the hoster's")
 	f.String("domain", "", "Your domain, to print the exact TXT record name (torplus.<domain>)")
 	f.String("tor", "tor", "The tor executable")
-	f.String("admin", caddy.DefaultAdminListen, `Admin API address (loopback or unix socket only), or "off"`)
+	f.String("admin", "", `Admin API address: loopback (127.0.0.1:2019), a unix socket (unix/<path>), or "off" (default: the unix socket <data-dir>/`+AdminSocketFile+`, mode 0600)`)
 	f.Bool("access-log", false, "Log every request")
 	f.String("onionbalance-master", "", "Onion address of the Onionbalance frontend this hoster is an instance of")
 	f.String("dashboard", "off", `Loopback address for the owner's dashboard (e.g. 127.0.0.1:2020), or "off" (--demo: 127.0.0.1:2020)`)

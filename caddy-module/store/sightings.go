@@ -73,6 +73,12 @@ type LedgerWatch interface {
 // errNoWatch is Watch's answer for a DB without LedgerWatch.
 var errNoWatch = fmt.Errorf("%w: the database keeps no ledger watch", ErrUnsupported)
 
+// watchTables is the migration step that adds the ledger watch's tables.
+func watchTables(ctx context.Context, s *sqlStore, x execer) error {
+	return stmts(s.watchSchema()...)(ctx, s, x)
+}
+
+// watchSchema is the ledger watch's tables, in the dialect of s.
 func (s *sqlStore) watchSchema() []string {
 	return []string{
 		`CREATE TABLE IF NOT EXISTS torplus_sightings (
