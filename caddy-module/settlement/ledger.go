@@ -36,6 +36,11 @@ type WatchConfig struct {
 	// Interval is the wait between two reads once caught up
 	// (DefaultWatchInterval when zero).
 	Interval time.Duration
+	// Lookback is how far back, in ledgers, the zone's very first read
+	// starts (stellarpay.Watcher.Lookback): at least a request's lifetime,
+	// so that a payment made before the watcher first reached the RPC is
+	// seen.
+	Lookback uint32
 }
 
 // WatchLedger starts the zone's ledger watcher: it reads the payee's
@@ -54,7 +59,7 @@ func (s *Service) WatchLedger(cfg WatchConfig) error {
 	if err != nil {
 		return err
 	}
-	w.Limit = watchPage
+	w.Limit, w.Lookback = watchPage, cfg.Lookback
 	s.watching.Add(1)
 	go s.watch(w, cfg.Interval)
 	return nil
