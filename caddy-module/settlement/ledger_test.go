@@ -1,0 +1,92 @@
+package settlement_test
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stellar/go-stellar-sdk/clients/rpcclient"
+	protocol "github.com/stellar/go-stellar-sdk/protocols/rpc"
+	"github.com/stellar/go-stellar-sdk/xdr"
+
+	"github.com/torplus/torplus/caddy-module/settlement"
+	"github.com/torplus/torplus/caddy-module/stellarpay"
+	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
+	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
+	"github.com/torplus/torplus/caddy-module/store"
+	"github.com/torplus/torplus/client/clienttest"
+	"github.com/torplus/torplus/internal/rpcsim"
+)
+
+// TestReplicasCreditLedgerPaymentOnce: two replicas of a zone (each its
+// own connection to one database, its own Service and ledger watcher)
+// see a wallet's payment to a request one of them issued. The request is
+// credited once, and the payment recorded once.
+func TestReplicasCreditLedgerPaymentOnce(t *testing.T) {
+	g := clienttest.Genesis()
+	g.AssetContracts = []simledger.Asset{clienttest.TPT}
+	l, err := simledger.New(g, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := rpcsim.Start(l, rpcsim.Options{Close: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	path := filepath.Join(t.TempDir(), "shared.db")
+	var stores []*store.Store
+	for range 2 {
+		db, err := store.OpenSQLite(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := store.New(db, 10*time.Millisecond, nil)
+		t.Cleanup(func() { st.Close() })
+		rpc, err := stellarpay.NewRPCSettler(stellarpay.RPCConfig{URL: srv.URL, NetworkPassphrase: spt.Passphrase})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = rpc.Close() })
+		svc := settlement.New(settlement.Config{Zone: "shared", Store: st, Backend: rpc})
+		t.Cleanup(svc.Close)
+		if err := svc.WatchLedger(settlement.WatchConfig{Client: rpc.RPCClient(), Asset: xdr.MustNewCreditAsset("TPT", clienttest.Issuer.Address()),
+			Passphrase: spt.Passphrase, Payee: clienttest.Operator.Address(), Interval: 5 * time.Millisecond, Lookback: 100}); err != nil {
+			t.Fatal(err)
+		}
+		stores = append(stores, st)
+	}
+	o, err := stellarpay.NewOfflineSettler(clienttest.Genesis()) // for the fixture's envelope, unused here
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, _ := (&fixture{store: stores[0], backend: o}).request(t, "shared") // issued by the first replica
+	c := rpcclient.NewClient(srv.URL, &http.Client{Timeout: 5 * time.Second})
+	defer c.Close()
+	resp, err := c.SendTransaction(context.Background(), protocol.SendTransactionRequest{Transaction: sacPayment(t, srv, pr, clienttest.Payer)})
+	if err != nil || resp.Status != "PENDING" {
+		t.Fatalf("the wallet's payment: %+v, %v", resp, err)
+	}
+	other := stores[1]
+	var got store.PaymentRequest
+	for range 500 {
+		if got, err = other.PaymentRequest(context.Background(), pr.ID); err == nil && got.State == store.Paid {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got.State != store.Paid {
+		t.Fatalf("request %s is %s", pr.ID, got.State)
+	}
+	time.Sleep(200 * time.Millisecond) // both watchers have read the ledger by now, many times over
+	credits, err := other.Credits(context.Background(), "shared", got.Session)
+	if err != nil || len(credits) != 1 {
+		t.Fatalf("credits %+v, %v; want one", credits, err)
+	}
+	w, _ := other.Watch(context.Background())
+	if seen, err := w.Sightings(context.Background(), "shared", "", 10); err != nil || len(seen) != 1 || seen[0].Verdict != store.SightingCredited {
+		t.Fatalf("sightings %+v, %v; want one credited", seen, err)
+	}
+}
