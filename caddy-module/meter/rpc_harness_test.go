@@ -159,7 +159,7 @@ func (r *rpcSite) jsTransfer(to string, amount int64, ledgers uint32) string {
 // polled to its end; it returns the final status.
 func (r *rpcSite) jsWalletPay(to string, amount int64) string {
 	r.t.Helper()
-	return r.js(to, amount, 100, true).Status
+	return r.js(to, amount, 600, true).Status
 }
 
 type jsOut struct{ XDR, Hash, Status string }

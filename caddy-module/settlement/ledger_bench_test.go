@@ -59,7 +59,7 @@ func BenchmarkLedgerCreditLatency(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		pr, _ := f.request(b, "bench")
-		env := sacPayment(b, srv, pr, clienttest.Payer)
+		env := sacPayment(b, srv, pr, clienttest.Payer, 100)
 		b.StartTimer()
 		start := time.Now()
 		if _, err := c.SendTransaction(ctx, protocol.SendTransactionRequest{Transaction: env}); err != nil {

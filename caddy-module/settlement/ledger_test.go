@@ -65,7 +65,7 @@ func TestReplicasCreditLedgerPaymentOnce(t *testing.T) {
 	pr, _ := (&fixture{store: stores[0], backend: o}).request(t, "shared") // issued by the first replica
 	c := rpcclient.NewClient(srv.URL, &http.Client{Timeout: 5 * time.Second})
 	defer c.Close()
-	resp, err := c.SendTransaction(context.Background(), protocol.SendTransactionRequest{Transaction: sacPayment(t, srv, pr, clienttest.Payer)})
+	resp, err := c.SendTransaction(context.Background(), protocol.SendTransactionRequest{Transaction: sacPayment(t, srv, pr, clienttest.Payer, 100)})
 	if err != nil || resp.Status != "PENDING" {
 		t.Fatalf("the wallet's payment: %+v, %v", resp, err)
 	}

@@ -56,7 +56,7 @@ func TestSACSettlementFinishedAfterCrash(t *testing.T) {
 	}
 	svc = settlement.New(settlement.Config{Zone: "crash", Store: f.store, Backend: settler(), Timeout: time.Second})
 	pr, _ := f.request(t, "crash")
-	env := sacPayment(t, srv, pr, clienttest.Broke)
+	env := sacPayment(t, srv, pr, clienttest.Broke, 10) // 50 s to the verifier, within the request's minute
 	before, _ := l.Balance(clienttest.Operator.Address(), tpt)
 	if _, err := svc.Pay(context.Background(), env, nil, "client"); !errors.Is(err, stellarpay.ErrUnavailable) {
 		t.Fatalf("Pay before any ledger closed: %v, want ErrUnavailable", err)
@@ -81,8 +81,8 @@ func TestSACSettlementFinishedAfterCrash(t *testing.T) {
 // sacPayment is the payer's SAC transfer of pr's amount to pr's muxed
 // destination, as a payment client builds it (source another account:
 // the payer's authorization is an address credential) or, with source
-// the payer, as a wallet sends it itself.
-func sacPayment(t testing.TB, srv *rpcsim.Server, pr payreq.Request, source *keypair.Full) string {
+// the payer, as a wallet sends it itself; signed for ledgers ledgers.
+func sacPayment(t testing.TB, srv *rpcsim.Server, pr payreq.Request, source *keypair.Full, ledgers uint32) string {
 	t.Helper()
 	c := rpcclient.NewClient(srv.URL, &http.Client{Timeout: 5 * time.Second})
 	defer c.Close()
@@ -94,7 +94,7 @@ func sacPayment(t testing.TB, srv *rpcsim.Server, pr payreq.Request, source *key
 	call := sac.Transfer{Contract: srv.Ledger.ContractID(clienttest.TPT), From: from, To: to, Amount: int64(pr.Amount)}.Args()
 	w := rpcsim.Wallet{Client: c, Passphrase: spt.Passphrase}
 	ctx := context.Background()
-	p, err := w.Prepare(ctx, source.Address(), call, clienttest.Payer, 10)
+	p, err := w.Prepare(ctx, source.Address(), call, clienttest.Payer, ledgers)
 	if err != nil {
 		t.Fatal(err)
 	}
