@@ -3,6 +3,7 @@ package settlement
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -92,6 +93,9 @@ func (s *Service) request(ctx context.Context, id payreq.ID, byNumber bool) (sto
 	}
 	if err == nil && pr.Zone != s.cfg.Zone {
 		err = store.ErrNotFound // another zone's request: paid there only, on its own backend
+	}
+	if byNumber && errors.Is(err, store.ErrNotFound) {
+		return pr, &stellarpay.Error{Kind: ErrUnknownRequest, Message: fmt.Sprintf("no payment request here has the muxed id %d the transfer pays", id.Number())}
 	}
 	if err != nil {
 		return pr, refusal(err, id)
