@@ -13,11 +13,9 @@ import (
 
 	"github.com/torplus/torplus/caddy-module/settlement"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
-	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 	"github.com/torplus/torplus/caddy-module/store"
 	"github.com/torplus/torplus/client/clienttest"
-	"github.com/torplus/torplus/internal/rpcsim"
 )
 
 // BenchmarkLedgerCreditLatency: a wallet sends a payment to a request's
@@ -29,18 +27,7 @@ import (
 func BenchmarkLedgerCreditLatency(b *testing.B) {
 	const closeEvery = 200 * time.Millisecond
 	f := newFixture(b)
-	g := clienttest.Genesis()
-	g.Accounts[2].Trustlines[0].Balance = "1000000" // the payer: enough for any b.N
-	g.AssetContracts = []simledger.Asset{clienttest.TPT}
-	l, err := simledger.New(g, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv, err := rpcsim.Start(l, rpcsim.Options{Close: closeEvery})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
+	srv := sacNet(b, closeEvery, "1000000") // the payer: enough TPT for any b.N
 	rpc, err := stellarpay.NewRPCSettler(stellarpay.RPCConfig{URL: srv.URL, NetworkPassphrase: spt.Passphrase})
 	if err != nil {
 		b.Fatal(err)
@@ -59,7 +46,7 @@ func BenchmarkLedgerCreditLatency(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		pr, _ := f.request(b, "bench")
-		env := sacPayment(b, srv, pr, clienttest.Payer, 100)
+		env := sacPayment(b, srv, muxedOf(pr), int64(pr.Amount), clienttest.Payer, 100)
 		b.StartTimer()
 		start := time.Now()
 		if _, err := c.SendTransaction(ctx, protocol.SendTransactionRequest{Transaction: env}); err != nil {

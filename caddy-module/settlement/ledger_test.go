@@ -13,11 +13,9 @@ import (
 
 	"github.com/torplus/torplus/caddy-module/settlement"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
-	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 	"github.com/torplus/torplus/caddy-module/store"
 	"github.com/torplus/torplus/client/clienttest"
-	"github.com/torplus/torplus/internal/rpcsim"
 )
 
 // TestReplicasCreditLedgerPaymentOnce: two replicas of a zone (each its
@@ -25,17 +23,7 @@ import (
 // see a wallet's payment to a request one of them issued. The request is
 // credited once, and the payment recorded once.
 func TestReplicasCreditLedgerPaymentOnce(t *testing.T) {
-	g := clienttest.Genesis()
-	g.AssetContracts = []simledger.Asset{clienttest.TPT}
-	l, err := simledger.New(g, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := rpcsim.Start(l, rpcsim.Options{Close: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	srv := sacNet(t, 50*time.Millisecond, "")
 	path := filepath.Join(t.TempDir(), "shared.db")
 	var stores []*store.Store
 	for range 2 {
@@ -65,7 +53,7 @@ func TestReplicasCreditLedgerPaymentOnce(t *testing.T) {
 	pr, _ := (&fixture{store: stores[0], backend: o}).request(t, "shared") // issued by the first replica
 	c := rpcclient.NewClient(srv.URL, &http.Client{Timeout: 5 * time.Second})
 	defer c.Close()
-	resp, err := c.SendTransaction(context.Background(), protocol.SendTransactionRequest{Transaction: sacPayment(t, srv, pr, clienttest.Payer, 100)})
+	resp, err := c.SendTransaction(context.Background(), protocol.SendTransactionRequest{Transaction: sacPayment(t, srv, muxedOf(pr), int64(pr.Amount), clienttest.Payer, 100)})
 	if err != nil || resp.Status != "PENDING" {
 		t.Fatalf("the wallet's payment: %+v, %v", resp, err)
 	}
