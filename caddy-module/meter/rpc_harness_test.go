@@ -42,6 +42,7 @@ type rpcSite struct {
 	rpc      *rpcsim.Server
 	client   *rpcclient.Client
 	contract [32]byte
+	pass     string // the network's passphrase
 }
 
 // rpcGenesis is clienttest's ledger with TPT's SAC and the fee account.
@@ -55,7 +56,15 @@ func rpcGenesis() simledger.Genesis {
 // startRPCNet starts the simulated RPC, closing a ledger every close.
 func startRPCNet(t *testing.T, close time.Duration) *rpcsim.Server {
 	t.Helper()
-	l, err := simledger.New(rpcGenesis(), nil)
+	return startRPCNetOn(t, close, spt.Passphrase)
+}
+
+// startRPCNetOn starts the simulated RPC of the network passphrase.
+func startRPCNetOn(t *testing.T, close time.Duration, passphrase string) *rpcsim.Server {
+	t.Helper()
+	g := rpcGenesis()
+	g.NetworkPassphrase = passphrase
+	l, err := simledger.New(g, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +94,11 @@ func startRPCSite(t *testing.T, zone string, srv *rpcsim.Server, extra map[strin
 	s.file("f.bin", 1000)
 	c := rpcclient.NewClient(srv.URL, &http.Client{Timeout: 10 * time.Second})
 	t.Cleanup(func() { _ = c.Close() })
-	return &rpcSite{site: s, t: t, zone: zone, rpc: srv, client: c, contract: srv.Ledger.ContractID(tpt)}
+	pass, _ := h["network"].(string)
+	if pass == "" {
+		pass = spt.Passphrase
+	}
+	return &rpcSite{site: s, t: t, zone: zone, rpc: srv, client: c, contract: srv.Ledger.ContractID(tpt), pass: pass}
 }
 
 // request opens a session with token and returns the payment request of
@@ -133,7 +146,7 @@ func (r *rpcSite) awaitServedWithin(token string, d time.Duration) bool {
 func (r *rpcSite) transfer(to string, amount int64, ledgers uint32) string {
 	r.t.Helper()
 	ctx := context.Background()
-	w := rpcsim.Wallet{Client: r.client, Passphrase: spt.Passphrase}
+	w := rpcsim.Wallet{Client: r.client, Passphrase: r.pass}
 	call := r.call(payPayer, to, amount)
 	p, err := w.Prepare(ctx, payBroke.Address(), call, payPayer, ledgers)
 	if err != nil {
@@ -165,7 +178,7 @@ type jsOut struct{ XDR, Hash, Status string }
 func (r *rpcSite) js(to string, amount int64, ledgers uint32, send bool) jsOut {
 	r.t.Helper()
 	dir := npmtest.Install(r.t, rpcsim.JSPackages...)
-	in, _ := json.Marshal(map[string]any{"RPC_URL": r.rpc.URL, "PASSPHRASE": spt.Passphrase,
+	in, _ := json.Marshal(map[string]any{"RPC_URL": r.rpc.URL, "PASSPHRASE": r.pass,
 		"CONTRACT": strkey.MustEncode(strkey.VersionByteContract, r.contract[:]), "PAYER_SECRET": payPayer.Seed(),
 		"SOURCE_SECRET": payBroke.Seed(), "TO": to, "AMOUNT": strconv.FormatInt(amount, 10),
 		"LEDGERS": strconv.FormatUint(uint64(ledgers), 10), "SEND": send})
@@ -196,7 +209,7 @@ func (r *rpcSite) call(from *keypair.Full, to string, amount int64) xdr.InvokeCo
 func (r *rpcSite) walletPay(to string, amount int64) string {
 	r.t.Helper()
 	ctx := context.Background()
-	w := rpcsim.Wallet{Client: r.client, Passphrase: spt.Passphrase}
+	w := rpcsim.Wallet{Client: r.client, Passphrase: r.pass}
 	call := r.call(payPayer, to, amount)
 	p, err := w.Prepare(ctx, payPayer.Address(), call, payPayer, 100)
 	if err != nil {
