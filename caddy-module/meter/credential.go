@@ -36,11 +36,17 @@ func (h *Handler) takeCredential(w http.ResponseWriter, r *http.Request, key ide
 	if scheme, _, _ := strings.Cut(strings.TrimSpace(v), " "); !strings.EqualFold(scheme, stellarpay.AuthScheme) {
 		return false, nil
 	}
-	r.Header.Del("Authorization")
-	if h.offers.network == "" {
-		return h.payByAuthorization(w, r, key, v)
-	}
+	r.Header.Del("Authorization") // the credential is ours, not the upstream's
 	return h.payByPayment(w, r, key, s, now, v)
+}
+
+// servedMeanwhile reports whether a request whose credential was refused
+// is served all the same: s would be served now without a payment, as the
+// request carrying an early notice's payment is. It is then served
+// without a receipt (x402: with PAYMENT-RESPONSE success false), which
+// tells the payer; the 402 at the end of the allowance says why.
+func (h *Handler) servedMeanwhile(s *session, now time.Time) bool {
+	return !s.transient && s.decide(now.UnixNano(), h.policy) != Refuse
 }
 
 // refusalStatus is the status of a settlement's refusal in a payment

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/stellar/go-stellar-sdk/network"
+	"go.uber.org/zap"
 
 	"github.com/torplus/torplus/caddy-module/paymentauth"
 	"github.com/torplus/torplus/caddy-module/payreq"
@@ -25,27 +25,16 @@ import (
 //     its SEP-7 URI, or an HTML page with the address, memo and a QR code.
 //
 // x402 and Payment name networks by CAIP-2 id, which exists for the
-// public and test networks only. On any other network (a private test
-// network) the request goes in the body's formats and, for our own
-// client, as TorPlus's earlier challenge (payreq.Request.Challenge, in
-// WWW-Authenticate on a 402 and TorPlus-Payment-Request on a notice).
+// public and test networks only. x402 clients know no other, so x402 is
+// offered on those two alone; a private network (tests, demos) gets
+// Payment challenges under the id paymentauth.NetworkID gives it.
 
 // offers is what the zone's requests share in the standard formats.
 type offers struct {
-	network string // CAIP-2 id; "" when the network has none
+	network string // CAIP-2 id (paymentauth.NetworkID)
+	x402    bool   // the network is one x402 clients know
 	asset   string // TPT's SAC address (C…)
 	secret  []byte // binds Payment challenge ids; never logged
-}
-
-// caip2 returns the CAIP-2 id of a Stellar network, or "".
-func caip2(passphrase string) string {
-	switch passphrase {
-	case network.TestNetworkPassphrase:
-		return x402.NetworkTestnet
-	case network.PublicNetworkPassphrase:
-		return x402.NetworkPubnet
-	}
-	return ""
 }
 
 // provisionOffers derives the SAC address and loads the zone's secret.
@@ -54,33 +43,25 @@ func (h *Handler) provisionOffers() error {
 	if err != nil {
 		return err
 	}
-	h.offers = offers{network: caip2(h.Network), asset: contract.String()}
-	if h.offers.network == "" {
-		h.log.Info("torplus: the network has no CAIP-2 id: x402 and Payment challenges are not offered, SEP-7 only")
-		return nil
+	id := paymentauth.NetworkID(h.Network)
+	h.offers = offers{network: id, x402: id == x402.NetworkTestnet || id == x402.NetworkPubnet, asset: contract.String()}
+	if !h.offers.x402 {
+		h.log.Info("torplus: a private Stellar network: x402 is not offered (its clients know testnet and pubnet only)", zap.String("network", id))
 	}
-	if h.offers.secret, err = loadSecret(h.secretPath()); err != nil {
-		return err
-	}
-	return nil
+	h.offers.secret, err = loadSecret(h.secretPath())
+	return err
 }
 
 // offer sets the standard payment headers for pr on a response to r (a
-// 402, or a notice on a served response): PAYMENT-REQUIRED and the
+// 402, or the notice on a served response): PAYMENT-REQUIRED and the
 // Payment challenges. why, if set, says why a payment was refused (x402's
 // error field).
-func (h *Handler) offer(hdr http.Header, r *http.Request, pr payreq.Request, now time.Time, notice bool, why string) {
+func (h *Handler) offer(hdr http.Header, r *http.Request, pr payreq.Request, now time.Time, why string) {
 	hdr.Set("Cache-Control", "no-store")
-	if h.offers.network == "" {
-		if notice {
-			hdr.Set(PaymentRequestHeader, pr.Challenge())
-		} else {
-			hdr.Set("WWW-Authenticate", pr.Challenge())
+	if h.offers.x402 {
+		if v, err := x402.EncodeRequired(h.required(r, pr, now, why)); err == nil {
+			hdr.Set(x402.HeaderRequired, v)
 		}
-		return
-	}
-	if v, err := x402.EncodeRequired(h.required(r, pr, now, why)); err == nil {
-		hdr.Set(x402.HeaderRequired, v)
 	}
 	for _, c := range h.challenges(r, pr) {
 		hdr.Add("WWW-Authenticate", c.String())

@@ -45,5 +45,5 @@ func offersOf(t testing.TB, h http.Header) offered {
 
 // offersSome reports whether a response offers a payment at all.
 func offersSome(h http.Header) bool {
-	return h.Get(x402.HeaderRequired) != "" || h.Get("WWW-Authenticate") != "" || h.Get(PaymentRequestHeader) != ""
+	return h.Get(x402.HeaderRequired) != "" || h.Get("WWW-Authenticate") != ""
 }

@@ -47,22 +47,6 @@ func (h *Handler) servePayment(w http.ResponseWriter, r *http.Request, key ident
 	return json.NewEncoder(w).Encode(rc)
 }
 
-// payByAuthorization settles TorPlus's earlier credential, `Authorization:
-// Payment <base64url {id, xdr}>`, taken on private networks only (where
-// the IETF scheme cannot name the network). It reports whether it
-// answered the request (a refusal); otherwise the request goes on, its
-// session credited.
-func (h *Handler) payByAuthorization(w http.ResponseWriter, r *http.Request, key identity.Key, v string) (answered bool, err error) {
-	c, id, err := stellarpay.ParseAuthorization(v)
-	if err == nil {
-		_, err = h.payments.Pay(r.Context(), c.XDR, &id, key.String())
-	}
-	if err != nil {
-		return true, writePayError(w, err)
-	}
-	return false, nil
-}
-
 // Receipt is the payment endpoint's answer once a payment is credited.
 type Receipt = settlement.Receipt
 

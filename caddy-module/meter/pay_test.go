@@ -19,6 +19,7 @@ import (
 	"github.com/stellar/go-stellar-sdk/keypair"
 	"github.com/stellar/go-stellar-sdk/txnbuild"
 
+	"github.com/torplus/torplus/caddy-module/paymentauth"
 	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/settlement"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
@@ -75,8 +76,8 @@ func TestClientWithoutFundsThrottledThen402(t *testing.T) {
 		}
 	}
 	var r *payclient.RefusedError
-	if !errors.As(err, &r) || r.Status != http.StatusPaymentRequired || r.Code != stellarpay.ErrRejected.Code {
-		t.Fatalf("client without funds ended with %v, want a 402 %s", err, stellarpay.ErrRejected.Code)
+	if !errors.As(err, &r) || r.Status != http.StatusPaymentRequired || r.Code != paymentauth.ErrSettlement.Code {
+		t.Fatalf("client without funds ended with %v, want a 402 %s", err, paymentauth.ErrSettlement.Code)
 	}
 	if n, _ := strconv.Atoi(s.metric(`torplus_throttled_responses_total{zone="broke"}`)); n == 0 {
 		t.Fatal("client without funds was never throttled before its 402")
@@ -149,16 +150,20 @@ func TestPaymentReplayAndRefusals(t *testing.T) {
 			}
 		})
 	}
+	// A challenge pays once (the draft's single use): answered again, with
+	// another transaction or the same, it is refused and buys nothing (a
+	// session with nothing left is refused; one with bytes left is served
+	// from them).
 	t.Run("credential for a paid request", func(t *testing.T) {
-		resp, body := (&client{Client: http.DefaultClient, token: tok}).get(t, s.url("replay", "/f.bin"),
-			"Authorization", stellarpay.Credential{ID: pr.ID.String(), XDR: again}.Header())
-		if resp.StatusCode != 409 || !containsCode(body, stellarpay.ErrReplay.Code) {
+		resp, body := (&client{Client: http.DefaultClient, token: newToken()}).get(t, s.url("replay", "/f.bin"),
+			"Authorization", credentialFor(t, pr.ID, again))
+		if resp.StatusCode != 402 || problemCode(body) != paymentauth.ErrUsed.Code {
 			t.Fatalf("answered %s %s", resp.Status, body)
 		}
 	})
-	t.Run("credential repeated after crediting is served", func(t *testing.T) {
-		hdr := stellarpay.Credential{ID: pr.ID.String(), XDR: env}.Header()
-		if resp, body := (&client{Client: http.DefaultClient, token: tok}).get(t, s.url("replay", "/f.bin"), "Authorization", hdr); resp.StatusCode != 200 {
+	t.Run("credential repeated after crediting is refused", func(t *testing.T) {
+		hdr := credentialFor(t, pr.ID, env)
+		if resp, body := (&client{Client: http.DefaultClient, token: newToken()}).get(t, s.url("replay", "/f.bin"), "Authorization", hdr); resp.StatusCode != 402 || problemCode(body) != paymentauth.ErrUsed.Code {
 			t.Fatalf("answered %s %s", resp.Status, body)
 		}
 		if got := tptOf(t, l, payOperator.Address()) - before; got != payStroops {

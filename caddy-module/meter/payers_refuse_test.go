@@ -129,9 +129,11 @@ func TestPaymentRefusals(t *testing.T) {
 			c, _ := siteIssuer(t, s).Challenge(o.charges[0], time.Now().Add(-time.Second))
 			return pull(c, testnetEnvelope(t, pr, seqOf(t, l, payPayer.Address())+1))
 		}, paymentauth.ErrExpired, 402},
-		{"replayed", func(t *testing.T, token string, pr payreq.Request, o offered) string {
+		{"replayed", func(t *testing.T, _ string, _ payreq.Request, _ offered) string {
+			tok := newToken() // another session pays first; the replay comes from one with nothing left
+			pr, o := asked(t, s, tok)
 			cred := pull(o.challenges[0], testnetEnvelope(t, pr, seqOf(t, l, payPayer.Address())+1))
-			if resp, _ := payer(token).get(t, s.url("payers", "/f.bin"), "Authorization", cred); resp.StatusCode != 200 {
+			if resp, _ := payer(tok).get(t, s.url("payers", "/f.bin"), "Authorization", cred); resp.StatusCode != 200 {
 				t.Fatalf("first use: %s", resp.Status)
 			}
 			return cred

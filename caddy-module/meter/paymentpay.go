@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/torplus/torplus/caddy-module/identity"
 	"github.com/torplus/torplus/caddy-module/paymentauth"
 	"github.com/torplus/torplus/caddy-module/payreq"
@@ -26,23 +28,23 @@ import (
 func (h *Handler) payByPayment(w http.ResponseWriter, r *http.Request, key identity.Key, s *session, now time.Time, v string) (bool, error) {
 	is, err := h.issuer(r)
 	if err != nil {
-		return true, h.refusePayment(w, r, key, s, now, paymentauth.ErrBinding, "")
+		return h.refusePayment(w, r, key, s, now, paymentauth.ErrBinding, "")
 	}
 	cred, err := paymentauth.ParseCredential(v)
 	if err != nil {
-		return true, h.refusePayment(w, r, key, s, now, err, "")
+		return h.refusePayment(w, r, key, s, now, err, "")
 	}
 	req, err := is.Verify(cred, now)
 	if err != nil {
-		return true, h.refusePayment(w, r, key, s, now, err, "")
+		return h.refusePayment(w, r, key, s, now, err, "")
 	}
 	id, err := payreq.ParseID(req.ExternalID) // bound by our HMAC: ours
 	if err != nil {
-		return true, h.refusePayment(w, r, key, s, now, paymentauth.ErrUsed, "")
+		return h.refusePayment(w, r, key, s, now, paymentauth.ErrUsed, "")
 	}
 	if pr, err := h.st.store.PaymentRequest(r.Context(), id); err == nil && pr.State != store.Pending && pr.State != store.Settling {
 		if cred.Payload.Type != paymentauth.PayloadHash || !paidBy(pr, cred.Payload.Hash) {
-			return true, h.refusePayment(w, r, key, s, now, paymentauth.ErrUsed, "this challenge was paid already; answer the fresh one")
+			return h.refusePayment(w, r, key, s, now, paymentauth.ErrUsed, "this challenge was paid already; answer the fresh one")
 		}
 	}
 	var hash string
@@ -50,12 +52,12 @@ func (h *Handler) payByPayment(w http.ResponseWriter, r *http.Request, key ident
 	case paymentauth.PayloadTransaction:
 		rc, err := h.payments.Pay(r.Context(), cred.Payload.Transaction, &id, key.String())
 		if err != nil {
-			return true, h.refusePayment(w, r, key, s, now, err, stellarpay.AsError(err).Message)
+			return h.refusePayment(w, r, key, s, now, err, stellarpay.AsError(err).Message)
 		}
 		hash = rc.TxHash
 	case paymentauth.PayloadHash:
 		if err := h.awaitPush(r.Context(), id, cred.Payload.Hash); err != nil {
-			return true, h.refusePayment(w, r, key, s, now, err, "")
+			return h.refusePayment(w, r, key, s, now, err, "")
 		}
 		hash = cred.Payload.Hash
 	}
@@ -105,17 +107,22 @@ func paidBy(pr store.PaymentRequest, hash string) bool {
 
 // refusePayment answers a refused Payment credential as the draft says:
 // an RFC 9457 problem of the draft's type, with a fresh challenge (and
-// the other offers beside it).
-func (h *Handler) refusePayment(w http.ResponseWriter, r *http.Request, key identity.Key, s *session, now time.Time, err error, detail string) error {
+// the other offers beside it). A session that can be served meanwhile
+// is, without a receipt.
+func (h *Handler) refusePayment(w http.ResponseWriter, r *http.Request, key identity.Key, s *session, now time.Time, err error, detail string) (bool, error) {
+	if h.servedMeanwhile(s, now) {
+		h.log.Debug("payment credential refused; served from the allowance", zap.Stringer("client", key), zap.Error(err))
+		return false, nil
+	}
 	perr := problemOf(err)
 	p := paymentauth.NewProblem(perr, detail)
 	pr := h.request(r, key, s, now)
 	hdr := w.Header()
 	setRetryAfter(hdr, err)
-	h.offer(hdr, r, pr, now, false, "")
+	h.offer(hdr, r, pr, now, "")
 	hdr.Del("WWW-Authenticate") // Write adds the fresh challenges
 	p.Write(w, h.challenges(r, pr)...)
-	return nil
+	return true, nil
 }
 
 // problemOf maps a refusal of the settlement (or of the protocol checks)

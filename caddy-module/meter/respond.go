@@ -19,7 +19,7 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, key identity.Ke
 	pr := h.request(r, key, s, now)
 	h.st.metrics.refused.Inc()
 	hdr := w.Header()
-	h.offer(hdr, r, pr, now, false, "")
+	h.offer(hdr, r, pr, now, "")
 	if retryAfter > 0 {
 		hdr.Set("Retry-After", strconv.FormatInt(int64(retryAfter/time.Second)+1, 10))
 	}

@@ -2,9 +2,11 @@ package meter
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/torplus/torplus/caddy-module/paymentauth"
 	"github.com/torplus/torplus/caddy-module/settlement"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
 	"github.com/torplus/torplus/caddy-module/store"
@@ -40,7 +42,7 @@ func TestRPCBackendSettlesSACPayments(t *testing.T) {
 			before := tptOf(t, srv.Ledger, payOperator.Address())
 			if tc.bare {
 				env := tc.build(pr.Destination)
-				hdr := stellarpay.Credential{ID: pr.ID.String(), XDR: env}.Header()
+				hdr := credentialFor(t, pr.ID, env)
 				if resp, body := (&client{Client: http.DefaultClient, token: tok}).get(t, r.url("sac", "/f.bin"), "Authorization", hdr); resp.StatusCode != 200 {
 					t.Fatalf("credential answered %s %s", resp.Status, body)
 				}
@@ -99,9 +101,9 @@ func TestRPCBackendRefusesSACPayments(t *testing.T) {
 		})
 	}
 	t.Run("credential naming another request than the muxed id", func(t *testing.T) {
-		hdr := stellarpay.Credential{ID: other.ID.String(), XDR: r.transfer(pr.Muxed, payStroops, 100)}.Header()
+		hdr := credentialFor(t, other.ID, r.transfer(pr.Muxed, payStroops, 100))
 		resp, body := (&client{Client: http.DefaultClient, token: newToken()}).get(t, r.url("refuse", "/f.bin"), "Authorization", hdr)
-		if resp.StatusCode != 400 || !containsCode(body, stellarpay.ErrDestination.Code) {
+		if resp.StatusCode != 402 || problemCode(body) != paymentauth.ErrVerification.Code || !strings.Contains(string(body), "muxed destination") {
 			t.Fatalf("answered %s %s", resp.Status, body)
 		}
 	})

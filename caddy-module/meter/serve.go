@@ -19,9 +19,6 @@ import (
 
 // Response headers the meter sets.
 const (
-	// PaymentRequestHeader carries the next payment request (a Payment
-	// challenge) once a round is AskAt used, and while throttled.
-	PaymentRequestHeader = "TorPlus-Payment-Request"
 	// RemainingHeader tells the bytes left in the allowance before this response.
 	RemainingHeader = "TorPlus-Remaining"
 )
@@ -49,7 +46,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if v := r.Header[powKey]; len(v) > 0 {
 		stamp = v[0]
 	}
-	mint := wantsCookie(r)
+	var cookie *http.Cookie
+	if wantsCookie(r) {
+		cookie = identity.NewCookie()
+		identity.UseCookie(r, cookie) // the first page already counts in the cookie's session
+	}
 	key, err := identity.Identify(r, h.AllowClearnet)
 	switch {
 	case errors.Is(err, identity.ErrClearnetDenied):
@@ -59,8 +60,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	case err != nil:
 		return err
 	}
-	if mint {
-		http.SetCookie(w, identity.NewCookie())
+	if cookie != nil {
+		http.SetCookie(w, cookie)
 	}
 	if r.URL.Path == h.payPath {
 		return h.servePayment(w, r, key)
@@ -120,7 +121,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.H
 	}
 	w.Header()[remainingKey] = []string{strconv.FormatInt(max(s.remaining(), 0), 10)}
 	if action != Serve {
-		h.offer(w.Header(), r, h.request(r, key, s, now), now, true, "")
+		h.offer(w.Header(), r, h.request(r, key, s, now), now, "")
 	}
 	if action == Throttle {
 		h.st.metrics.throttles.Inc()

@@ -21,20 +21,20 @@ import (
 // transaction. Success sets PAYMENT-RESPONSE on the served response.
 func (h *Handler) payX402(w http.ResponseWriter, r *http.Request, key identity.Key, s *session, now time.Time, v string) (bool, error) {
 	pr := h.request(r, key, s, now)
-	if h.offers.network == "" {
-		return true, h.refuseX402(w, r, pr, now, http.StatusPaymentRequired, x402Reason(x402.ErrNetwork))
+	if !h.offers.x402 {
+		return h.refuseX402(w, r, s, pr, now, http.StatusPaymentRequired, x402Reason(x402.ErrNetwork))
 	}
 	p, err := x402.DecodeSignature(v)
 	if err == nil {
 		err = x402.Check(h.requirements(pr, time.Second), p)
 	}
 	if err != nil {
-		return true, h.refuseX402(w, r, pr, now, x402.Status(err), x402.Reason(err))
+		return h.refuseX402(w, r, s, pr, now, x402.Status(err), x402.Reason(err))
 	}
 	rc, err := h.payments.Pay(r.Context(), p.Payload.Transaction, &pr.ID, key.String())
 	if err != nil {
 		setRetryAfter(w.Header(), err)
-		return true, h.refuseX402(w, r, pr, now, refusalStatus(err), x402Reason(err))
+		return h.refuseX402(w, r, s, pr, now, refusalStatus(err), x402Reason(err))
 	}
 	if v, err := x402.EncodeResponse(x402.SettlementResponse{Success: true, Transaction: rc.TxHash,
 		Network: h.offers.network, Amount: x402.FormatAmount(int64(pr.Amount))}); err == nil {
@@ -46,16 +46,20 @@ func (h *Handler) payX402(w http.ResponseWriter, r *http.Request, key identity.K
 // refuseX402 answers a refused x402 payment as the transport says: the
 // status, PAYMENT-REQUIRED with the reason in its error field (and every
 // other offer beside it), PAYMENT-RESPONSE with success false, and the
-// reason as JSON.
-func (h *Handler) refuseX402(w http.ResponseWriter, r *http.Request, pr payreq.Request, now time.Time, status int, reason string) error {
+// reason as JSON. A session that can be served meanwhile is, with the
+// PAYMENT-RESPONSE alone.
+func (h *Handler) refuseX402(w http.ResponseWriter, r *http.Request, s *session, pr payreq.Request, now time.Time, status int, reason string) (bool, error) {
 	hdr := w.Header()
-	h.offer(hdr, r, pr, now, false, reason)
 	if v, err := x402.EncodeResponse(x402.SettlementResponse{ErrorReason: reason, Network: h.offers.network}); err == nil {
 		hdr.Set(x402.HeaderResponse, v)
 	}
+	if h.servedMeanwhile(s, now) {
+		return false, nil
+	}
+	h.offer(hdr, r, pr, now, reason)
 	hdr.Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	return json.NewEncoder(w).Encode(map[string]string{"error": reason})
+	return true, json.NewEncoder(w).Encode(map[string]string{"error": reason})
 }
 
 // x402Reasons maps the settlement's refusals to the codes the reference

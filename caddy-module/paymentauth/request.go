@@ -24,7 +24,8 @@ const (
 
 // MethodDetails is the stellar method's part of a charge request.
 type MethodDetails struct {
-	// Network is the CAIP-2 id, "stellar:testnet" or "stellar:pubnet".
+	// Network is the CAIP-2 id, "stellar:testnet" or "stellar:pubnet" (or
+	// a private network's, see NetworkID).
 	Network string `json:"network"`
 	// FeePayer true: the site's fee account pays the fee, the client signs
 	// only the SAC authorization entry (pull mode only).
@@ -82,13 +83,14 @@ func (r *Request) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Validate reports whether r is a stellar charge a client can pay. The
-// networks are x402's: the same two CAIP-2 ids, with fixed passphrases.
+// Validate reports whether r is a stellar charge a client can pay: on
+// x402's two networks (the same CAIP-2 ids, with fixed passphrases) or a
+// private one (see NetworkID).
 func (r Request) Validate() error {
 	switch n := r.MethodDetails.Network; {
 	case r.Amount < 0:
 		return fmt.Errorf("%w: amount %d", ErrRequest, r.Amount)
-	case n != x402.NetworkTestnet && n != x402.NetworkPubnet:
+	case !knownNetwork(n):
 		return fmt.Errorf("%w: network %q", ErrRequest, n)
 	case !strkey.IsValidContractAddress(r.Currency):
 		return fmt.Errorf("%w: currency %q is not a contract address", ErrRequest, r.Currency)

@@ -1,13 +1,12 @@
 // Package payreq builds and reads TorPlus payment requests: what a client
 // must pay, in the Stellar TPT asset, for its next round of bytes.
 //
-// A Request travels three ways: as JSON (the body of a 402 response), as a
-// challenge in `WWW-Authenticate: Payment id="…", method="stellar",
-// request="<base64url JSON>"` (the IETF HTTP Payment authentication draft;
-// the same value rides early in the TorPlus-Payment-Request response header),
-// and as a SEP-7 `web+stellar:pay?…` URI a wallet can open, whose callback is
-// the site's payment endpoint. Browsers get an HTML page with the link and a
-// QR code of it.
+// A Request travels as JSON (the body of a 402 response), as a SEP-7
+// `web+stellar:pay?…` URI a wallet can open, whose callback is the site's
+// payment endpoint, and, for people, as an HTML page with the address,
+// memo and a QR code. The standard machine formats (x402's
+// PAYMENT-REQUIRED, the IETF Payment scheme's challenges) are made from
+// it by the meter with the x402 and paymentauth packages.
 package payreq
 
 import (
@@ -33,7 +32,7 @@ const PubnetPassphrase = "Public Global Stellar Network ; September 2015"
 // Errors returned by this package; test them with errors.Is.
 var (
 	ErrBadTerms     = errors.New("payreq: invalid payment terms")
-	ErrBadChallenge = errors.New("payreq: malformed Payment challenge")
+	ErrMalformed = errors.New("payreq: malformed payment request")
 )
 
 // Request is one payment request: what a client is sent, what the store
