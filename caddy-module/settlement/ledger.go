@@ -133,6 +133,11 @@ func (s *Service) creditSighting(ctx context.Context, g stellarpay.Sighting) (st
 	id := payreq.ID(g.Request.ID)
 	if g.Request.PaidBy != g.Key {
 		pr, err := s.cfg.Store.BeginSettle(ctx, id, g.Key, g.ClosedAt)
+		if errors.Is(err, store.ErrNotPending) && pr.State == store.Expired {
+			// Paid in time, read after the request expired (the watcher was
+			// behind): reopen it and settle as then.
+			pr, err = s.reopen(ctx, id, g)
+		}
 		switch {
 		case errors.Is(err, store.ErrTxSeen):
 			// Taken by another watcher between its two steps: finish it.
@@ -149,6 +154,24 @@ func (s *Service) creditSighting(ctx context.Context, g stellarpay.Sighting) (st
 		return "", err
 	}
 	return stellarpay.Credited, nil
+}
+
+// reopen moves an expired request a payment closed in time for back to
+// pending and begins its settlement under the event's key.
+func (s *Service) reopen(ctx context.Context, id payreq.ID, g stellarpay.Sighting) (store.PaymentRequest, error) {
+	w, err := s.cfg.Store.Watch(ctx)
+	if err != nil {
+		return store.PaymentRequest{}, err
+	}
+	ok, err := w.ReopenExpired(ctx, id, g.ClosedAt)
+	switch {
+	case err != nil:
+		return store.PaymentRequest{}, err
+	case !ok: // expired before the payment closed, or no longer expired
+		return store.PaymentRequest{State: store.Expired}, store.ErrNotPending
+	}
+	s.cfg.Log.Info("reopened an expired payment request paid in time", zap.Stringer("id", id), zap.String("tx", g.TxHash))
+	return s.cfg.Store.BeginSettle(ctx, id, g.Key, g.ClosedAt)
 }
 
 // isEventKey tells a Sighting.Key (hash:op:event) from a transaction hash

@@ -78,3 +78,54 @@ func TestReplicasCreditLedgerPaymentOnce(t *testing.T) {
 		t.Fatalf("sightings %+v, %v; want one credited", seen, err)
 	}
 }
+
+// TestLedgerPaymentReadAfterExpiry: a wallet's payment closed before its
+// request expired, but the watcher reads it only after the request was
+// marked expired (it was down): the request is reopened and credited. (One
+// that closed after the expiry is late: TestLedgerPaymentsShortLateUnmatched.)
+func TestLedgerPaymentReadAfterExpiry(t *testing.T) {
+	srv := sacNet(t, 20*time.Millisecond, "")
+	f := newFixture(t)
+	inTime, _ := f.request(t, "late")
+	ctx := context.Background()
+	c := rpcclient.NewClient(srv.URL, &http.Client{Timeout: 5 * time.Second})
+	defer c.Close()
+	resp, err := c.SendTransaction(ctx, protocol.SendTransactionRequest{Transaction: sacPayment(t, srv, muxedOf(inTime), int64(inTime.Amount), clienttest.Payer, 100)})
+	if err != nil || resp.Status != "PENDING" {
+		t.Fatalf("the wallet's payment: %+v, %v", resp, err)
+	}
+	for i := 0; ; i++ {
+		got, err := c.GetTransaction(ctx, protocol.GetTransactionRequest{Hash: resp.Hash})
+		if err == nil && got.Status == protocol.TransactionStatusSuccess {
+			break
+		}
+		if i > 500 {
+			t.Fatalf("the payment never landed: %+v, %v", got, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n, err := f.store.ExpirePending(ctx, inTime.ExpiresAt.Add(time.Second)); err != nil || n != 1 {
+		t.Fatalf("ExpirePending: %d, %v", n, err)
+	}
+	rpc, err := stellarpay.NewRPCSettler(stellarpay.RPCConfig{URL: srv.URL, NetworkPassphrase: spt.Passphrase})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rpc.Close() })
+	svc := settlement.New(settlement.Config{Zone: "late", Store: f.store, Backend: rpc})
+	t.Cleanup(svc.Close)
+	if err := svc.WatchLedger(settlement.WatchConfig{Client: rpc.RPCClient(), Asset: xdr.MustNewCreditAsset("TPT", clienttest.Issuer.Address()),
+		Passphrase: spt.Passphrase, Payee: clienttest.Operator.Address(), Interval: 5 * time.Millisecond, Lookback: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	var got store.PaymentRequest
+	for range 500 {
+		if got, err = f.store.PaymentRequest(ctx, inTime.ID); err == nil && got.State == store.Paid {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got.State != store.Paid {
+		t.Fatalf("a payment in time, read after the expiry: request %s", got.State)
+	}
+}

@@ -60,6 +60,10 @@ type LedgerWatch interface {
 	// PaymentRequestByNumber returns zone's request whose id's Number is
 	// n (the newest, should two share one), or ErrNotFound.
 	PaymentRequestByNumber(ctx context.Context, zone string, n uint64) (PaymentRequest, error)
+	// ReopenExpired moves an expired request back to pending when a
+	// payment for it closed on the ledger at paidAt, before it expired
+	// (the watcher read it late); reopened reports whether it did.
+	ReopenExpired(ctx context.Context, id [32]byte, paidAt time.Time) (reopened bool, err error)
 	// RecordSubmission notes that txHash was sent to pay request id with
 	// the payment whose replay key (Payment.Hash) is key.
 	RecordSubmission(ctx context.Context, txHash string, id [32]byte, key string, now time.Time) error
@@ -169,6 +173,16 @@ func (s *sqlStore) PaymentRequestByNumber(ctx context.Context, zone string, n ui
 		return PaymentRequest{}, ErrNotFound
 	}
 	return p, err
+}
+
+func (s *sqlStore) ReopenExpired(ctx context.Context, id [32]byte, paidAt time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE torplus_payment_requests SET state = ?
+		WHERE id = ? AND state = ? AND expires_at > ?`), string(Pending), id[:], string(Expired), nanos(paidAt))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 func (s *sqlStore) RecordSubmission(ctx context.Context, txHash string, id [32]byte, key string, now time.Time) error {

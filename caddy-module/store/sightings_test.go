@@ -82,6 +82,26 @@ func TestLedgerWatch(t *testing.T) {
 					}
 				}
 			})
+			t.Run("reopen expired", func(t *testing.T) {
+				p := pr(0x71, "s")
+				must(t, db.PutPaymentRequests(ctx, []PaymentRequest{p}))
+				if ok, err := w.ReopenExpired(ctx, p.ID, t0); err != nil || ok {
+					t.Fatalf("a pending request reopened: %v, %v", ok, err)
+				}
+				_, err := db.ExpirePending(ctx, p.ExpiresAt)
+				must(t, err)
+				for _, c := range []struct {
+					paid time.Time
+					want bool
+				}{{p.ExpiresAt, false}, {p.ExpiresAt.Add(-time.Second), true}} {
+					if ok, err := w.ReopenExpired(ctx, p.ID, c.paid); err != nil || ok != c.want {
+						t.Fatalf("paid at %s: reopened %v, %v; want %v", c.paid, ok, err, c.want)
+					}
+				}
+				if got, err := db.PaymentRequest(ctx, p.ID); err != nil || got.State != Pending {
+					t.Fatalf("reopened request: %s, %v", got.State, err)
+				}
+			})
 			t.Run("submissions", func(t *testing.T) {
 				id := payreq.ID{0x61}
 				must(t, w.RecordSubmission(ctx, "tx1", id, "key", t0))
