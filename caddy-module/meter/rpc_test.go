@@ -70,8 +70,8 @@ func TestRPCBackendSettlesSACPayments(t *testing.T) {
 	}
 	var prs []PaymentRequestInfo
 	r.adminGet("/torplus/payment-requests?zone=sac&state=paid", &prs)
-	if len(prs) != 3 {
-		t.Fatalf("%d paid requests, want 3", len(prs))
+	if len(prs) != 3 || prs[0].Muxed == "" || prs[0].Muxed != payreqMuxed(prs[0].Request, prs[0].ID.Number()) {
+		t.Fatalf("paid requests %+v, want 3 with their muxed destination", prs)
 	}
 }
 
