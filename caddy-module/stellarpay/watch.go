@@ -199,6 +199,9 @@ func (w *Watcher) request(ctx context.Context) (protocol.GetEventsRequest, error
 	if err != nil {
 		return req, err
 	}
+	if latest.Sequence == 0 {
+		return req, fmt.Errorf("%w: latest ledger 0", ErrWatchAnswer)
+	}
 	req.StartLedger = latest.Sequence
 	if w.Lookback > 0 {
 		h, err := w.Client.GetHealth(ctx)
