@@ -96,7 +96,7 @@ http://:%s {
 					resp, err = c.Get(ctx, "/f.bin", http.Header{"Authorization": {o.Credential(env)}})
 				}
 				if err != nil {
-					t.Errorf("demo zone: %v", err)
+					t.Errorf("demo zone (%s): %v", map[bool]string{true: "callback", false: "credential"}[k%2 == 0], err)
 					return
 				}
 				if resp.StatusCode < 300 {
