@@ -67,22 +67,20 @@ func TestSessionCookie(t *testing.T) {
 	if got := string(body); got != "cookie=theme=dark; lang=en\nsession=" {
 		t.Fatalf("upstream saw %q", got)
 	}
-	sessions := site.sessions("cookie")
-	if s, ok := sessions[sessionOf(t, cookie)]; !ok || s.BytesServed == 0 {
-		t.Fatalf("no session for the cookie: %v", sessions)
+	before := site.servedTo("cookie", sessionOf(t, cookie), int64(len(body)))
+	if before != int64(len(body)) {
+		t.Fatalf("the cookie's session was served %d bytes, want %d", before, len(body))
 	}
-
-	before := sessions[sessionOf(t, cookie)].BytesServed
 	newClient(7005, "", "").get(t, u("/a.bin"), "Accept", browserAccept, "Cookie", identity.CookieName+"="+cookie)
-	if after := site.sessions("cookie")[sessionOf(t, cookie)].BytesServed; after != before+10_000 {
+	if after := site.servedTo("cookie", sessionOf(t, cookie), before+10_000); after != before+10_000 {
 		t.Fatalf("on a third circuit the cookie's session went from %d to %d bytes", before, after)
 	}
 
 	// A header token wins over the cookie.
 	token := newToken()
 	newClient(7003, "", token).get(t, u("/a.bin"), "Cookie", identity.CookieName+"="+cookie)
-	if s := site.sessions("cookie")[sessionOf(t, token)]; s.BytesServed == 0 {
-		t.Fatal("the header token did not win")
+	if got := site.servedTo("cookie", sessionOf(t, token), 10_000); got != 10_000 {
+		t.Fatalf("the header token's session was served %d bytes: it did not win", got)
 	}
 
 	// A malformed cookie is replaced, not refused.
