@@ -101,7 +101,7 @@ http://:%s {
 					return // served from the session's own bytes at the demo zone, cut where they ran out: nothing paid
 				}
 				if err != nil {
-					t.Errorf("demo zone: %v", err)
+					t.Errorf("demo zone (%s): %v", map[bool]string{true: "callback", false: "credential"}[k%2 == 0], err)
 					return
 				}
 				if resp.StatusCode < 300 {
