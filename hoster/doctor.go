@@ -30,16 +30,18 @@ Checks the hoster that runs on --data-dir, and prints one line per check
   - a hoster holds the data directory;
   - the site answers on the socket tor forwards visitors to;
   - tor has bootstrapped and published the onion service;
-  - payments are reachable: the running config's Horizon answers, on the
-    configured network, and the payee trusts the asset (read from the
-    admin API at --admin; default $TORPLUS_ADMIN or localhost:2019);
-  - this machine's clock agrees with Horizon's (payment requests and
-    transactions carry time bounds).
+  - payments are reachable: the running config's Stellar RPC or Horizon
+    answers, on the configured network, and the payee trusts the asset
+    (read from the admin API at --admin; default $TORPLUS_ADMIN, else the
+    unix socket <data-dir>/admin.sock that "hoster serve" listens on),
+    asked through the hoster's own tor when its payments go that way;
+  - this machine's clock agrees with the Stellar server's (payment
+    requests and transactions carry time bounds).
 
 It exits 0 when all is well and 1 otherwise.`,
 		CobraFunc: func(cmd *cobra.Command) {
 			cmd.Flags().String("data-dir", "", "The hoster's data directory (default: "+onionservice.DefaultDataDir()+")")
-			cmd.Flags().String("admin", "localhost:2019", "The running hoster's admin API, to read its payment settings")
+			cmd.Flags().String("admin", "", "The running hoster's admin API, as its serve --admin (default: the unix socket <data-dir>/"+AdminSocketFile+")")
 			cmd.Flags().Duration("timeout", 20*time.Second, "Give up on each network check after this long")
 			cmd.RunE = hosterCommand(cmd, true, cmdDoctor)
 		},
@@ -59,7 +61,7 @@ func cmdDoctor(fl caddycmd.Flags) (int, error) {
 	findings := modeFindings(dataDir)
 	findings = append(findings, lockFinding(dataDir))
 	findings = append(findings, torFindings(ctx, dataDir)...)
-	findings = append(findings, paymentFindings(ctx, fl.String("admin"))...)
+	findings = append(findings, paymentFindings(ctx, fl.String("admin"), dataDir)...)
 	if n := printFindings(os.Stdout, findings, "problem"); n > 0 {
 		return ExitFailed, fmt.Errorf("%d %w", n, ErrProblems)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"strings"
 
-	"github.com/caddyserver/caddy/v2"
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 	"github.com/spf13/pflag"
 
@@ -29,7 +28,7 @@ func addServeFlags(f *pflag.FlagSet) {
 	f.String("torrc", "", "File of extra torrc lines appended to the hoster's")
 	f.String("domain", "", "Your domain, to print the exact TXT record name (torplus.<domain>)")
 	f.String("tor", "tor", "The tor executable")
-	f.String("admin", caddy.DefaultAdminListen, `Admin API address (loopback or unix socket only), or "off"`)
+	f.String("admin", "", `Admin API address: loopback (127.0.0.1:2019), a unix socket (unix/<path>), or "off" (default: the unix socket <data-dir>/`+AdminSocketFile+`, mode 0600)`)
 	f.Bool("access-log", false, "Log every request")
 	f.String("onionbalance-master", "", "Onion address of the Onionbalance frontend this hoster is an instance of")
 	f.String("dashboard", "off", `Loopback address for the owner's dashboard (e.g. 127.0.0.1:2020), or "off" (--demo: 127.0.0.1:2020)`)
@@ -42,7 +41,10 @@ func addServeFlags(f *pflag.FlagSet) {
 	f.String("round", "50MB", "Bytes per paid round")
 	f.String("grace", "30s", `How long a visitor past its allowance is served slowly before 402; "off" for none`)
 	f.String("free-bytes-per-minute", DefaultFreeBytesPerMinute, `Free bytes all visitors together get per minute; "off" for no bound`)
-	f.String("horizon", "", "Stellar Horizon URL that settles payments (with --pay-to)")
+	f.String("stellar-rpc", "", "Stellar RPC URL that settles payments (with --pay-to; picks the rpc backend)")
+	f.String("fee-account-seed-file", "", "File (mode 0600) with the seed of the fee account, a key of its own holding only XLM, that pays the fees of the payments the hoster submits")
+	f.Bool("stellar-direct", false, "Reach the Stellar RPC or Horizon directly instead of through the hoster's tor: the server's operator then sees this machine's address (see SECURITY.md)")
+	f.String("horizon", "", "Stellar Horizon URL that settles payments (with --pay-to), instead of --stellar-rpc")
 	f.String("offline-ledger", "", "JSON file of accounts for an embedded offline ledger, instead of --horizon (tests)")
 	f.Bool("attention", true, "Take the attention beacon's reports (time spent on pages), which split revenue by page")
 	f.StringSlice("attention-pages", nil, "With --upstream: path patterns of the pages attention counts (default: any path 4 levels deep)")
@@ -63,9 +65,10 @@ func readServeFlags(fl caddycmd.Flags) serveOptions {
 			assetIssuer: fl.String("asset-issuer"), network: fl.String("network"),
 			freeRound: fl.String("free-round"), round: fl.String("round"), grace: fl.String("grace"),
 			freePerMinute: fl.String("free-bytes-per-minute"),
-			horizon:       fl.String("horizon"), offlineLedger: fl.String("offline-ledger"),
-			seedFile: fl.String("seed-file"),
+			rpc:           fl.String("stellar-rpc"), horizon: fl.String("horizon"), offlineLedger: fl.String("offline-ledger"),
+			seedFile: fl.String("seed-file"), feeSeedFile: fl.String("fee-account-seed-file"),
 		},
+		stellarDirect: fl.Bool("stellar-direct"),
 	}
 	if o.demo && !fl.Changed("dashboard") && !fromEnv["dashboard"] {
 		o.dashboard = DemoDashboard

@@ -54,7 +54,16 @@ func main() {
 	rounds := flag.Int("rounds", 0, "rounds (for the text)")
 	torRounds := flag.Int("tor-rounds", 0, "rounds of the Tor part, 0 if skipped (for the text)")
 	load := flag.String("load", "", "load averages during the run (for the text)")
+	pages := flag.String("pages", "", "rewrite only the page-load section of -out from this torbench output (the rest of -out is kept)")
+	pagesSVG := flag.String("pages-svg", "docs/pageload.svg", "page-load chart to write")
 	flag.Parse()
+	if *pages != "" {
+		if err := writePages(*pages, *out, *pagesSVG, *load); err != nil {
+			fmt.Fprintln(os.Stderr, "benchreport:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	rows, err := build(*dir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
@@ -62,6 +71,10 @@ func main() {
 	}
 	md := markdown(rows, runInfo{machine: machine(), conns: *conns, duration: *duration,
 		rounds: *rounds, torRounds: *torRounds, load: *load})
+	if md, err = withPageLoads(md, filepath.Join(*dir, "tor.jsonl"), *pagesSVG, *load); err != nil {
+		fmt.Fprintln(os.Stderr, "benchreport:", err)
+		os.Exit(1)
+	}
 	if err := os.WriteFile(*out, []byte(md), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
 		os.Exit(1)

@@ -24,6 +24,7 @@ func init() {
 //
 //	GET /torplus/sessions[?zone=<zone>&limit=<n>]          sessions in memory
 //	GET /torplus/payment-requests[?zone=<zone>&state=<s>&limit=<n>]
+//	GET /torplus/sightings[?zone=<zone>&verdict=<v>&limit=<n>]   payments seen on the ledger
 type Admin struct{}
 
 // CaddyModule returns the Caddy module information.
@@ -36,6 +37,7 @@ func (Admin) Routes() []caddy.AdminRoute {
 	return []caddy.AdminRoute{
 		{Pattern: "/torplus/sessions", Handler: caddy.AdminHandlerFunc(listSessions)},
 		{Pattern: "/torplus/payment-requests", Handler: caddy.AdminHandlerFunc(listPaymentRequests)},
+		{Pattern: "/torplus/sightings", Handler: caddy.AdminHandlerFunc(listSightings)},
 	}
 }
 

@@ -50,13 +50,19 @@ func (h *Handler) provisionPayments() error {
 		h.log.Warn("torplus: no payment backend configured; the payment endpoint answers 503 (set backend offline or horizon)")
 		return nil
 	case stellarpay.BackendHorizon:
+		hc, err := h.stellarClient()
+		if err != nil {
+			return err
+		}
 		s, err := stellarpay.NewSettler(stellarpay.BackendConfig{Backend: h.Backend, HorizonURL: h.HorizonURL,
-			Timeout: h.settleTimeout / 3})
+			Timeout: h.settleTimeout / 3, HTTPClient: hc})
 		if err != nil {
 			return fmt.Errorf("torplus: %w", err)
 		}
 		h.backend = s
 		return nil
+	case stellarpay.BackendRPC:
+		return h.provisionRPC()
 	case stellarpay.BackendOffline:
 		g, err := h.offlineGenesis()
 		if err != nil {
@@ -77,7 +83,7 @@ func (h *Handler) provisionPayments() error {
 		h.backend = v.(pooledSettler).OfflineSettler
 		return nil
 	}
-	return fmt.Errorf("torplus: %w: unknown backend %q (offline or horizon)", stellarpay.ErrConfig, h.Backend)
+	return fmt.Errorf("torplus: %w: unknown backend %q (offline, horizon or rpc)", stellarpay.ErrConfig, h.Backend)
 }
 
 // offlineGenesis returns the offline ledger's accounts, from the config or
@@ -111,9 +117,10 @@ func (h *Handler) offlineGenesis() (simledger.Genesis, error) {
 
 // startPayments starts the zone's settlement on the backend (a Service
 // with no backend answers every payment 503).
-func (h *Handler) startPayments() {
+func (h *Handler) startPayments() error {
 	h.payments = settlement.New(settlement.Config{Zone: h.Zone, Store: h.st.store, Backend: h.backend,
 		Timeout: h.settleTimeout, Now: h.st.now, Failures: h.FailedPayments, Log: h.log})
+	return h.startWatcher()
 }
 
 // cleanupPayments stops the zone's settlement (unknown outcomes stay
@@ -122,6 +129,9 @@ func (h *Handler) startPayments() {
 func (h *Handler) cleanupPayments() error {
 	if h.payments != nil {
 		h.payments.Close()
+	}
+	if r, ok := h.backend.(*stellarpay.RPCSettler); ok {
+		_ = r.Close() // idle connections only: nothing is in flight once payments closed
 	}
 	if h.offlineKey == "" {
 		return nil

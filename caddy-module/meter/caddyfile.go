@@ -29,7 +29,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    price            <amount>             # TPT per round (required)
 //	    destination      <G… account>         # receives payments (required)
 //	    asset            <code> <issuer G…>   # code defaults to TPT; issuer required
-//	    network          <passphrase>         # default: Stellar testnet
+//	    network          testnet|pubnet|<passphrase>  # default: testnet
 //	    free_round       <size>|off           # default 5MB
 //	    round            <size>               # paid round, default 50MB
 //	    ask_at           <fraction>           # default 0.8
@@ -45,7 +45,11 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    max_sessions     <n>                  # default 1000000
 //	    ledger           sqlite [<path>] | postgres <dsn>
 //	    flush_interval   <duration>           # ledger write batching, default 200ms
-//	    backend          offline | horizon <url>  # settles payments; unset: none (503)
+//	    backend          offline | horizon <url> | rpc [<url>]  # settles payments; unset: none (503)
+//	    stellar_rpc      <url>                # the rpc backend's Stellar RPC
+//	    fee_account_seed_file <path>          # rpc: seed (0600) of the account paying SAC payments' fees (XLM only)
+//	    stellar_socks    <host:port>|unix/<path>  # all Stellar traffic through this SOCKS5 proxy (tor)
+//	    watch_interval   <duration>           # rpc: how often payments seen on the ledger are read; default 1s
 //	    offline_ledger   <file.json>          # the offline backend's accounts (simledger.Genesis)
 //	    settle_timeout   <duration>           # one settlement, retries included; default 15s
 //	    failed_payments  <per request> <per client> <window>  # failed verifications before 429; default 5 20 1m
@@ -101,13 +105,23 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "backend":
 			args := d.RemainingArgs()
 			switch {
-			case len(args) == 1 && args[0] == "offline":
+			case len(args) == 1 && (args[0] == "offline" || args[0] == "rpc"):
 			case len(args) == 2 && args[0] == "horizon":
 				h.HorizonURL = args[1]
+			case len(args) == 2 && args[0] == "rpc":
+				h.StellarRPC = args[1]
 			default:
-				return d.Errf("backend wants offline or horizon <url>")
+				return d.Errf("backend wants offline, horizon <url> or rpc [<url>]")
 			}
 			h.Backend = args[0]
+		case "stellar_rpc":
+			err = oneArg(d, func(v string) error { h.StellarRPC = v; return nil })
+		case "fee_account_seed_file":
+			err = oneArg(d, func(v string) error { h.FeeAccountSeedFile = v; return nil })
+		case "stellar_socks":
+			err = oneArg(d, func(v string) error { h.StellarSOCKS = v; return nil })
+		case "watch_interval":
+			err = oneArg(d, func(v string) error { return duration(v, &h.WatchInterval) })
 		case "payment_endpoint":
 			err = oneArg(d, func(v string) error { h.PaymentEndpoint = v; return nil })
 		case "asset":

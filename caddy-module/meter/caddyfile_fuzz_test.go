@@ -18,6 +18,8 @@ func FuzzUnmarshalCaddyfile(f *testing.F) {
 		"torplus {\n store postgres \"postgres://u@127.0.0.1/db\"\n flush_interval 100ms\n backend horizon http://127.0.0.1:8000\n settle_timeout 10s\n}",
 		"torplus {\n seed_file /etc/torplus/seed\n seed_env TORPLUS_STELLAR_SEED\n store sqlite\n}",
 		"torplus {\n failed_payments 5 20 1m\n}",
+		"torplus {\n network pubnet\n backend rpc\n stellar_rpc https://rpc.example\n fee_account_seed_file /data/fee.seed\n stellar_socks unix//data/tor/socks\n watch_interval 2s\n}",
+		"torplus {\n network testnet\n backend rpc http://127.0.0.1:8000\n stellar_socks 127.0.0.1:9050\n}",
 		"torplus {\n failed_payments -1 0 x\n}",
 		"torplus {\n round -1\n ask_at 1e309\n pow 99999999999\n}",
 		"torplus {\n ask_at NaN\n}",

@@ -74,7 +74,8 @@ type Handler struct {
 	AssetCode string `json:"asset_code,omitempty"`
 	// AssetIssuer is the Stellar account that issues the asset (required).
 	AssetIssuer string `json:"asset_issuer,omitempty"`
-	// Network is the Stellar network passphrase (default testnet's).
+	// Network is the Stellar network: "testnet" (the default), "pubnet"
+	// or a network passphrase.
 	Network string `json:"network,omitempty"`
 
 	// AskAt is the fraction of a round after which responses carry the next
@@ -124,11 +125,31 @@ type Handler struct {
 	Store store.Config `json:"store,omitempty"`
 
 	// Backend settles payments: "offline" (an in-process ledger seeded
-	// from OfflineLedger or OfflineLedgerFile, kept across reloads) or
-	// "horizon" (HorizonURL). Unset: the payment endpoint answers 503.
+	// from OfflineLedger or OfflineLedgerFile, kept across reloads),
+	// "horizon" (HorizonURL) or "rpc" (StellarRPC: classic and
+	// token-contract payments, and wallets' payments seen on the ledger).
+	// Unset: the payment endpoint answers 503.
 	Backend string `json:"backend,omitempty"`
 	// HorizonURL is the Horizon server of the horizon backend.
 	HorizonURL string `json:"horizon_url,omitempty"`
+	// StellarRPC is the Stellar RPC endpoint of the rpc backend, e.g.
+	// https://soroban-testnet.stellar.org.
+	StellarRPC string `json:"stellar_rpc,omitempty"`
+	// FeeAccountSeedFile (mode 0600) holds the secret seed of the fee
+	// account of the rpc backend: a key holding only XLM that pays the
+	// fees of the token-contract (SAC) payments the site submits. It is
+	// never logged; the payee's seed is never needed. Without it SAC
+	// payments posted to the site are refused.
+	FeeAccountSeedFile string `json:"fee_account_seed_file,omitempty"`
+	// StellarSOCKS, if set, sends all the backend's Stellar traffic (RPC
+	// and Horizon) through this SOCKS5 proxy: tor's SocksPort, as
+	// host:port or unix/<path> (unix:<path> too), with its own isolation
+	// (stellarpay.StellarIsolation), so whoever runs the RPC sees a tor
+	// exit, not the site's server.
+	StellarSOCKS string `json:"stellar_socks,omitempty"`
+	// WatchInterval is how often the rpc backend's ledger watcher asks
+	// for new payments to the destination once caught up (default 1s).
+	WatchInterval caddy.Duration `json:"watch_interval,omitempty"`
 	// OfflineLedger holds the offline backend's accounts (simledger.Genesis;
 	// its network defaults to Network).
 	OfflineLedger *simledger.Genesis `json:"offline_ledger,omitempty"`
@@ -144,6 +165,12 @@ type Handler struct {
 	SeedFile string `json:"seed_file,omitempty"`
 	SeedEnv  string `json:"seed_env,omitempty"`
 
+	// PaymentSecretFile holds the zone's secret (64 hex digits, mode 0600)
+	// that binds its Payment challenge ids. Default: payment-secret-<zone>
+	// next to the SQLite store (or in Caddy's data dir), made on first use.
+	// Replicas of a zone must share it.
+	PaymentSecretFile string `json:"payment_secret_file,omitempty"`
+
 	// FailedPayments bounds payments that fail verification, per payment
 	// request and per client; past them payments are answered 429 with
 	// Retry-After, unverified (defaults: 5 and 20 a minute).
@@ -154,6 +181,7 @@ type Handler struct {
 	payPath       string
 	settleTimeout time.Duration
 	offlineKey    string
+	offers        offers
 	policy        *policy
 	terms         payreq.Terms
 	freeSize      int64
@@ -180,12 +208,17 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err := h.provisionPayments(); err != nil {
 		return err
 	}
+	if err := h.provisionOffers(); err != nil {
+		return err
+	}
 	st, err := acquireState(ctx, h.Zone, h.Store, h.policy, h.freeBudget, h.log)
 	if err != nil {
 		return fmt.Errorf("torplus: %w", err)
 	}
 	h.st = st
-	h.startPayments()
+	if err := h.startPayments(); err != nil {
+		return err
+	}
 	cacheConnections(ctx)
 	if reg := ctx.GetMetricsRegistry(); reg != nil {
 		if err := st.metrics.register(reg, st.table); err != nil {
@@ -243,6 +276,7 @@ func (h *Handler) setDefaults() {
 	if h.Network == "" {
 		h.Network = DefaultNetwork
 	}
+	h.Network, _ = stellarpay.NetworkPassphrase(h.Network) // a name becomes its passphrase
 	if h.PaymentEndpoint == "" {
 		h.PaymentEndpoint = DefaultPaymentEndpoint
 	}

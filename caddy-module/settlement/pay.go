@@ -20,6 +20,9 @@ var (
 	ErrUnknownRequest = &stellarpay.Kind{Code: "unknown_payment_request", Status: http.StatusNotFound}
 	// ErrPaymentsOff: the zone has no settlement backend.
 	ErrPaymentsOff = &stellarpay.Kind{Code: "payments_unavailable", Status: http.StatusServiceUnavailable}
+	// ErrSACUnsupported: a token-contract payment to a zone whose backend
+	// cannot settle one (offline, horizon).
+	ErrSACUnsupported = &stellarpay.Kind{Code: "sac_unsupported", Status: http.StatusBadRequest}
 )
 
 // retryAfterUnknown is what a payer is told to wait while its payment's
@@ -27,52 +30,96 @@ var (
 const retryAfterUnknown = 5 * time.Second
 
 // Pay settles the envelope env from client (an identity, for the
-// failure limits): it finds the payment request the envelope's memo names,
-// verifies the envelope against it, and submits it. want, if set, is the
-// id the client says it pays (an Authorization credential); such a
-// credential repeated after its payment was credited gets its receipt again
-// and buys nothing more. The Receipt is returned once the zone's session is
-// credited.
+// failure limits): a classic payment envelope, whose memo names the
+// payment request, or a SAC transfer (an x402 or Payment credential's
+// transaction, its payer's authorization signed), whose muxed destination
+// names it. It verifies the envelope against that request and submits it.
+// want, if set, is the id the client says it pays (an Authorization
+// credential): it must agree with the memo or muxed id (a SAC transfer to
+// the bare payee is found by want alone); such a credential repeated
+// after its payment was credited gets its receipt again and buys nothing
+// more. The Receipt is returned once the zone's session is credited.
 func (s *Service) Pay(ctx context.Context, env string, want *payreq.ID, client string) (Receipt, error) {
 	if s == nil || s.cfg.Backend == nil {
 		return Receipt{}, &stellarpay.Error{Kind: ErrPaymentsOff, Message: "this site has no payment backend configured"}
 	}
-	id, err := stellarpay.RequestID(env)
+	t, isSAC, err := stellarpay.ReadSACTransfer(env)
 	if err != nil {
 		return Receipt{}, err
 	}
-	if want != nil && *want != id {
-		return Receipt{}, &stellarpay.Error{Kind: stellarpay.ErrMemo, Message: "the credential's id is not the transaction's memo"}
-	}
-	pr, err := s.cfg.Store.PaymentRequest(ctx, id)
-	if err == nil && pr.Zone != s.cfg.Zone {
-		err = store.ErrNotFound // another zone's request: paid there only, on its own backend
-	}
+	id, err := payTarget(env, t, isSAC, want)
 	if err != nil {
-		return Receipt{}, refusal(err, id)
+		return Receipt{}, err
 	}
-	if pr.State == store.Expired {
-		return Receipt{}, refusal(store.ErrExpired, id)
+	pr, err := s.request(ctx, id, isSAC && want == nil)
+	if err != nil {
+		return Receipt{}, err
 	}
 	now := s.cfg.Now()
-	if wait, limited := s.limiter.limited(id, client, now); limited {
+	if wait, limited := s.limiter.limited(pr.ID, client, now); limited {
 		return Receipt{}, &stellarpay.Error{Kind: stellarpay.ErrTooManyFailures, RetryAfter: wait,
 			Message: "too many payments for this request or from this client failed verification; try again later"}
 	}
-	pay, err := stellarpay.Verify(env, &pr.Request, now)
+	pay, err := s.verify(ctx, env, isSAC, &pr.Request, now)
 	if err != nil {
-		s.limiter.failed(id, client, now)
+		s.limiter.failed(pr.ID, client, now)
 		return Receipt{}, err
 	}
 	switch {
 	case want != nil && pr.State == store.Paid && pr.TxHash == pay.HashHex():
 		// A request retried with the credential whose answer was lost: the
 		// same transaction, already credited, lets it go on (buying nothing).
-		return Receipt{Status: "paid", ID: id.String(), TxHash: pr.TxHash, Bytes: pr.Bytes}, nil
+		return Receipt{Status: "paid", ID: pr.ID.String(), TxHash: pr.TxHash, Bytes: pr.Bytes}, nil
 	case pr.State != store.Pending:
-		return Receipt{}, refusal(store.ErrNotPending, id)
+		return Receipt{}, refusal(store.ErrNotPending, pr.ID)
 	}
 	return s.submit(ctx, pay, now)
+}
+
+// request reads the zone's payment request id; byNumber looks it up by
+// its Number alone (a SAC transfer's muxed id: the other 24 bytes of id
+// are zero).
+func (s *Service) request(ctx context.Context, id payreq.ID, byNumber bool) (store.PaymentRequest, error) {
+	var pr store.PaymentRequest
+	var err error
+	if byNumber {
+		var w store.LedgerWatch
+		if w, err = s.cfg.Store.Watch(ctx); err == nil {
+			pr, err = w.PaymentRequestByNumber(ctx, s.cfg.Zone, id.Number())
+		}
+	} else {
+		pr, err = s.cfg.Store.PaymentRequest(ctx, id)
+	}
+	if err == nil && pr.Zone != s.cfg.Zone {
+		err = store.ErrNotFound // another zone's request: paid there only, on its own backend
+	}
+	if err != nil {
+		return pr, refusal(err, id)
+	}
+	if pr.State == store.Expired {
+		return pr, refusal(store.ErrExpired, pr.ID)
+	}
+	return pr, nil
+}
+
+// verify checks the envelope against its request: a classic envelope
+// with Verify, a SAC transfer with VerifySAC at the backend's latest
+// ledger.
+func (s *Service) verify(ctx context.Context, env string, isSAC bool, exp *payreq.Request, now time.Time) (*stellarpay.Payment, error) {
+	if !isSAC {
+		return stellarpay.Verify(env, exp, now)
+	}
+	lc, ok := s.cfg.Backend.(stellarpay.LedgerClock)
+	if !ok {
+		return nil, &stellarpay.Error{Kind: ErrSACUnsupported, Message: "this site's payment backend takes classic payments only (token-contract payments need backend rpc)"}
+	}
+	lctx, cancel := s.withTimeout()
+	lt, err := lc.LedgerTime(lctx, now)
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	return stellarpay.VerifySAC(env, exp, lt)
 }
 
 // submit is one settlement: BeginSettle, the backend, then FinishSettle,
@@ -88,7 +135,11 @@ func (s *Service) submit(ctx context.Context, pay *stellarpay.Payment, now time.
 	cancel()
 	switch {
 	case err == nil:
-		return s.finish(ctx, pay.ID, hash, rc.Ledger)
+		r, err := s.finish(ctx, pay.ID, hash, rc.Ledger)
+		if err == nil && rc.Hash != "" {
+			r.TxHash = rc.Hash // a SAC payment's own transaction, not its replay key
+		}
+		return r, err
 	case errors.Is(err, stellarpay.ErrUnavailable):
 		s.await(pay)
 		return Receipt{}, unknownOutcome("the ledger did not answer in time; the payment is kept and credited once it has landed")

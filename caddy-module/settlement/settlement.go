@@ -77,6 +77,8 @@ type Service struct {
 	kick   chan struct{}
 	stop   chan struct{}
 	done   chan struct{}
+	// watching counts the ledger watcher (WatchLedger), if started.
+	watching sync.WaitGroup
 }
 
 // New starts the Service and its worker, which at once looks for
@@ -101,7 +103,7 @@ func New(cfg Config) *Service {
 	return s
 }
 
-// Close stops the worker and waits for it; submissions and look-ups in
+// Close stops the worker and the ledger watcher and waits for them; submissions and look-ups in
 // flight are cancelled, so a config reload never waits on a Stellar outage.
 // Settlements still unknown stay settling in the store, where the next
 // Service of the zone finds them.
@@ -113,6 +115,7 @@ func (s *Service) Close() {
 		s.cancel()
 	}
 	<-s.done
+	s.watching.Wait()
 }
 
 // wake asks the worker for a pass now.

@@ -111,6 +111,14 @@ func (s *Service) settle(ctx context.Context, pr store.PaymentRequest) (decided 
 		s.mu.Unlock()
 		return true
 	}
+	if isEventKey(pr.TxHash) {
+		// A payment seen on the ledger, interrupted between its two steps:
+		// the watcher saw it land.
+		if _, err := s.finish(ctx, pr.ID, pr.TxHash, 0); err != nil {
+			return false
+		}
+		return done()
+	}
 	found, landed, known := s.lookup(pr.TxHash)
 	switch {
 	case !known:
@@ -154,9 +162,10 @@ func (s *Service) settle(ctx context.Context, pr store.PaymentRequest) (decided 
 	return done()
 }
 
-// lookup asks the backend for a transaction: found and landed (applied
-// successfully) when known; known is false when the ledger could not be
-// asked, or the backend cannot look transactions up.
+// lookup asks the backend for the transactions of a settlement (hash,
+// and for a SAC payment those sent for its replay key): found and landed
+// (one applied successfully) when known; known is false when the ledger
+// could not be asked, or the backend cannot look transactions up.
 func (s *Service) lookup(hash string) (found, landed, known bool) {
 	f, ok := s.cfg.Backend.(stellarpay.Finder)
 	if !ok {
@@ -164,12 +173,23 @@ func (s *Service) lookup(hash string) (found, landed, known bool) {
 	}
 	lctx, cancel := s.withTimeout()
 	defer cancel()
-	_, found, err := f.Find(lctx, hash)
-	switch {
-	case errors.Is(err, stellarpay.ErrUnavailable):
+	hashes, err := s.ledgerHashes(lctx, hash)
+	if err != nil {
 		return false, false, false
-	case found:
-		return true, err == nil, true
 	}
-	return false, false, err == nil
+	known = true
+	for _, h := range hashes {
+		_, ok, err := f.Find(lctx, h)
+		switch {
+		case errors.Is(err, stellarpay.ErrUnavailable):
+			known = false
+		case ok && err == nil:
+			return true, true, true
+		case ok:
+			found = true
+		case err != nil:
+			known = false
+		}
+	}
+	return found && known, false, known
 }

@@ -3,6 +3,7 @@ package stellarpay
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -30,6 +31,10 @@ type BackendConfig struct {
 	HorizonURL string
 	// Timeout bounds each Horizon request; 20s when zero.
 	Timeout time.Duration
+	// HTTPClient carries the horizon backend's requests (the hoster's tor
+	// SOCKS client); nil means a plain client. The rpc backend takes its
+	// own in RPC.HTTPClient.
+	HTTPClient *http.Client
 	// Backoff bounds the retries when Horizon cannot be reached.
 	Backoff Backoff
 	// RPC configures the rpc backend.
@@ -63,6 +68,9 @@ func NewSettler(cfg BackendConfig) (Settler, error) {
 			timeout = 20 * time.Second
 		}
 		h := NewHorizonSettler(cfg.HorizonURL, timeout)
+		if cfg.HTTPClient != nil {
+			h.Client.HTTP = cfg.HTTPClient
+		}
 		h.Backoff = cfg.Backoff
 		return h, nil
 	case BackendRPC:

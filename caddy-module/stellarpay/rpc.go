@@ -39,6 +39,9 @@ type RPCConfig struct {
 	Timeout time.Duration
 	// Backoff bounds the submissions of one payment.
 	Backoff Backoff
+	// LedgerClose is the network's ledger close interval, for estimating
+	// when an authorization's expiration ledger closes; 5 s when zero.
+	LedgerClose time.Duration
 	// Poll is the getTransaction interval while waiting; 500 ms when zero.
 	Poll time.Duration
 	// Wait is how long one submission waits for its ledger; 30 s when zero.
@@ -67,6 +70,8 @@ type RPCSettler struct {
 	client *rpcclient.Client
 	// fee serialises the fee account's sequence numbers.
 	fee sync.Mutex
+	// latest caches the latest ledger for LedgerTime.
+	latest ledgerCache
 }
 
 // NewRPCSettler checks cfg and returns a settler; it does not contact the

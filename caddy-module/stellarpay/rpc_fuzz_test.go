@@ -2,10 +2,7 @@ package stellarpay
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -16,34 +13,6 @@ import (
 	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 )
-
-// rpcAnswers is a hostile Stellar RPC: it answers each method with the
-// result JSON it is given, as a well-formed JSON-RPC response.
-type rpcAnswers struct {
-	mu      sync.Mutex
-	results map[string]string
-}
-
-func (a *rpcAnswers) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	var req struct {
-		ID     json.RawMessage `json:"id"`
-		Method string          `json:"method"`
-	}
-	_ = json.Unmarshal(body, &req)
-	a.mu.Lock()
-	result, ok := a.results[req.Method]
-	a.mu.Unlock()
-	if !ok || !json.Valid([]byte(result)) {
-		result = `null`
-	}
-	id := string(req.ID)
-	if id == "" {
-		id = "null"
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":`+id+`,"result":`+result+`}`)
-}
 
 // FuzzRPCAnswer lets a hostile RPC (over real HTTP on loopback, read by
 // the SDK's rpcclient) answer every request of a settlement — the fee
@@ -86,7 +55,7 @@ func FuzzRPCAnswer(f *testing.F) {
 	f.Add(true, `{"status":"ERROR","hash":"`+classicPay.HashHex()+`","errorResultXdr":"AAAAAAAAAGT////7AAAAAA=="}`, `{"status":"NOT_FOUND"}`, account)
 	f.Add(true, `{"status":"TRY_AGAIN_LATER"}`, `{"status":"FAILED","txHash":"`+classicPay.HashHex()+`"}`, account)
 	f.Add(false, `{}`, `[]`, `{"entries":[{"key":"","xdr":"AAAA","lastModifiedLedgerSeq":1}]}`)
-	answers := &rpcAnswers{}
+	answers := &spt.RPCAnswers{}
 	srv := httptest.NewServer(answers) // 127.0.0.1, a free port
 	f.Cleanup(srv.Close)
 	var mu sync.Mutex
@@ -104,9 +73,9 @@ func FuzzRPCAnswer(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, classicPayment bool, sendResult, getResult, entriesResult string) {
-		answers.mu.Lock()
-		answers.results = map[string]string{"sendTransaction": sendResult, "getTransaction": getResult, "getLedgerEntries": entriesResult}
-		answers.mu.Unlock()
+		answers.Set("sendTransaction", sendResult)
+		answers.Set("getTransaction", getResult)
+		answers.Set("getLedgerEntries", entriesResult)
 		mu.Lock()
 		submitted = nil
 		mu.Unlock()

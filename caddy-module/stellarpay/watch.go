@@ -90,7 +90,7 @@ var ErrWatchAnswer = errors.New("stellarpay: unusable getEvents answer")
 
 // Watcher reads the payee's incoming transfers of the asset with getEvents
 // (CAP-67 events of the asset's SAC, classic payments included) from a
-// persisted cursor and matches them against Requests.
+// persisted cursor and matches them against the outstanding requests.
 type Watcher struct {
 	// Client is the RPC client.
 	Client *rpcclient.Client
@@ -99,8 +99,9 @@ type Watcher struct {
 	Contract [32]byte
 	Asset    string
 	Payee    [32]byte
-	// Requests are the outstanding requests.
-	Requests *Requests
+	// Requests finds the request an incoming transfer pays: the in-memory
+	// Requests table, or the store (settlement's).
+	Requests Matcher
 	// Cursors persists the cursor.
 	Cursors CursorStore
 	// Handle receives every sighting, in ledger order. An error stops the
@@ -115,7 +116,7 @@ type Watcher struct {
 
 // NewWatcher watches payee's incoming transfers of asset on the network
 // with passphrase.
-func NewWatcher(c *rpcclient.Client, asset xdr.Asset, passphrase, payee string, reqs *Requests, cursors CursorStore, handle func(context.Context, Sighting) error) (*Watcher, error) {
+func NewWatcher(c *rpcclient.Client, asset xdr.Asset, passphrase, payee string, reqs Matcher, cursors CursorStore, handle func(context.Context, Sighting) error) (*Watcher, error) {
 	id, err := sac.ContractID(asset, passphrase)
 	if err != nil {
 		return nil, fmt.Errorf("%w: asset: %v", ErrConfig, err)

@@ -2,16 +2,12 @@ package stellarpay
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stellar/go-stellar-sdk/clients/rpcclient"
-	protocol "github.com/stellar/go-stellar-sdk/protocols/rpc"
-	"github.com/stellar/go-stellar-sdk/strkey"
 	"github.com/stellar/go-stellar-sdk/xdr"
 
 	"github.com/torplus/torplus/caddy-module/stellarpay/sac"
@@ -29,31 +25,22 @@ func FuzzEventsAnswer(f *testing.F) {
 	from, _ := sac.ParseAddress(payer.Address())
 	to, _ := sac.ParseAddress(operator.Address())
 	event := func(dst sac.Address, amount int64, d *sac.DestinationID) string {
-		ce := sac.Event{Type: sac.EventTransfer, Contract: contract, From: from, To: dst, Amount: amount, Asset: asset.StringCanonical(), Dest: d}.ContractEvent()
-		var topics []string
-		for _, t := range ce.Body.V0.Topics {
-			s, _ := xdr.MarshalBase64(t)
-			topics = append(topics, `"`+s+`"`)
-		}
-		v, _ := xdr.MarshalBase64(ce.Body.V0.Data)
-		return fmt.Sprintf(`{"events":[{"type":"contract","ledger":5,"ledgerClosedAt":"2026-12-01T00:00:00Z","contractId":"%s","id":"%s","operationIndex":0,"transactionIndex":1,"txHash":"%064x","inSuccessfulContractCall":true,"topic":[%s],"value":"%s"}],"cursor":"%s","latestLedger":5}`,
-			strkey.MustEncode(strkey.VersionByteContract, contract[:]), protocol.Cursor{Ledger: 5, Tx: 1}.String(), 7,
-			strings.Join(topics, ","), v, protocol.Cursor{Ledger: 6}.String())
+		return spt.EventsAnswer(contract, sac.Event{Type: sac.EventTransfer, Contract: contract, From: from, To: dst,
+			Amount: amount, Asset: asset.StringCanonical(), Dest: d}, [32]byte{31: 7})
 	}
 	f.Add(event(to, 25_000_000, &sac.DestinationID{Kind: sac.DestID, ID: 42}))
 	f.Add(event(from, 25_000_000, &sac.DestinationID{Kind: sac.DestID, ID: 42}))
 	f.Add(event(to, 1, &sac.DestinationID{Kind: sac.DestText, Text: "r1"}))
 	f.Add(`{"events":[],"cursor":"x"}`)
 	f.Add(`{"events":[{}],"cursor":"0000000025769803776-0000000000"}`)
-	answers := &rpcAnswers{}
+	answers := &spt.RPCAnswers{}
 	srv := httptest.NewServer(answers)
 	f.Cleanup(srv.Close)
 	c := rpcclient.NewClient(srv.URL, &http.Client{Timeout: 2 * time.Second})
 	f.Cleanup(func() { _ = c.Close() })
 	f.Fuzz(func(t *testing.T, body string) {
-		answers.mu.Lock()
-		answers.results = map[string]string{"getEvents": body, "getLatestLedger": `{"id":"00","protocolVersion":23,"sequence":5}`}
-		answers.mu.Unlock()
+		answers.Set("getEvents", body)
+		answers.Set("getLatestLedger", `{"id":"00","protocolVersion":23,"sequence":5}`)
 		reqs := NewRequests()
 		reqs.Add(Outstanding{Number: 42, Amount: 25_000_000, ExpiresAt: time.Now().Add(time.Hour)})
 		w, err := NewWatcher(c, asset, spt.Passphrase, operator.Address(), reqs, &MemoryCursor{}, func(_ context.Context, s Sighting) error {

@@ -24,7 +24,10 @@ func (w *Watcher) handle(ctx context.Context, events []protocol.EventInfo, next 
 		w.seen = map[string]uint32{}
 	}
 	for _, e := range events {
-		s, ok := w.sighting(e)
+		s, ok, err := w.sighting(ctx, e)
+		if err != nil {
+			return 0, err
+		}
 		if !ok {
 			continue
 		}
@@ -35,8 +38,8 @@ func (w *Watcher) handle(ctx context.Context, events []protocol.EventInfo, next 
 			return 0, err
 		}
 		w.seen[s.Key] = s.Ledger
-		if s.Verdict == Credited {
-			w.Requests.Remove(s.Request.Number)
+		if rm, ok := w.Requests.(interface{ Remove(uint64) }); ok && s.Verdict == Credited {
+			rm.Remove(s.Request.Number)
 		}
 	}
 	for k, l := range w.seen {
@@ -48,22 +51,22 @@ func (w *Watcher) handle(ctx context.Context, events []protocol.EventInfo, next 
 }
 
 // sighting reads one event; ok is false for an event that is not an
-// incoming transfer of the asset to the payee.
-func (w *Watcher) sighting(e protocol.EventInfo) (Sighting, bool) {
+// incoming transfer of the asset to the payee. An error is the Matcher's.
+func (w *Watcher) sighting(ctx context.Context, e protocol.EventInfo) (Sighting, bool, error) {
 	if e.EventType != protocol.EventTypeContract || !e.InSuccessfulContractCall || len(e.TopicXDR) != 4 || e.Ledger <= 0 {
-		return Sighting{}, false
+		return Sighting{}, false, nil
 	}
 	cid, err := strkey.Decode(strkey.VersionByteContract, e.ContractID)
 	if err != nil || [32]byte(cid) != w.Contract {
-		return Sighting{}, false
+		return Sighting{}, false, nil
 	}
 	ev, err := parseEventXDR(w.Contract, e.TopicXDR, e.ValueXDR)
 	if err != nil || ev.Type != sac.EventTransfer || ev.To != sac.Account(w.Payee) || ev.Asset != w.Asset || ev.Amount <= 0 {
-		return Sighting{}, false
+		return Sighting{}, false, nil
 	}
 	c, err := protocol.ParseCursor(e.ID)
 	if err != nil || c.Ledger != uint32(e.Ledger) {
-		return Sighting{}, false
+		return Sighting{}, false, nil
 	}
 	closed, err := time.Parse(time.RFC3339, e.LedgerClosedAt)
 	if err != nil {
@@ -71,12 +74,16 @@ func (w *Watcher) sighting(e protocol.EventInfo) (Sighting, bool) {
 	}
 	s := Sighting{Key: fmt.Sprintf("%s:%d:%d", e.TransactionHash, c.Op, c.Event), TxHash: e.TransactionHash,
 		Ledger: uint32(e.Ledger), ClosedAt: closed, From: ev.From.String(), Amount: ev.Amount, Dest: ev.Dest, Verdict: Unmatched}
-	r, ok := w.Requests.match(ev.Dest)
-	if !ok {
-		return s, true
+	r, ok, err := w.Requests.Match(ctx, ev.Dest)
+	if err != nil || !ok {
+		return s, err == nil, err
 	}
 	s.Request = r
 	switch {
+	case r.PaidBy == s.Key:
+		s.Verdict = Credited // this very event paid it (seen again after a restart)
+	case r.PaidBy != "":
+		s.Request.PaidBy, s.Verdict = r.PaidBy, Unmatched // paid already, by another payment
 	case closed.After(r.ExpiresAt):
 		s.Verdict = Late
 	case ev.Amount < r.Amount:
@@ -84,7 +91,7 @@ func (w *Watcher) sighting(e protocol.EventInfo) (Sighting, bool) {
 	default:
 		s.Verdict = Credited
 	}
-	return s, true
+	return s, true, nil
 }
 
 // parseEventXDR decodes an event's base64 topics and value.

@@ -1,6 +1,7 @@
 package stellarpay
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -21,6 +22,18 @@ type Outstanding struct {
 	Amount int64
 	// ExpiresAt is when the request expires.
 	ExpiresAt time.Time
+	// PaidBy is set for a request already paid: the Sighting.Key of the
+	// event that paid it, or the transaction hash of another payment. A
+	// Matcher that keeps paid requests (the store) sets it; Requests
+	// forgets paid requests instead.
+	PaidBy string
+}
+
+// Matcher finds the request an incoming transfer's muxed id or memo
+// names. ok is false when none does; an error (the store is unreachable)
+// stops the watcher's page, to be read again.
+type Matcher interface {
+	Match(ctx context.Context, d *sac.DestinationID) (r Outstanding, ok bool, err error)
 }
 
 // Requests is the table of outstanding requests the watcher matches
@@ -72,6 +85,12 @@ func (t *Requests) Len() int {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	return len(t.byNumber)
+}
+
+// Match implements Matcher.
+func (t *Requests) Match(_ context.Context, d *sac.DestinationID) (Outstanding, bool, error) {
+	r, ok := t.match(d)
+	return r, ok, nil
 }
 
 // match finds the request a destination id names.

@@ -24,6 +24,8 @@ type Config struct {
 	DSN string `json:"dsn,omitempty"`
 	// FlushInterval is how often queued writes are stored (default 200ms).
 	FlushInterval caddy.Duration `json:"flush_interval,omitempty"`
+	// Retention is how long rows no longer needed are kept (retention.go).
+	Retention Retention `json:"retention,omitempty"`
 }
 
 // ErrBadDriver means Config.Driver names no supported database.
@@ -75,6 +77,9 @@ type Store struct {
 	mu   sync.Mutex
 	subs map[int]func(Credit)
 	next int
+
+	retainStop context.CancelFunc // stops the retention goroutine (nil: none)
+	retainDone chan struct{}      // closed when it has stopped
 }
 
 var pool = caddy.NewUsagePool()
@@ -102,8 +107,10 @@ func Acquire(ctx context.Context, cfg Config, onErr func(error)) (*Store, error)
 		if err != nil {
 			return nil, err
 		}
-		return &Store{DB: s, key: key, batch: NewBatcher(s, time.Duration(cfg.FlushInterval), onErr),
-			subs: make(map[int]func(Credit))}, nil
+		l := &Store{DB: s, key: key, batch: NewBatcher(s, time.Duration(cfg.FlushInterval), onErr),
+			subs: make(map[int]func(Credit))}
+		l.retain(cfg.Retention, onErr)
+		return l, nil
 	})
 	if err != nil {
 		return nil, err
@@ -120,6 +127,7 @@ func (l *Store) Release() error {
 // Destruct flushes queued writes and closes the store; the pool calls it
 // after the last Release.
 func (l *Store) Destruct() error {
+	l.stopRetention()
 	return errors.Join(l.batch.Close(), l.DB.Close())
 }
 

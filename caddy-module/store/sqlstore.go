@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -23,82 +22,6 @@ type sqlStore struct {
 	db  *sql.DB // writes (and the reads of write transactions)
 	rdb *sql.DB // reads outside transactions; db unless the dialect splits them
 	d   dialect
-}
-
-func (s *sqlStore) schema() []string {
-	return []string{
-		`CREATE TABLE IF NOT EXISTS torplus_sessions (
-			key TEXT PRIMARY KEY,
-			first_seen BIGINT NOT NULL,
-			last_seen BIGINT NOT NULL,
-			bytes_served BIGINT NOT NULL,
-			free_bytes BIGINT NOT NULL)`,
-		`CREATE INDEX IF NOT EXISTS torplus_sessions_last_seen ON torplus_sessions (last_seen)`,
-		`CREATE TABLE IF NOT EXISTS torplus_rounds (
-			session TEXT NOT NULL,
-			n INTEGER NOT NULL,
-			bytes BIGINT NOT NULL,
-			free BOOLEAN NOT NULL,
-			payment_request ` + s.d.blob + ` NOT NULL,
-			started_at BIGINT NOT NULL,
-			PRIMARY KEY (session, n))`,
-		`CREATE TABLE IF NOT EXISTS torplus_payment_requests (
-			id ` + s.d.blob + ` PRIMARY KEY,
-			zone TEXT NOT NULL DEFAULT '',
-			session TEXT NOT NULL,
-			destination TEXT NOT NULL,
-			asset_code TEXT NOT NULL,
-			asset_issuer TEXT NOT NULL,
-			amount TEXT NOT NULL,
-			network TEXT NOT NULL,
-			bytes BIGINT NOT NULL,
-			created_at BIGINT NOT NULL,
-			expires_at BIGINT NOT NULL,
-			state TEXT NOT NULL,
-			tx_hash TEXT UNIQUE,
-			paid_at BIGINT NOT NULL)`,
-		`CREATE INDEX IF NOT EXISTS torplus_payment_requests_state ON torplus_payment_requests (state, created_at)`,
-		`CREATE TABLE IF NOT EXISTS torplus_credits (
-			zone TEXT NOT NULL DEFAULT '',
-			session TEXT NOT NULL,
-			payment_request ` + s.d.blob + ` PRIMARY KEY,
-			tx_hash TEXT NOT NULL UNIQUE,
-			bytes BIGINT NOT NULL,
-			at BIGINT NOT NULL)`,
-		leaseSchema, // lease.go
-	}
-}
-
-// zoneColumns are the tables that gained a zone column after their first
-// release; a database made before then gets it on open. Its old rows get
-// the zone "" — no zone's handler is named that, so a credit recorded
-// before zones were kept never raises any zone's allowance (it stays
-// listed for the operator).
-var zoneColumns = []string{"torplus_payment_requests", "torplus_credits"}
-
-func (s *sqlStore) migrate(ctx context.Context) error {
-	for _, q := range s.schema() {
-		if _, err := s.db.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("store: %s schema: %w", s.d.name, err)
-		}
-	}
-	for _, table := range zoneColumns {
-		if _, err := s.db.ExecContext(ctx, `SELECT zone FROM `+table+` LIMIT 0`); err == nil {
-			continue
-		}
-		if _, err := s.db.ExecContext(ctx, `ALTER TABLE `+table+` ADD COLUMN zone TEXT NOT NULL DEFAULT ''`); err != nil {
-			return fmt.Errorf("store: %s schema: adding %s.zone: %w", s.d.name, table, err)
-		}
-	}
-	for _, q := range []string{
-		`CREATE INDEX IF NOT EXISTS torplus_credits_zone_session ON torplus_credits (zone, session)`,
-		`CREATE INDEX IF NOT EXISTS torplus_payment_requests_zone_state ON torplus_payment_requests (zone, state, created_at)`,
-	} {
-		if _, err := s.db.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("store: %s schema: %w", s.d.name, err)
-		}
-	}
-	return nil
 }
 
 // q rewrites ? placeholders for the dialect.

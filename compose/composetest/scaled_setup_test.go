@@ -219,7 +219,6 @@ func (s *scaledSite) startHoster(ctx context.Context, t *testing.T, e *dockertes
 	args := []string{"--user", fmt.Sprintf("%d:%d", hosterUID, hosterUID),
 		"-v", data + ":/var/lib/torplus", "-v", s.site + ":/srv/site:ro",
 		"-v", caddyfile + ":/etc/torplus/Caddyfile:ro", "-v", s.torrc + ":/etc/torplus/extra.torrc:ro",
-		"-e", "TORPLUS_ADMIN_PORT=" + strconv.Itoa(freePort(t)),
 		"-e", "TORPLUS_METRICS_BIND=127.0.0.1", "-e", "TORPLUS_METRICS_PORT=" + strings.TrimPrefix(r.metricsAddr, "127.0.0.1:")}
 	for k, v := range env {
 		args = append(args, "-e", k+"="+v)

@@ -1,0 +1,33 @@
+package settlement
+
+import (
+	"github.com/torplus/torplus/caddy-module/payreq"
+	"github.com/torplus/torplus/caddy-module/stellarpay"
+	"github.com/torplus/torplus/caddy-module/stellarpay/sac"
+)
+
+// payTarget is the id of the request a payment names: a classic
+// envelope's memo; a SAC transfer's muxed id (a request's Number: only
+// its first 8 bytes are set, the store finds the rest) or, to the bare
+// payee, want. A muxed id and want that disagree are refused: the
+// transfer would pay one request here and, seen on the ledger, another.
+func payTarget(env string, t sac.Transfer, isSAC bool, want *payreq.ID) (payreq.ID, error) {
+	if !isSAC {
+		id, err := stellarpay.RequestID(env)
+		if err == nil && want != nil && *want != id {
+			return id, &stellarpay.Error{Kind: stellarpay.ErrMemo, Message: "the credential's id is not the transaction's memo"}
+		}
+		return id, err
+	}
+	switch {
+	case want != nil && t.To.Muxed && t.To.ID != want.Number():
+		return *want, &stellarpay.Error{Kind: stellarpay.ErrDestination, Message: "the transfer's muxed destination names another payment request than the credential"}
+	case want != nil:
+		return *want, nil
+	case !t.To.Muxed:
+		return payreq.ID{}, &stellarpay.Error{Kind: stellarpay.ErrDestination,
+			Message: "a token-contract payment must go to the request's muxed destination (muxed_destination) or come with its id"}
+	}
+	lo, _ := payreq.NumberRange(t.To.ID)
+	return lo, nil
+}
