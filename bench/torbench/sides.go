@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/torplus/torplus/internal/proc"
-	"github.com/torplus/torplus/internal/sitecache"
 	"github.com/torplus/torplus/internal/tornet"
 )
 
@@ -168,20 +167,7 @@ http:// {
 		free_budget off
 		store sqlite ` + filepath.Join(hd, "store.db") + `
 	}
-	@fingerprinted path_regexp ` + sitecache.FingerprintPattern + `
-	@other not path_regexp ` + sitecache.FingerprintPattern + `
-	header @fingerprinted {
-		Cache-Control "` + sitecache.Immutable + `"
-		match {
-			status 2xx 304
-		}
-	}
-	header @other {
-		Cache-Control "` + sitecache.Revalidated + `"
-		match {
-			status 2xx 304
-		}
-	}
+	torplus_cache_control
 	file_server {
 		fs site
 		hide .*
