@@ -267,7 +267,9 @@ func withPageLoads(md, torOut, svgPath, load string) (string, error) {
 	return withPages(md, pageSection(all, filepath.Base(svgPath), load))
 }
 
-// writePages rewrites the page-load section of the Markdown file out alone.
+// writePages rewrites the page-load section of the Markdown file out, and
+// the hand-written notes at its end from bench/notes.md (the section
+// points to them); the rest is kept.
 func writePages(torOut, out, svgPath, load string) error {
 	md, err := os.ReadFile(out)
 	if err != nil {
@@ -284,5 +286,18 @@ func writePages(torOut, out, svgPath, load string) error {
 	if err != nil {
 		return err
 	}
+	if notes, err := os.ReadFile("bench/notes.md"); err == nil {
+		s = withNotes(s, string(notes))
+	}
 	return os.WriteFile(out, []byte(s), 0o644)
+}
+
+// withNotes replaces the notes at the end of md (from the first line of
+// notes on) with notes.
+func withNotes(md, notes string) string {
+	first, _, _ := strings.Cut(notes, "\n")
+	if i := strings.LastIndex(md, first+"\n"); first != "" && i >= 0 {
+		return md[:i] + notes
+	}
+	return md
 }

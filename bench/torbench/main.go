@@ -191,14 +191,14 @@ func run(o options) error {
 		fmt.Fprintf(os.Stderr, "   tor round %d done (%s)\n", r, time.Since(start).Round(time.Second))
 	}
 	if o.pageRounds > 0 {
-		return loadPages(o, dir, tn, nginx, hoster, enc, start)
+		return loadPages(ctx, o, dir, tn, nginx, hoster, enc, start)
 	}
 	return nil
 }
 
 // loadPages runs the page-load rounds: round r loads each page on the two
 // sides in the order A B when r is odd and B A when it is even.
-func loadPages(o options, dir string, tn *tornet.Network, nginx, hoster *side, enc *json.Encoder, start time.Time) error {
+func loadPages(ctx context.Context, o options, dir string, tn *tornet.Network, nginx, hoster *side, enc *json.Encoder, start time.Time) error {
 	fwd, err := newSOCKSForwarder(tn.SocksAddr)
 	if err != nil {
 		return err
@@ -216,6 +216,9 @@ func loadPages(o options, dir string, tn *tornet.Network, nginx, hoster *side, e
 		}
 		for _, page := range pagesLoaded {
 			for _, s := range order {
+				if err := ctx.Err(); err != nil { // the run's bound, or a signal
+					return err
+				}
 				res, err := pageVisit(b, s, r, page)
 				if err != nil {
 					return err
