@@ -349,6 +349,9 @@ func controlTable(all []pageSample) string {
 		{"page-warm", "page load, warm circuit, cache off (ms)", func(s pageSample) float64 { return s.Millis }},
 		{"page-repeat", "page load, repeat visit (ms)", func(s pageSample) float64 { return s.Millis }},
 	} {
+		if !slices.ContainsFunc(all, func(s pageSample) bool { return s.Kind == k.kind }) {
+			continue // not measured in this run
+		}
 		b.WriteString("| " + k.label + " |")
 		for _, side := range sides {
 			var v []float64
