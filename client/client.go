@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -17,6 +18,7 @@ import (
 	"github.com/stellar/go-stellar-sdk/clients/horizonclient"
 	"github.com/stellar/go-stellar-sdk/keypair"
 
+	"github.com/torplus/torplus/caddy-module/paymentauth"
 	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
 )
@@ -26,7 +28,8 @@ type PayVia int
 
 const (
 	// ViaAuthorization retries the request with an Authorization: Payment
-	// credential (one round trip; the default).
+	// credential (one round trip; the default). Early notices are always
+	// paid so, on the next request.
 	ViaAuthorization PayVia = iota
 	// ViaCallback POSTs the envelope to the request's SEP-7 callback, then
 	// retries the request plainly.
@@ -89,6 +92,8 @@ type Client struct {
 	mu       sync.Mutex // serialises payments (sequence numbers)
 	lastSeq  int64
 	paid     map[payreq.ID]bool
+	unsure   map[payreq.ID]bool // paid, answered without a receipt
+	next     *notice            // an early notice, paid with the next request
 	payments int
 	stroops  int64
 }
@@ -104,7 +109,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("client: policy needs a network, an asset and a budget")
 	}
 	c := &Client{http: cfg.HTTP, horizon: cfg.Horizon, key: cfg.Key, policy: cfg.Policy, session: cfg.Session,
-		via: cfg.PayVia, now: cfg.Now, logf: cfg.Logf, paid: map[payreq.ID]bool{}}
+		via: cfg.PayVia, now: cfg.Now, logf: cfg.Logf, paid: map[payreq.ID]bool{}, unsure: map[payreq.ID]bool{}}
 	if c.session == "" {
 		var b [32]byte
 		if _, err := rand.Read(b[:]); err != nil {
@@ -132,26 +137,31 @@ func (c *Client) Paid() (count int, stroops int64) {
 }
 
 // Get fetches rawURL, paying the payment requests it meets: a 402 is paid
-// and the request retried; an early notice on a 2xx response is paid
-// through its callback before the response is returned. The caller closes
-// the body.
+// and the request retried; an early notice on a 2xx response is paid with
+// the next request. The caller closes the body.
 func (c *Client) Get(ctx context.Context, rawURL string) (*http.Response, error) {
 	page, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, err
 	}
-	auth, lastPaid := "", payreq.ID{}
+	auth, lastPaid := c.payNotice(ctx, page)
 	for round := 0; round < 3; round++ {
 		resp, err := c.do(ctx, http.MethodGet, page, auth, nil)
 		if err != nil {
 			return nil, err
 		}
 		if resp.StatusCode != http.StatusPaymentRequired {
-			c.onNotice(ctx, resp, page)
+			if auth != "" && resp.Header.Get(paymentauth.HeaderReceipt) == "" {
+				c.unconfirmed(lastPaid) // served from what was left; the payment not (yet) taken
+			}
+			c.onNotice(resp, page)
 			return resp, nil
 		}
-		refusal := readRefusal(resp)
-		pr, err := ParseChallenge(strings.Join(resp.Header.Values(ChallengeHeader), ", "))
+		body, refusal := readRefusal(resp)
+		ch, pr, err := c.choose(resp.Header, body)
+		if err == nil && lastPaid == (payreq.ID{}) {
+			c.retryUnconfirmed(pr.ID)
+		}
 		if lastPaid != (payreq.ID{}) && (refusal.Code != "" || err != nil || pr.ID == lastPaid) {
 			c.forgetSeq() // the payment did not land: trust Horizon's sequence next time
 			return nil, refusal
@@ -159,7 +169,7 @@ func (c *Client) Get(ctx context.Context, rawURL string) (*http.Response, error)
 		if err != nil {
 			return nil, err
 		}
-		if auth, err = c.pay(ctx, pr, page, c.via, true); err != nil {
+		if auth, err = c.pay(ctx, pr, ch, page, c.via); err != nil {
 			return nil, err
 		}
 		lastPaid = pr.ID
@@ -167,32 +177,80 @@ func (c *Client) Get(ctx context.Context, rawURL string) (*http.Response, error)
 	return nil, fmt.Errorf("%w: still asked to pay after paying twice", ErrRefused)
 }
 
-// onNotice pays an early payment request through its callback. The page
-// is already served, so a failure is logged, not returned: the site will
-// ask again with a 402.
-func (c *Client) onNotice(ctx context.Context, resp *http.Response, page *url.URL) {
-	h := resp.Header.Get(NoticeHeader)
-	if h == "" {
-		h = strings.Join(resp.Header.Values(ChallengeHeader), ", ")
+// choose picks what to pay from a response: the first Payment challenge
+// our policy accepts (the site lists its fee-sponsored one first), and
+// the request it describes, with the SEP-7 URI and callback of the 402's
+// JSON body when that names the same request.
+func (c *Client) choose(h http.Header, body []byte) (*paymentauth.Challenge, PaymentRequest, error) {
+	cs, err := Challenges(h)
+	if err != nil {
+		return nil, PaymentRequest{}, err
 	}
-	if h == "" {
+	var first error
+	for i := range cs {
+		pr, err := c.policy.Request(cs[i])
+		if err == nil {
+			var js PaymentRequest
+			if json.Unmarshal(body, &js) == nil && js.ID == pr.ID {
+				pr.URI, pr.Callback, pr.Bytes = js.URI, js.Callback, js.Bytes
+			}
+			return &cs[i], pr, nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return nil, PaymentRequest{}, first
+}
+
+// notice is an early notice's request, paid with the next request.
+type notice struct {
+	ch *paymentauth.Challenge
+	pr PaymentRequest
+}
+
+// onNotice keeps the request of an early notice: its payment rides on the
+// next request, which the site settles before serving it. The page is
+// already served, so a failure is logged, not returned: the site will ask
+// again with a 402.
+func (c *Client) onNotice(resp *http.Response, page *url.URL) {
+	if resp.Header.Get("WWW-Authenticate") == "" {
 		return
 	}
-	pr, err := ParseChallenge(h)
-	if err == nil {
-		_, err = c.pay(ctx, pr, page, ViaCallback, false)
-	}
+	ch, pr, err := c.choose(resp.Header, nil)
 	if err != nil {
-		c.logf("early payment request not paid: %v", err)
+		c.logf("early payment request not usable: %v", err)
+		return
 	}
+	c.mu.Lock()
+	c.next = &notice{ch, pr}
+	c.mu.Unlock()
+}
+
+// payNotice pays the early notice kept for the next request, if any, and
+// returns the credential to send with it and the request it pays.
+func (c *Client) payNotice(ctx context.Context, page *url.URL) (string, payreq.ID) {
+	c.mu.Lock()
+	n := c.next
+	c.next = nil
+	c.mu.Unlock()
+	if n == nil {
+		return "", payreq.ID{}
+	}
+	auth, err := c.pay(ctx, n.pr, n.ch, page, ViaAuthorization)
+	if err != nil || auth == "" {
+		if err != nil {
+			c.logf("early payment request not paid: %v", err)
+		}
+		return "", payreq.ID{}
+	}
+	return auth, n.pr.ID
 }
 
 // pay checks pr, signs a payment and sends it via the callback, or
-// returns the Authorization header value to retry with.
-//
-// canRetry tells whether the payment answers a 402 (whose request can be
-// retried with a credential) rather than an early notice.
-func (c *Client) pay(ctx context.Context, pr PaymentRequest, page *url.URL, via PayVia, canRetry bool) (string, error) {
+// returns the Authorization value (a Payment credential answering ch) to
+// send with the next request.
+func (c *Client) pay(ctx context.Context, pr PaymentRequest, ch *paymentauth.Challenge, page *url.URL, via PayVia) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.paid[pr.ID] {
@@ -203,10 +261,10 @@ func (c *Client) pay(ctx context.Context, pr PaymentRequest, page *url.URL, via 
 		return "", err
 	}
 	if via == ViaCallback && chk.callback == nil {
-		if !canRetry {
-			return "", fmt.Errorf("%w: the request has no callback", ErrCallback)
-		}
 		via = ViaAuthorization
+	}
+	if via == ViaAuthorization && ch == nil {
+		return "", fmt.Errorf("%w: no challenge to answer", ErrChallenge)
 	}
 	if err := c.policy.Budget.reserve(chk.stroops); err != nil {
 		return "", err
@@ -219,9 +277,10 @@ func (c *Client) pay(ctx context.Context, pr PaymentRequest, page *url.URL, via 
 	c.paid[pr.ID] = true
 	c.payments++
 	c.stroops += chk.stroops
-	c.logf("paying %s %s to %s for %d bytes (request %s)", pr.Amount, pr.AssetCode, pr.Destination, pr.Bytes, pr.ID)
+	c.logf("paying %s %s to %s (request %s)", pr.Amount, pr.AssetCode, pr.Destination, pr.ID)
 	if via == ViaAuthorization {
-		return stellarpay.Credential{ID: pr.ID.String(), XDR: env}.Header(), nil
+		return paymentauth.Credential{Challenge: *ch,
+			Payload: paymentauth.Payload{Type: paymentauth.PayloadTransaction, Transaction: env}}.String(), nil
 	}
 	form := url.Values{"xdr": {env}}.Encode()
 	resp, err := c.do(ctx, http.MethodPost, chk.callback, "", strings.NewReader(form))
@@ -231,7 +290,7 @@ func (c *Client) pay(ctx context.Context, pr PaymentRequest, page *url.URL, via 
 	}
 	if resp.StatusCode/100 != 2 {
 		c.lastSeq = 0
-		r := readRefusal(resp)
+		_, r := readRefusal(resp)
 		if resp.StatusCode/100 == 4 {
 			c.policy.Budget.release(chk.stroops) // refused before reaching the ledger
 			c.payments--
@@ -243,6 +302,29 @@ func (c *Client) pay(ctx context.Context, pr PaymentRequest, page *url.URL, via 
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	return "", nil
+}
+
+// unconfirmed notes that the payment of request id was answered without
+// a receipt: the site served the request from what was left, and the
+// payment was refused or is still being settled.
+func (c *Client) unconfirmed(id payreq.ID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.unsure[id] = true
+	c.lastSeq = 0
+}
+
+// retryUnconfirmed lets a 402 for a request whose payment was never
+// confirmed be paid again: that payment did not buy the round, and the
+// next attempt's answer says why. The budget stays spent: the first
+// payment may still land.
+func (c *Client) retryUnconfirmed(id payreq.ID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.unsure[id] {
+		delete(c.unsure, id)
+		delete(c.paid, id)
+	}
 }
 
 func (c *Client) forgetSeq() {
@@ -266,20 +348,29 @@ func (c *Client) do(ctx context.Context, method string, u *url.URL, auth string,
 	return c.http.Do(req)
 }
 
-// readRefusal reads (a bounded part of) a refusal's body and closes it.
-func readRefusal(resp *http.Response) *RefusedError {
+// readRefusal reads (a bounded part of) a refusal's body, closes it and
+// returns the body and the refusal it states: an RFC 9457 problem (Code
+// the last segment of its type, Message its detail or title) or our JSON
+// {"error", "message"}.
+func readRefusal(resp *http.Response) ([]byte, *RefusedError) {
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 8<<10))
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	r := &RefusedError{Status: resp.StatusCode}
 	var j struct {
 		Error   string `json:"error"`
 		Message string `json:"message"`
+		Type    string `json:"type"`
+		Title   string `json:"title"`
+		Detail  string `json:"detail"`
 	}
 	if json.Unmarshal(body, &j) == nil {
 		r.Code, r.Message = j.Error, j.Message
+		if code, ok := strings.CutPrefix(j.Type, paymentauth.ProblemBase); ok {
+			r.Code, r.Message = code, cmp.Or(j.Detail, j.Title)
+		}
 	}
 	if r.Message == "" {
 		r.Message = http.StatusText(resp.StatusCode)
 	}
-	return r
+	return body, r
 }

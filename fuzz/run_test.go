@@ -20,17 +20,17 @@ func TestRunScript(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	rows := filepath.Join(t.TempDir(), "tally.jsonl")
-	cmd := exec.CommandContext(ctx, "./run", "-time", "50x", "-parallel", "1", "-only", `^payreq\.FuzzParseChallenge$`)
+	cmd := exec.CommandContext(ctx, "./run", "-time", "50x", "-parallel", "1", "-only", `^payreq\.FuzzParseSEP7$`)
 	cmd.Env = append(cmd.Environ(), tally.EnvFile+"="+rows)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("fuzz/run: %v\n%s", err, out)
 	}
 	got, err := tally.Read(rows)
-	if err != nil || len(got) != 1 || got[0].Test != "payreq.FuzzParseChallenge" || got[0].Inputs < 1 {
+	if err != nil || len(got) != 1 || got[0].Test != "payreq.FuzzParseSEP7" || got[0].Inputs < 1 {
 		t.Fatalf("tally rows %+v, %v; output:\n%s", got, err, out)
 	}
-	if !strings.Contains(string(out), "ok   payreq.FuzzParseChallenge") {
+	if !strings.Contains(string(out), "ok   payreq.FuzzParseSEP7") {
 		t.Fatalf("no progress line for the target:\n%s", out)
 	}
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/torplus/torplus/caddy-module/payreq"
+	"github.com/torplus/torplus/client"
 	"github.com/torplus/torplus/internal/tornet"
 )
 
@@ -67,7 +68,7 @@ func TestMeteringThroughTor(t *testing.T) {
 	if got := resp.Header.Get("TorPlus-Remaining"); got != strconv.Itoa(freeRound) {
 		t.Fatalf("first fetch: TorPlus-Remaining = %q, want %d", got, freeRound)
 	}
-	if pr := resp.Header.Get("TorPlus-Payment-Request"); pr != "" {
+	if pr := resp.Header.Get("WWW-Authenticate"); pr != "" {
 		t.Fatalf("payment asked for before 80%% of the free round was used: %s", pr)
 	}
 
@@ -83,7 +84,7 @@ func TestMeteringThroughTor(t *testing.T) {
 	if got := resp.Header.Get("TorPlus-Remaining"); got != strconv.Itoa(freeRound-fileSize) {
 		t.Fatalf("second fetch: TorPlus-Remaining = %q, want %d", got, freeRound-fileSize)
 	}
-	early, err := payreq.ParseChallenge(resp.Header.Get("TorPlus-Payment-Request"))
+	early, err := requestID(resp.Header)
 	if err != nil {
 		t.Fatalf("no early payment request at 85%% of the free round: %v", err)
 	}
@@ -103,12 +104,12 @@ func TestMeteringThroughTor(t *testing.T) {
 	if err := json.Unmarshal(body, &fromBody); err != nil {
 		t.Fatalf("402 body is not a payment request: %v\n%s", err, body)
 	}
-	fromHeader, err := payreq.ParseChallenge(resp.Header.Get("WWW-Authenticate"))
+	fromHeader, err := requestID(resp.Header)
 	if err != nil {
 		t.Fatalf("WWW-Authenticate: %v", err)
 	}
-	if fromHeader.ID != fromBody.ID || fromHeader.ID != early.ID {
-		t.Fatalf("request ids differ: header %s, body %s, early %s", fromHeader.ID, fromBody.ID, early.ID)
+	if fromHeader != fromBody.ID || fromHeader != early {
+		t.Fatalf("request ids differ: header %s, body %s, early %s", fromHeader, fromBody.ID, early)
 	}
 	sep7, err := payreq.ParseSEP7(fromBody.URI)
 	if err != nil {
@@ -209,4 +210,18 @@ http:// {
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// requestID is the payment request a response's first Payment challenge
+// names (its charge request's externalId).
+func requestID(h http.Header) (payreq.ID, error) {
+	cs, err := client.Challenges(h)
+	if err != nil {
+		return payreq.ID{}, err
+	}
+	cr, err := cs[0].ChargeRequest()
+	if err != nil {
+		return payreq.ID{}, err
+	}
+	return payreq.ParseID(cr.ExternalID)
 }

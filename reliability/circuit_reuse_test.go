@@ -2,7 +2,6 @@ package reliability
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -11,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/torplus/torplus/caddy-module/payreq"
-	"github.com/torplus/torplus/caddy-module/stellarpay"
 	"github.com/torplus/torplus/internal/tally"
 	"github.com/torplus/torplus/reliability/harness"
 )
@@ -53,18 +50,17 @@ func TestCircuitReuse(t *testing.T) {
 				t.Errorf("circuit %d before paying: %v %v", base+uint32(i), resp, err)
 				return
 			}
-			var pr payreq.Request
-			if err := json.Unmarshal(resp.Body, &pr); err != nil {
-				t.Error(err)
-				return
-			}
-			env, _, err := st.Pay(st.Payers[i], pr)
+			o, err := harness.OfferOf(resp)
 			if err != nil {
 				t.Error(err)
 				return
 			}
-			cred := stellarpay.Credential{ID: pr.ID.String(), XDR: env}
-			resp, err = c.Get(ctx, "/f.bin", http.Header{"Authorization": {cred.Header()}})
+			env, _, err := st.Pay(st.Payers[i], o.Request)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp, err = c.Get(ctx, "/f.bin", http.Header{"Authorization": {o.Credential(env)}})
 			if err != nil || resp.StatusCode != http.StatusOK {
 				t.Errorf("circuit %d paying: %v %v", base+uint32(i), resp, err)
 				return

@@ -18,8 +18,6 @@ import (
 
 	"github.com/stellar/go-stellar-sdk/keypair"
 
-	"github.com/torplus/torplus/caddy-module/payreq"
-	"github.com/torplus/torplus/caddy-module/stellarpay"
 	"github.com/torplus/torplus/internal/pgtest"
 	"github.com/torplus/torplus/internal/tally"
 	"github.com/torplus/torplus/reliability/harness"
@@ -186,12 +184,12 @@ func (r *crashRun) worker(ctx context.Context, stop <-chan struct{}, i int) {
 		switch resp.StatusCode {
 		case http.StatusOK:
 		case http.StatusPaymentRequired:
-			var pr payreq.Request
-			if err := json.Unmarshal(resp.Body, &pr); err != nil {
+			o, err := harness.OfferOf(resp)
+			if err != nil {
 				r.unexpected(-1)
 				continue
 			}
-			r.pay(ctx, c, payer, pr, n%2 == 0)
+			r.pay(ctx, c, payer, o, n%2 == 0)
 			r.report(ctx, c) // in the paid round: the meter lets it through
 		default:
 			r.unexpected(resp.StatusCode)
@@ -202,7 +200,8 @@ func (r *crashRun) worker(ctx context.Context, stop <-chan struct{}, i int) {
 
 // pay pays pr through the callback or, with viaAuth, by fetching /f.bin
 // again with the credential, and records whether it was acknowledged.
-func (r *crashRun) pay(ctx context.Context, c *harness.Client, payer *keypair.Full, pr payreq.Request, viaAuth bool) {
+func (r *crashRun) pay(ctx context.Context, c *harness.Client, payer *keypair.Full, o harness.Offer, viaAuth bool) {
+	pr := o.Request
 	env, hash, err := r.st.Pay(payer, pr)
 	if err != nil {
 		r.unexpected(-2)
@@ -213,8 +212,7 @@ func (r *crashRun) pay(ctx context.Context, c *harness.Client, payer *keypair.Fu
 	defer cancel()
 	acked := false
 	if viaAuth {
-		cred := stellarpay.Credential{ID: pr.ID.String(), XDR: env}
-		resp, err := c.Get(rctx, "/f.bin", http.Header{"Authorization": {cred.Header()}})
+		resp, err := c.Get(rctx, "/f.bin", http.Header{"Authorization": {o.Credential(env)}})
 		acked = err == nil && resp.StatusCode == http.StatusOK && len(resp.Body) == roundBytes
 		if err == nil && resp.StatusCode >= 500 {
 			r.unexpected(1000 + resp.StatusCode)

@@ -2,7 +2,6 @@ package reliability
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -85,14 +84,11 @@ func TestLoad(t *testing.T) {
 				seen[resp.StatusCode]++
 				// Pay as the TorPlus client does: the early notice on a 2xx,
 				// else the 402's request; each request once.
-				var pr payreq.Request
-				if resp.StatusCode == http.StatusPaymentRequired {
-					err = json.Unmarshal(resp.Body, &pr)
-				} else if notice := resp.Header.Get("TorPlus-Payment-Request"); notice != "" {
-					pr, err = payreq.ParseChallenge(notice)
-				} else {
+				if resp.StatusCode != http.StatusPaymentRequired && resp.Header.Get("WWW-Authenticate") == "" {
 					continue
 				}
+				o, err := harness.OfferOf(resp)
+				pr := o.Request
 				if err != nil {
 					seen[-1]++
 					continue

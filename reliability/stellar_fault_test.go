@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/internal/tally"
 	"github.com/torplus/torplus/reliability/harness"
 )
@@ -50,15 +49,16 @@ func TestStellarDownOrSlow(t *testing.T) {
 			c := harness.NewClient(h.Addr, uint32(20_000+len(hashes)))
 			c.Token = randomToken()
 			// The free round (two fetches), the next request announced in the second.
-			var notice string
+			var notice *harness.Response
 			for k := 0; k < 2; k++ {
 				resp, err := c.Get(ctx, "/f.bin", nil)
 				if err != nil || resp.StatusCode != http.StatusOK {
 					t.Fatalf("%s: free round: %v %v", fault, resp, err)
 				}
-				notice = resp.Header.Get("TorPlus-Payment-Request")
+				notice = resp
 			}
-			pr, err := payreq.ParseChallenge(notice)
+			o, err := harness.OfferOf(notice)
+			pr := o.Request
 			if err != nil {
 				t.Fatalf("%s: no early payment request: %v", fault, err)
 			}

@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/torplus/torplus/caddy-module/payreq"
-	"github.com/torplus/torplus/caddy-module/stellarpay"
 	"github.com/torplus/torplus/internal/tally"
 	"github.com/torplus/torplus/reliability/harness"
 )
@@ -71,10 +69,14 @@ http://:%s {
 		real := harness.NewClient(h.Addr, uint32(30_000+i))
 		real.Token = randomToken()
 		resp, err := real.Get(ctx, "/f.bin", accept)
-		var pr payreq.Request
-		if err != nil || resp.StatusCode != http.StatusPaymentRequired || json.Unmarshal(resp.Body, &pr) != nil {
+		if err != nil || resp.StatusCode != http.StatusPaymentRequired {
 			t.Fatalf("real zone without paying: %v %v", resp, err)
 		}
+		o, err := harness.OfferOf(resp)
+		if err != nil {
+			t.Fatalf("real zone's offer: %v", err)
+		}
+		pr := o.Request
 		env, hash, err := st.Pay(st.Payers[i], pr)
 		if err != nil {
 			t.Fatal(err)
@@ -91,8 +93,7 @@ http://:%s {
 				if k%2 == 0 {
 					resp, err = c.PostForm(ctx, "/.well-known/torplus/pay", url.Values{"xdr": {env}})
 				} else {
-					cred := stellarpay.Credential{ID: pr.ID.String(), XDR: env}
-					resp, err = c.Get(ctx, "/f.bin", http.Header{"Authorization": {cred.Header()}})
+					resp, err = c.Get(ctx, "/f.bin", http.Header{"Authorization": {o.Credential(env)}})
 				}
 				if err != nil {
 					t.Errorf("demo zone: %v", err)

@@ -12,17 +12,18 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 
+	"github.com/torplus/torplus/caddy-module/paymentauth"
 	"github.com/torplus/torplus/caddy-module/payreq"
-	"github.com/torplus/torplus/caddy-module/stellarpay"
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 	"github.com/torplus/torplus/caddy-module/store"
 	"github.com/torplus/torplus/client/clienttest"
 )
 
-// FuzzPaymentEndpoint posts arbitrary envelopes and Authorization values
-// to a provisioned handler (offline backend) holding one outstanding
-// payment request: every answer is 200 or a JSON refusal with a code, and
-// the operator is paid at most once.
+// FuzzPaymentEndpoint posts arbitrary envelopes, and sends arbitrary
+// Authorization: Payment values, to a provisioned handler (offline
+// backend) holding one outstanding payment request: every answer is 200,
+// a JSON refusal with a code or an RFC 9457 problem with a fresh
+// challenge, and the operator is paid at most once.
 func FuzzPaymentEndpoint(f *testing.F) {
 	fuzzClient := mustKey(f, circuitKey(1))
 	h := &Handler{Zone: "fuzz", Price: payPrice, Destination: payOperator.Address(), AssetIssuer: payIssuer.Address(),
@@ -44,7 +45,7 @@ func FuzzPaymentEndpoint(f *testing.F) {
 	before := tptOf(f, l, payOperator.Address())
 	valid := envelope(f, pr, payPayer, seqOf(f, l, payPayer.Address())+1, payPrice)
 	f.Add(valid, "")
-	f.Add("", stellarpay.Credential{ID: id.String(), XDR: valid}.Header())
+	f.Add("", pull(h.challenges(httptest.NewRequest("GET", "/f.bin", nil), pr)[0], valid))
 	f.Add("AAAAAg==", "Payment e30")
 	f.Add(strings.Repeat("A", 5000), "Payment "+strings.Repeat("A", 9000))
 	f.Fuzz(func(t *testing.T, xdr, auth string) {
@@ -60,7 +61,7 @@ func FuzzPaymentEndpoint(f *testing.F) {
 		var err error
 		if auth == "" {
 			err = h.servePayment(w, r, fuzzClient)
-		} else if answered, aerr := h.payByAuthorization(w, r, fuzzClient); answered {
+		} else if answered, aerr := h.payByPayment(w, r, fuzzClient, newSession(time.Now().UnixNano(), 0), time.Now(), auth); answered {
 			err = aerr
 		} else {
 			w.WriteHeader(http.StatusOK) // credited; the request would go on
@@ -68,7 +69,12 @@ func FuzzPaymentEndpoint(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if w.Code != http.StatusOK {
+		if auth != "" && w.Code != http.StatusOK {
+			var p paymentauth.Problem
+			if json.Unmarshal(w.Body.Bytes(), &p) != nil || !strings.HasPrefix(p.Type, paymentauth.ProblemBase) || p.Status != w.Code || p.ChallengeID == "" {
+				t.Fatalf("refusal %d %q", w.Code, w.Body)
+			}
+		} else if w.Code != http.StatusOK {
 			var body struct{ Error, Message string }
 			if json.Unmarshal(w.Body.Bytes(), &body) != nil || body.Error == "" || body.Message == "" || w.Code < 400 {
 				t.Fatalf("refusal %d %q", w.Code, w.Body)

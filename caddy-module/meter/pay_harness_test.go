@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/stellar/go-stellar-sdk/clients/horizonclient"
 	"github.com/stellar/go-stellar-sdk/keypair"
 
+	"github.com/torplus/torplus/caddy-module/paymentauth"
 	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
@@ -145,19 +147,59 @@ func decodeRefusal(t *testing.T, r io.Reader) refusal {
 }
 
 // challenge fetches path as a new session with token and returns the
-// payment request the response carries (402 challenge or early notice).
+// payment request the response carries (402 or early notice), read from
+// its first Payment challenge as the paying client reads it (on the
+// tests' private network, in TPT). The challenge is kept for
+// credentialFor.
 func challenge(t *testing.T, s *site, zone, path, token string) (int, payreq.Request) {
 	t.Helper()
-	resp, _ := (&client{Client: http.DefaultClient, token: token}).get(t, s.url(zone, path))
-	h := resp.Header.Get("WWW-Authenticate")
-	if h == "" {
-		h = resp.Header.Get(PaymentRequestHeader)
-	}
-	pr, err := payreq.ParseChallenge(h)
+	resp, body := (&client{Client: http.DefaultClient, token: token}).get(t, s.url(zone, path), "Accept", "application/json")
+	cs, err := payclient.Challenges(resp.Header)
 	if err != nil {
 		t.Fatalf("%s: no payment request: %v", resp.Status, err)
 	}
+	pol := payclient.Policy{NetworkPassphrase: spt.Passphrase, AssetCode: "TPT", AssetIssuer: payIssuer.Address()}
+	pr, err := pol.Request(cs[0])
+	if err != nil {
+		t.Fatalf("%s: challenge %s: %v", resp.Status, cs[0], err)
+	}
+	var full payreq.Request // a 402's body: the request with its memo, URI and callback
+	if json.Unmarshal(body, &full) == nil && full.ID == pr.ID {
+		pr = full
+	}
+	issuedMu.Lock()
+	issued[pr.ID] = cs[0]
+	issuedMu.Unlock()
 	return resp.StatusCode, pr
+}
+
+// issued keeps the challenges challenge read, by request id.
+var (
+	issuedMu sync.Mutex
+	issued   = map[payreq.ID]paymentauth.Challenge{}
+)
+
+// credentialFor is the Authorization value paying the challenge
+// challenge read for request id with the transaction env (pull mode).
+func credentialFor(t testing.TB, id payreq.ID, env string) string {
+	t.Helper()
+	issuedMu.Lock()
+	c, ok := issued[id]
+	issuedMu.Unlock()
+	if !ok {
+		t.Fatalf("no challenge read for request %s", id)
+	}
+	return pull(c, env)
+}
+
+// problemCode is the code (last segment of the type) of an RFC 9457
+// problem body, or "".
+func problemCode(body []byte) string {
+	var p paymentauth.Problem
+	if json.Unmarshal(body, &p) != nil {
+		return ""
+	}
+	return strings.TrimPrefix(p.Type, paymentauth.ProblemBase)
 }
 
 // seqOf returns the account's current sequence number.

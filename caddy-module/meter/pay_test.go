@@ -10,6 +10,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/stellar/go-stellar-sdk/keypair"
 	"github.com/stellar/go-stellar-sdk/txnbuild"
 
+	"github.com/torplus/torplus/caddy-module/paymentauth"
 	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/settlement"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
@@ -74,8 +76,8 @@ func TestClientWithoutFundsThrottledThen402(t *testing.T) {
 		}
 	}
 	var r *payclient.RefusedError
-	if !errors.As(err, &r) || r.Status != http.StatusPaymentRequired || r.Code != stellarpay.ErrRejected.Code {
-		t.Fatalf("client without funds ended with %v, want a 402 %s", err, stellarpay.ErrRejected.Code)
+	if !errors.As(err, &r) || r.Status != http.StatusPaymentRequired || r.Code != paymentauth.ErrSettlement.Code {
+		t.Fatalf("client without funds ended with %v, want a 402 %s", err, paymentauth.ErrSettlement.Code)
 	}
 	if n, _ := strconv.Atoi(s.metric(`torplus_throttled_responses_total{zone="broke"}`)); n == 0 {
 		t.Fatal("client without funds was never throttled before its 402")
@@ -148,26 +150,40 @@ func TestPaymentReplayAndRefusals(t *testing.T) {
 			}
 		})
 	}
+	// A challenge pays once (the draft's single use): answered again, with
+	// another transaction or the same, it is refused and buys nothing (a
+	// session with nothing left is refused; one with bytes left is served
+	// from them).
 	t.Run("credential for a paid request", func(t *testing.T) {
-		resp, body := (&client{Client: http.DefaultClient, token: tok}).get(t, s.url("replay", "/f.bin"),
-			"Authorization", stellarpay.Credential{ID: pr.ID.String(), XDR: again}.Header())
-		if resp.StatusCode != 409 || !containsCode(body, stellarpay.ErrReplay.Code) {
+		resp, body := (&client{Client: http.DefaultClient, token: newToken()}).get(t, s.url("replay", "/f.bin"),
+			"Authorization", credentialFor(t, pr.ID, again))
+		if resp.StatusCode != 402 || problemCode(body) != paymentauth.ErrUsed.Code {
 			t.Fatalf("answered %s %s", resp.Status, body)
 		}
 	})
-	t.Run("credential repeated after crediting is served", func(t *testing.T) {
-		hdr := stellarpay.Credential{ID: pr.ID.String(), XDR: env}.Header()
-		if resp, body := (&client{Client: http.DefaultClient, token: tok}).get(t, s.url("replay", "/f.bin"), "Authorization", hdr); resp.StatusCode != 200 {
+	t.Run("credential repeated after crediting is refused", func(t *testing.T) {
+		hdr := credentialFor(t, pr.ID, env)
+		if resp, body := (&client{Client: http.DefaultClient, token: newToken()}).get(t, s.url("replay", "/f.bin"), "Authorization", hdr); resp.StatusCode != 402 || problemCode(body) != paymentauth.ErrUsed.Code {
 			t.Fatalf("answered %s %s", resp.Status, body)
 		}
 		if got := tptOf(t, l, payOperator.Address()) - before; got != payStroops {
 			t.Fatalf("operator received %d stroops, want %d", got, payStroops)
 		}
 	})
-	t.Run("GET on the endpoint", func(t *testing.T) {
-		resp, _ := (&client{Client: http.DefaultClient}).get(t, endpoint, "TorPlus-Session", newToken())
-		if resp.StatusCode != 405 || resp.Header.Get("Allow") != "POST" {
-			t.Fatalf("GET answered %s", resp.Status)
+	t.Run("GET on the endpoint is the status", func(t *testing.T) {
+		c := &client{Client: http.DefaultClient}
+		if resp, _ := c.get(t, endpoint, "TorPlus-Session", newToken()); resp.StatusCode != 400 {
+			t.Fatalf("GET without id answered %s", resp.Status)
+		}
+		for id, want := range map[string]string{pr.ID.String(): `{"state":"paid"}`, payreq.NewID().String(): `{"state":"pending"}`} {
+			resp, body := c.get(t, endpoint+"?id="+id, "TorPlus-Session", newToken())
+			if resp.StatusCode != 200 || strings.TrimSpace(string(body)) != want || resp.Header.Get("Cache-Control") != "no-store" {
+				t.Fatalf("status of %s: %s %s, want %s", id, resp.Status, body, want)
+			}
+		}
+		req, _ := http.NewRequest("PUT", endpoint, nil)
+		if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET, HEAD, POST" {
+			t.Fatalf("PUT answered %v, %v", resp, err)
 		}
 	})
 	t.Run("offline ledger survives a reload", func(t *testing.T) {

@@ -2,9 +2,11 @@ package meter
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/torplus/torplus/caddy-module/paymentauth"
 	"github.com/torplus/torplus/caddy-module/settlement"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
 	"github.com/torplus/torplus/caddy-module/store"
@@ -18,10 +20,13 @@ import (
 // credits nothing more, and the ledger watcher does not take the
 // transfer it sees for a wallet's payment of its own.
 func TestRPCBackendSettlesSACPayments(t *testing.T) {
-	srv := startRPCNet(t, 50*time.Millisecond)
+	srv := startRPCNet(t, 100*time.Millisecond)
 	r := startRPCSite(t, "sac", srv, nil)
 	endpoint := r.url("sac", DefaultPaymentEndpoint)
-	const ledgers = 100 // the signature's validity: 5 s of the test clock, "500 s" to the verifier
+	// The signature's validity: 15 s of the test clock, enough for a slow
+	// machine to run the JavaScript SDK; 750 s (at 5 s a ledger) to the
+	// verifier, within the request's 15 minutes.
+	const ledgers = 150
 	for _, tc := range []struct {
 		name  string
 		build func(to string) string
@@ -37,7 +42,7 @@ func TestRPCBackendSettlesSACPayments(t *testing.T) {
 			before := tptOf(t, srv.Ledger, payOperator.Address())
 			if tc.bare {
 				env := tc.build(pr.Destination)
-				hdr := stellarpay.Credential{ID: pr.ID.String(), XDR: env}.Header()
+				hdr := credentialFor(t, pr.ID, env)
 				if resp, body := (&client{Client: http.DefaultClient, token: tok}).get(t, r.url("sac", "/f.bin"), "Authorization", hdr); resp.StatusCode != 200 {
 					t.Fatalf("credential answered %s %s", resp.Status, body)
 				}
@@ -65,8 +70,8 @@ func TestRPCBackendSettlesSACPayments(t *testing.T) {
 	}
 	var prs []PaymentRequestInfo
 	r.adminGet("/torplus/payment-requests?zone=sac&state=paid", &prs)
-	if len(prs) != 3 {
-		t.Fatalf("%d paid requests, want 3", len(prs))
+	if len(prs) != 3 || prs[0].Muxed == "" || prs[0].Muxed != payreqMuxed(prs[0].Request, prs[0].ID.Number()) {
+		t.Fatalf("paid requests %+v, want 3 with their muxed destination", prs)
 	}
 }
 
@@ -96,9 +101,9 @@ func TestRPCBackendRefusesSACPayments(t *testing.T) {
 		})
 	}
 	t.Run("credential naming another request than the muxed id", func(t *testing.T) {
-		hdr := stellarpay.Credential{ID: other.ID.String(), XDR: r.transfer(pr.Muxed, payStroops, 100)}.Header()
+		hdr := credentialFor(t, other.ID, r.transfer(pr.Muxed, payStroops, 100))
 		resp, body := (&client{Client: http.DefaultClient, token: newToken()}).get(t, r.url("refuse", "/f.bin"), "Authorization", hdr)
-		if resp.StatusCode != 400 || !containsCode(body, stellarpay.ErrDestination.Code) {
+		if resp.StatusCode != 402 || problemCode(body) != paymentauth.ErrVerification.Code || !strings.Contains(string(body), "muxed destination") {
 			t.Fatalf("answered %s %s", resp.Status, body)
 		}
 	})

@@ -7,8 +7,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/torplus/torplus/caddy-module/paymentauth"
 	"github.com/torplus/torplus/caddy-module/settlement"
-	"github.com/torplus/torplus/caddy-module/stellarpay"
 	"github.com/torplus/torplus/client/clienttest"
 )
 
@@ -39,11 +39,13 @@ func TestZonesPayOnlyTheirOwn(t *testing.T) {
 
 	attacks := []struct {
 		name, zone, env string
-		credential      string // the id an Authorization credential names; "" posts to the callback
+		credential      bool   // answer the real zone's challenge at zone; false posts to the callback
+		want            string // status and code of every answer
 	}{
-		{name: "real request to the demo callback", zone: "demo", env: realEnv},
-		{name: "real request as a demo credential", zone: "demo", env: realEnv, credential: realPR.ID.String()},
-		{name: "demo request to the real callback", zone: "real", env: demoEnv},
+		{name: "real request to the demo callback", zone: "demo", env: realEnv, want: "404 " + settlement.ErrUnknownRequest.Code},
+		// Another zone's challenge: another realm (and secret).
+		{name: "real request as a demo credential", zone: "demo", env: realEnv, credential: true, want: "402 " + paymentauth.ErrRealm.Code},
+		{name: "demo request to the real callback", zone: "real", env: demoEnv, want: "404 " + settlement.ErrUnknownRequest.Code},
 	}
 	for _, a := range attacks {
 		t.Run(a.name, func(t *testing.T) {
@@ -54,15 +56,12 @@ func TestZonesPayOnlyTheirOwn(t *testing.T) {
 				wg.Go(func() {
 					var status int
 					var code string
-					if a.credential == "" {
+					if !a.credential {
 						st, r, _ := post(t, s.url(a.zone, DefaultPaymentEndpoint), a.env)
 						status, code = st, r.Error
 					} else {
-						resp, body := c.get(t, s.url(a.zone, "/f.bin"), "Authorization", stellarpay.Credential{ID: a.credential, XDR: a.env}.Header())
-						status = resp.StatusCode
-						if containsCode(body, settlement.ErrUnknownRequest.Code) {
-							code = settlement.ErrUnknownRequest.Code
-						}
+						resp, body := c.get(t, s.url(a.zone, "/f.bin"), "Authorization", credentialFor(t, realPR.ID, a.env))
+						status, code = resp.StatusCode, problemCode(body)
 					}
 					mu.Lock()
 					answers[strconv.Itoa(status)+" "+code]++
@@ -70,8 +69,8 @@ func TestZonesPayOnlyTheirOwn(t *testing.T) {
 				})
 			}
 			wg.Wait()
-			if want := "404 " + settlement.ErrUnknownRequest.Code; answers[want] != 8 {
-				t.Fatalf("8 attempts answered %v, want all %q", answers, want)
+			if answers[a.want] != 8 {
+				t.Fatalf("8 attempts answered %v, want all %q", answers, a.want)
 			}
 		})
 	}

@@ -24,7 +24,8 @@ const (
 
 // MethodDetails is the stellar method's part of a charge request.
 type MethodDetails struct {
-	// Network is the CAIP-2 id, "stellar:testnet" or "stellar:pubnet".
+	// Network is the CAIP-2 id, "stellar:testnet" or "stellar:pubnet" (or
+	// a private network's, see NetworkID).
 	Network string `json:"network"`
 	// FeePayer true: the site's fee account pays the fee, the client signs
 	// only the SAC authorization entry (pull mode only).
@@ -39,7 +40,9 @@ type Request struct {
 	Amount int64 `json:"-"`
 	// Currency is the SEP-41 token's contract address (C…): TPT's SAC.
 	Currency string `json:"currency"`
-	// Recipient is the payee's Stellar address.
+	// Recipient is the payee's Stellar address. The meter gives the
+	// request's muxed address (M…), which names the request on the ledger,
+	// so a transfer pushed by the client is matched to it.
 	Recipient string `json:"recipient"`
 	// Description is for people; nothing is verified against it.
 	Description string `json:"description,omitempty"`
@@ -80,18 +83,20 @@ func (r *Request) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Validate reports whether r is a stellar charge a client can pay. The
-// networks are x402's: the same two CAIP-2 ids, with fixed passphrases.
+// Validate reports whether r is a stellar charge a client can pay: on
+// x402's two networks (the same CAIP-2 ids, with fixed passphrases) or a
+// private one (see NetworkID).
 func (r Request) Validate() error {
 	switch n := r.MethodDetails.Network; {
 	case r.Amount < 0:
 		return fmt.Errorf("%w: amount %d", ErrRequest, r.Amount)
-	case n != x402.NetworkTestnet && n != x402.NetworkPubnet:
+	case !knownNetwork(n):
 		return fmt.Errorf("%w: network %q", ErrRequest, n)
 	case !strkey.IsValidContractAddress(r.Currency):
 		return fmt.Errorf("%w: currency %q is not a contract address", ErrRequest, r.Currency)
-	case !strkey.IsValidEd25519PublicKey(r.Recipient) && !strkey.IsValidContractAddress(r.Recipient):
-		return fmt.Errorf("%w: recipient %q is not an account or contract address", ErrRequest, r.Recipient)
+	case !strkey.IsValidEd25519PublicKey(r.Recipient) && !strkey.IsValidMuxedAccountEd25519PublicKey(r.Recipient) &&
+		!strkey.IsValidContractAddress(r.Recipient):
+		return fmt.Errorf("%w: recipient %q is not an account (G… or muxed M…) or contract address", ErrRequest, r.Recipient)
 	}
 	return nil
 }

@@ -62,8 +62,8 @@ func TestRequestJSONRefusesBadAmountAndID(t *testing.T) {
 		{"good", `{"id":"` + id + `","amount":"1.5"}`, nil},
 		{"8 decimals", `{"id":"` + id + `","amount":"1.00000001"}`, ErrBadAmount},
 		{"number not string", `{"id":"` + id + `","amount":1.5}`, nil}, // json refuses a number for a TextUnmarshaler: checked below
-		{"upper-case id", `{"id":"` + string(append([]byte("AB"), id[2:]...)) + `","amount":"1"}`, ErrBadChallenge},
-		{"short id", `{"id":"abcd","amount":"1"}`, ErrBadChallenge},
+		{"upper-case id", `{"id":"` + string(append([]byte("AB"), id[2:]...)) + `","amount":"1"}`, ErrMalformed},
+		{"short id", `{"id":"abcd","amount":"1"}`, ErrMalformed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

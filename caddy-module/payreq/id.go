@@ -22,10 +22,10 @@ func NewID() ID {
 func ParseID(s string) (ID, error) {
 	var id ID
 	if len(s) != 64 {
-		return id, fmt.Errorf("%w: id must be 64 lowercase hex digits", ErrBadChallenge)
+		return id, fmt.Errorf("%w: id must be 64 lowercase hex digits", ErrMalformed)
 	}
 	if _, err := hex.Decode(id[:], []byte(s)); err != nil || hex.EncodeToString(id[:]) != s {
-		return id, fmt.Errorf("%w: id must be 64 lowercase hex digits", ErrBadChallenge)
+		return id, fmt.Errorf("%w: id must be 64 lowercase hex digits", ErrMalformed)
 	}
 	return id, nil
 }

@@ -1,13 +1,12 @@
 // Package payreq builds and reads TorPlus payment requests: what a client
 // must pay, in the Stellar TPT asset, for its next round of bytes.
 //
-// A Request travels three ways: as JSON (the body of a 402 response), as a
-// challenge in `WWW-Authenticate: Payment id="…", method="stellar",
-// request="<base64url JSON>"` (the IETF HTTP Payment authentication draft;
-// the same value rides early in the TorPlus-Payment-Request response header),
-// and as a SEP-7 `web+stellar:pay?…` URI a wallet can open, whose callback is
-// the site's payment endpoint. Browsers get an HTML page with the link and a
-// QR code of it.
+// A Request travels as JSON (the body of a 402 response), as a SEP-7
+// `web+stellar:pay?…` URI a wallet can open, whose callback is the site's
+// payment endpoint, and, for people, as an HTML page with the address,
+// memo and a QR code. The standard machine formats (x402's
+// PAYMENT-REQUIRED, the IETF Payment scheme's challenges) are made from
+// it by the meter with the x402 and paymentauth packages.
 package payreq
 
 import (
@@ -32,8 +31,8 @@ const PubnetPassphrase = "Public Global Stellar Network ; September 2015"
 
 // Errors returned by this package; test them with errors.Is.
 var (
-	ErrBadTerms     = errors.New("payreq: invalid payment terms")
-	ErrBadChallenge = errors.New("payreq: malformed Payment challenge")
+	ErrBadTerms  = errors.New("payreq: invalid payment terms")
+	ErrMalformed = errors.New("payreq: malformed payment request")
 )
 
 // Request is one payment request: what a client is sent, what the store
@@ -123,22 +122,29 @@ func New(id ID, t Terms, callback string, now time.Time) Request {
 
 // SEP7 returns the request as a SEP-7 pay URI. The memo is the id as a
 // base64 MEMO_HASH; the callback is "url:" + Callback; the network
-// passphrase is given unless it is the public network's.
+// passphrase is given unless it is the public network's. Values are
+// percent-encoded as the SEP's examples are (a space is %20, not the form
+// encoding's +), so a wallet that decodes with decodeURIComponent reads
+// the network passphrase right.
 func (r Request) SEP7() string {
 	q := []string{
-		"destination=" + url.QueryEscape(r.Destination),
+		"destination=" + sep7Escape(r.Destination),
 		"amount=" + r.Amount.String(),
-		"asset_code=" + url.QueryEscape(r.AssetCode),
-		"asset_issuer=" + url.QueryEscape(r.AssetIssuer),
-		"memo=" + url.QueryEscape(base64.StdEncoding.EncodeToString(r.ID[:])),
+		"asset_code=" + sep7Escape(r.AssetCode),
+		"asset_issuer=" + sep7Escape(r.AssetIssuer),
+		"memo=" + sep7Escape(base64.StdEncoding.EncodeToString(r.ID[:])),
 		"memo_type=MEMO_HASH",
 	}
 	if r.Callback != "" {
-		q = append(q, "callback="+url.QueryEscape("url:"+r.Callback))
+		q = append(q, "callback="+sep7Escape("url:"+r.Callback))
 	}
 	if r.NetworkPassphrase != PubnetPassphrase {
-		q = append(q, "network_passphrase="+url.QueryEscape(r.NetworkPassphrase))
+		q = append(q, "network_passphrase="+sep7Escape(r.NetworkPassphrase))
 	}
-	q = append(q, "msg="+url.QueryEscape("TorPlus: "+strconv.FormatInt(r.Bytes, 10)+" bytes"))
+	q = append(q, "msg="+sep7Escape("TorPlus: "+strconv.FormatInt(r.Bytes, 10)+" bytes"))
 	return "web+stellar:pay?" + strings.Join(q, "&")
 }
+
+// sep7Escape percent-encodes a URI parameter value: url.QueryEscape, with
+// spaces as %20 (a literal + is already %2B).
+func sep7Escape(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }

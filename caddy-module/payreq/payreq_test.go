@@ -3,6 +3,7 @@ package payreq
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -45,11 +46,15 @@ func TestTermsValidate(t *testing.T) {
 	}
 }
 
-func TestChallengeRoundTrip(t *testing.T) {
+func TestJSONRoundTrip(t *testing.T) {
 	id := NewID()
 	r := New(id, terms, "http://example.onion/.well-known/torplus/pay", now)
-	got, err := ParseChallenge(r.Challenge())
+	js, err := json.Marshal(r)
 	if err != nil {
+		t.Fatal(err)
+	}
+	var got Request
+	if err := json.Unmarshal(js, &got); err != nil {
 		t.Fatal(err)
 	}
 	if got != r {
@@ -88,32 +93,10 @@ func TestSEP7(t *testing.T) {
 	}
 }
 
-func TestParseChallengeRejects(t *testing.T) {
-	good := New(NewID(), terms, "", now).Challenge()
-	other := New(NewID(), terms, "", now)
-	tests := []string{
-		"",
-		"Basic realm=x",
-		strings.Replace(good, `method="stellar"`, `method="lightning"`, 1),
-		strings.Replace(good, `id="`, `id="00`, 1),
-		`Payment id="` + other.ID.String() + `", method="stellar", request="` + strings.Split(good, `request="`)[1],
-		good + `, id="x"`,
-		`Payment id="x", method="stellar", request="!!!"`,
-		`Payment id="x" method="stellar"`,
-		`Payment id="unterminated`,
-		"Payment " + strings.Repeat("a", MaxChallenge),
-	}
-	for _, v := range tests {
-		if _, err := ParseChallenge(v); !errors.Is(err, ErrBadChallenge) {
-			t.Errorf("ParseChallenge(%.60q) error %v, want ErrBadChallenge", v, err)
-		}
-	}
-}
-
 func TestHTMLPage(t *testing.T) {
 	r := New(NewID(), terms, "http://example.onion/pay", now)
 	var b bytes.Buffer
-	if err := r.WriteHTML(&b); err != nil {
+	if err := r.WriteHTML(&b, "/.well-known/torplus/pay?id="+r.ID.String()); err != nil {
 		t.Fatal(err)
 	}
 	page := b.String()
@@ -121,6 +104,9 @@ func TestHTMLPage(t *testing.T) {
 		`href="web&#43;stellar:pay?destination=` + dest, // the SEP-7 link, not sanitised away
 		`src="data:image/png;base64,iVBOR`,              // a PNG QR code
 		"2.5 TPT</strong> for the next 52 MB", r.ID.String(), issuer,
+		`<code id="address">` + r.Muxed + `</code>`, `<code id="memo">` + r.Memo + `</code>`, `<meta http-equiv="refresh" content="15">`,
+		`var status = "/.well-known/torplus/pay?id=` + r.ID.String() + `"`, // a JS string, escaped as one
+		`name="viewport" content="width=device-width, initial-scale=1"`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
@@ -129,26 +115,6 @@ func TestHTMLPage(t *testing.T) {
 	if strings.Contains(page, "ZgotmplZ") {
 		t.Error("html/template sanitised a URL away")
 	}
-}
-
-func FuzzParseChallenge(f *testing.F) {
-	f.Add(New(NewID(), terms, "http://x.onion/pay", now).Challenge())
-	f.Add(`Payment id="a", method=stellar, request=e30`)
-	f.Add(`Payment a="\"", b=c`)
-	f.Add(`Basic realm="x", ` + New(NewID(), terms, "", now).Challenge())
-	f.Add(`Negotiate abc==, Payment`)
-	f.Fuzz(func(t *testing.T, v string) {
-		r, err := ParseChallenge(v)
-		if err != nil {
-			return
-		}
-		if _, err := ParseID(r.ID.String()); err != nil {
-			t.Fatalf("accepted challenge with bad id: %v", err)
-		}
-		if _, err := ParseChallenge(r.Challenge()); err != nil {
-			t.Fatalf("re-encoded challenge does not parse: %v", err)
-		}
-	})
 }
 
 func FuzzParseSEP7(f *testing.F) {
@@ -167,4 +133,23 @@ func FuzzParseSEP7(f *testing.F) {
 			t.Fatalf("URI %q parsed to %v", r.URI, q)
 		}
 	})
+}
+
+// TestSEP7Spaces: spaces are %20, as decodeURIComponent reads them; a
+// literal + stays distinguishable.
+func TestSEP7Spaces(t *testing.T) {
+	tm := terms
+	tm.NetworkPassphrase = "Test SDF Network ; September 2015"
+	uri := New(NewID(), tm, "http://x.onion/pay?a=1+2", now).URI
+	if strings.Count(uri, "+") != 1 {
+		t.Fatalf("URI %q has a + besides the scheme's", uri)
+	}
+	if !strings.Contains(uri, "network_passphrase=Test%20SDF%20Network%20%3B%20September%202015") ||
+		!strings.Contains(uri, "msg=TorPlus%3A%2052428800%20bytes") {
+		t.Fatalf("URI %q", uri)
+	}
+	q, err := ParseSEP7(uri)
+	if err != nil || q.Get("network_passphrase") != tm.NetworkPassphrase || q.Get("callback") != "http://x.onion/pay?a=1+2" {
+		t.Fatalf("parsed %v, %v", q, err)
+	}
 }

@@ -2,6 +2,7 @@ package clienttest
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -10,9 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stellar/go-stellar-sdk/strkey"
+	"github.com/stellar/go-stellar-sdk/xdr"
+
+	"github.com/torplus/torplus/caddy-module/paymentauth"
 	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/settlement"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
+	"github.com/torplus/torplus/caddy-module/stellarpay/sac"
 	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 	"github.com/torplus/torplus/caddy-module/store"
@@ -57,6 +63,7 @@ type Paywall struct {
 
 	srv    *httptest.Server
 	pay    *settlement.Service
+	secret []byte // binds the site's Payment challenges
 	store  *store.Store
 	price  string
 	rounds int
@@ -94,7 +101,8 @@ func StartPaywall(t testing.TB, notice bool) *Paywall {
 		t.Fatal(err)
 	}
 	p := &Paywall{Horizon: hz, price: "1.5", rounds: 2, notice: notice, store: store.New(db, 10*time.Millisecond, nil),
-		credit: map[string]int{}, pending: map[payreq.ID]string{}}
+		credit: map[string]int{}, pending: map[payreq.ID]string{}, secret: make([]byte, 32)}
+	rand.Read(p.secret)
 	p.pay = settlement.New(settlement.Config{Zone: "paywall", Store: p.store,
 		Backend: stellarpay.NewHorizonSettler(hz.URL, 5*time.Second), Timeout: 5 * time.Second})
 	t.Cleanup(func() { p.pay.Close(); p.store.Close() })
@@ -110,11 +118,7 @@ func StartPaywall(t testing.TB, notice bool) *Paywall {
 func (p *Paywall) file(w http.ResponseWriter, r *http.Request) {
 	session := r.Header.Get(client.SessionHeader)
 	if h := r.Header.Get("Authorization"); h != "" {
-		cred, id, err := stellarpay.ParseAuthorization(h)
-		if err == nil {
-			err = p.settle(r.Context(), &id, cred.XDR, session)
-		}
-		if err != nil {
+		if err := p.credential(r, h, session); err != nil {
 			writeError(w, err)
 			return
 		}
@@ -124,7 +128,7 @@ func (p *Paywall) file(w http.ResponseWriter, r *http.Request) {
 	if p.credit[session] == 0 {
 		p.challenge++
 		pr := p.newRequest(session)
-		w.Header().Set(client.ChallengeHeader, pr.Challenge())
+		w.Header().Set("WWW-Authenticate", p.challengeOf(r, pr).String())
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusPaymentRequired)
 		json.NewEncoder(w).Encode(pr)
@@ -132,9 +136,42 @@ func (p *Paywall) file(w http.ResponseWriter, r *http.Request) {
 	}
 	p.credit[session]--
 	if p.notice && p.credit[session] == 1 {
-		w.Header().Set(client.NoticeHeader, p.newRequest(session).Challenge())
+		w.Header().Set("WWW-Authenticate", p.challengeOf(r, p.newRequest(session)).String())
 	}
 	w.Write([]byte("the content"))
+}
+
+// issuer is the site's Payment challenge issuer for the host r names.
+func (p *Paywall) issuer(r *http.Request) *paymentauth.Issuer {
+	is, _ := paymentauth.NewIssuer(r.Host, p.secret)
+	return is
+}
+
+// challengeOf is pr as the site's fee-sponsored stellar charge challenge.
+func (p *Paywall) challengeOf(r *http.Request, pr client.PaymentRequest) paymentauth.Challenge {
+	a, _ := xdr.NewCreditAsset(pr.AssetCode, pr.AssetIssuer)
+	id, _ := sac.ContractID(a, pr.NetworkPassphrase)
+	c, _ := p.issuer(r).Challenge(paymentauth.Request{Amount: int64(pr.Amount),
+		Currency: strkey.MustEncode(strkey.VersionByteContract, id[:]), Recipient: pr.Muxed, ExternalID: pr.ID.String(),
+		MethodDetails: paymentauth.MethodDetails{Network: paymentauth.NetworkID(pr.NetworkPassphrase), FeePayer: true}}, pr.ExpiresAt)
+	return c
+}
+
+// credential settles an Authorization: Payment credential of the site's.
+func (p *Paywall) credential(r *http.Request, h, session string) error {
+	cred, err := paymentauth.ParseCredential(h)
+	if err != nil {
+		return &stellarpay.Error{Kind: stellarpay.ErrMalformed, Message: err.Error()}
+	}
+	req, err := p.issuer(r).Verify(cred, time.Now())
+	if err != nil {
+		return &stellarpay.Error{Kind: stellarpay.ErrExpired, Message: err.Error()}
+	}
+	id, err := payreq.ParseID(req.ExternalID)
+	if err != nil {
+		return &stellarpay.Error{Kind: stellarpay.ErrMemo, Message: err.Error()}
+	}
+	return p.settle(r.Context(), &id, cred.Payload.Transaction, session)
 }
 
 func (p *Paywall) callback(w http.ResponseWriter, r *http.Request) {
@@ -180,6 +217,7 @@ func (p *Paywall) newRequest(session string) client.PaymentRequest {
 		Destination: Operator.Address(), AssetCode: "TPT", AssetIssuer: Issuer.Address(),
 		Amount: price, NetworkPassphrase: spt.Passphrase, Bytes: 11 * int64(p.rounds),
 		ExpiresAt: time.Now().Add(5 * time.Minute).Truncate(time.Second)}
+	pr.Muxed = payreq.MuxedAddress(pr.Destination, pr.ID.Number())
 	pr.URI = pr.SEP7()
 	p.pending[pr.ID] = session
 	p.store.QueuePaymentRequest(store.PaymentRequest{Request: pr, Zone: "paywall", Session: session,
