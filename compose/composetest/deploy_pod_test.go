@@ -98,9 +98,9 @@ func (p deployPod) assertVolumesKept(t *testing.T) {
 	t.Helper()
 	want := map[string]os.FileMode{
 		p.data: fsGroupRootMode | os.ModeDir,
-		filepath.Join(p.data, "onion", onion.SecretKeyFile): 0o600,
-		filepath.Join(p.run, "fee-account.seed"):            0o600,
-		filepath.Join(p.run, "stellar"):                     0o700 | os.ModeDir,
+		filepath.Join(p.data, "onion", onion.SecretKeyFile):            0o600,
+		filepath.Join(p.run, "fee-account.seed"):                       0o600,
+		filepath.Join(p.run, "stellar"):                                0o700 | os.ModeDir,
 		onionservice.StellarSocksPath(filepath.Join(p.run, "stellar")): os.ModeSocket,
 	}
 	for path, mode := range want {
