@@ -6,10 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
-	"go.uber.org/zap"
 )
 
 // TestStellarSocksDirOnGroupVolume: a data dir shaped like a Kubernetes
@@ -27,48 +25,15 @@ func TestStellarSocksDirOnGroupVolume(t *testing.T) {
 	if err := os.Mkdir(data, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Chmod(data, 0o2770); err != nil {
+	if err := os.Chmod(data, groupVolume); err != nil {
 		t.Fatal(err)
 	}
-	extra := filepath.Join(work, "extra.torrc")
-	if err := os.WriteFile(extra, []byte("UseBridges 1\nBridge 127.0.0.1:1\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	a := &App{DataDir: data, Torrc: extra, StellarSocks: true, StellarSocksDir: socks}
-	if _, err := provision(t, a); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	conf, err := a.torConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := startSupervisor(conf, zap.NewNop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Destruct() })
-	sock := StellarSocksPath(socks)
-	var st os.FileInfo
-	for i := 0; i < 100; i++ { // tor opens its listeners within a second or so
-		if st, err = os.Stat(sock); err == nil {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatalf("tor made no SOCKS socket at %s: %v", sock, err)
-	}
-	if st.Mode()&os.ModeSocket == 0 || st.Mode().Perm()&0o077 != 0 {
-		t.Fatalf("%s: mode %v; want a socket only its owner can use", sock, st.Mode())
-	}
+	startOfflineSocksTor(t, &App{DataDir: data, StellarSocks: true, StellarSocksDir: socks}, work)
 	if _, err := os.Stat(StellarSocksPath(data)); !os.IsNotExist(err) {
 		t.Fatalf("a socket in the data dir too (%v)", err)
 	}
-	for dir, want := range map[string]os.FileMode{socks: 0o700, data: 0o2770 | os.ModeDir} {
-		if st, err := os.Stat(dir); err != nil || st.Mode().Perm()|st.Mode()&os.ModeSetgid != want.Perm()|want&os.ModeSetgid {
+	for dir, want := range map[string]os.FileMode{socks: 0o700, data: groupVolume} {
+		if st, err := os.Stat(dir); err != nil || st.Mode()&(os.ModePerm|os.ModeSetgid) != want {
 			t.Errorf("%s: mode %v (%v); want %v", dir, st.Mode(), err, want)
 		}
 	}
@@ -85,9 +50,9 @@ func TestStellarSocksDirRefusedWhenOpen(t *testing.T) {
 		err              error
 		fixed            string // the directory the fix names
 	}{
-		{"socket dir 0750", 0o2770, 0o750, true, ErrSocksDirNotPrivate, "socks"},
-		{"socket dir 0700, data dir 02770", 0o2770, 0o700, true, nil, ""},
-		{"no socket dir, data dir 02770", 0o2770, 0, false, ErrSocksDirNotPrivate, "data"},
+		{"socket dir 0750", groupVolume, 0o750, true, ErrSocksDirNotPrivate, "socks"},
+		{"socket dir 0700, data dir 02770", groupVolume, 0o700, true, nil, ""},
+		{"no socket dir, data dir 02770", groupVolume, 0, false, ErrSocksDirNotPrivate, "data"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			work := t.TempDir()
@@ -108,6 +73,9 @@ func TestStellarSocksDirRefusedWhenOpen(t *testing.T) {
 		})
 	}
 }
+
+// groupVolume is the mode the kubelet gives an fsGroup volume's root.
+const groupVolume = 0o770 | os.ModeSetgid
 
 func mkdirMode(t *testing.T, dir string, mode os.FileMode) {
 	t.Helper()
