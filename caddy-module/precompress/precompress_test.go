@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -273,4 +274,54 @@ func TestConfigErrors(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "cache")); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatal("a refused config made a folder in the site")
 	}
+}
+
+// TestLimits: a file over MaxSize gets no copies, and a visitor asking
+// for the copies of many new files at once never grows the queue past its
+// bound nor waits for it (asking again later queues what was left out).
+func TestLimits(t *testing.T) {
+	root := t.TempDir()
+	f := start(t, root)
+	big := filepath.Join(root, "big.txt")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("a"), MaxSize+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	known := false
+	for range 500 {
+		f.Stat(big + ".br")
+		f.idx.mu.RLock()
+		e, ok := f.idx.files["big.txt"]
+		f.idx.mu.RUnlock()
+		if ok {
+			if len(e.have) != 0 {
+				t.Fatalf("a file over MaxSize got copies %v", e.have)
+			}
+			known = true
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !known {
+		t.Fatal("big.txt is not known after 5 s")
+	}
+	const n = queueLen + 500
+	for i := range n {
+		p := filepath.Join(root, "page"+strconv.Itoa(i)+".html")
+		if err := os.WriteFile(p, css, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	most := 0
+	for i := range n {
+		if _, err := f.Stat(filepath.Join(root, "page"+strconv.Itoa(i)+".html.br")); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("a copy before it was made: %v", err)
+		}
+		f.idx.mu.RLock()
+		most = max(most, len(f.idx.queued))
+		f.idx.mu.RUnlock()
+	}
+	if most > queueLen+1 { // the queue, and the one the worker holds
+		t.Fatalf("%d files queued at once, want at most %d", most, queueLen+1)
+	}
+	t.Logf("at most %d of %d files queued at once", most, n)
 }
