@@ -65,6 +65,23 @@ func waitCopy(t *testing.T, f *FS, name string) string {
 	return ""
 }
 
+// waitKnown waits (bounded) until the index knows rel, and returns its
+// entry.
+func waitKnown(t *testing.T, f *FS, rel string) entry {
+	t.Helper()
+	for range 500 {
+		f.idx.mu.RLock()
+		e, ok := f.idx.files[rel]
+		f.idx.mu.RUnlock()
+		if ok {
+			return e
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%s is not known after 5 s", rel)
+	return entry{}
+}
+
 // decode undoes the encoding of suffix.
 func decode(t *testing.T, suffix string, b []byte) []byte {
 	t.Helper()
@@ -153,29 +170,15 @@ func TestCopiesInCacheNotRoot(t *testing.T) {
 	// the file too small is known, without copies, so asking again does
 	// not queue it again
 	tiny := filepath.Join(root, "tiny.txt")
-	known := false
-	for range 500 {
-		f.idx.mu.RLock()
-		e, ok := f.idx.files["tiny.txt"]
-		f.idx.mu.RUnlock()
-		if ok {
-			if len(e.have) != 0 {
-				t.Fatalf("tiny.txt has copies %v", e.have)
-			}
-			f.Stat(tiny + ".br")
-			f.idx.mu.RLock()
-			again := f.idx.queued["tiny.txt"]
-			f.idx.mu.RUnlock()
-			if again {
-				t.Fatal("asking for tiny.txt.br queued it again")
-			}
-			known = true
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
+	if e := waitKnown(t, f, "tiny.txt"); len(e.have) != 0 {
+		t.Fatalf("tiny.txt has copies %v", e.have)
 	}
-	if !known {
-		t.Fatal("tiny.txt is not known after 5 s")
+	f.Stat(tiny + ".br")
+	f.idx.mu.RLock()
+	again := f.idx.queued["tiny.txt"]
+	f.idx.mu.RUnlock()
+	if again {
+		t.Fatal("asking for tiny.txt.br queued it again")
 	}
 	if after := listing(t, root); after != before {
 		t.Fatalf("the owner's folder changed:\nbefore:\n%s\nafter:\n%s", before, after)
@@ -286,23 +289,9 @@ func TestLimits(t *testing.T) {
 	if err := os.WriteFile(big, bytes.Repeat([]byte("a"), MaxSize+1), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	known := false
-	for range 500 {
-		f.Stat(big + ".br")
-		f.idx.mu.RLock()
-		e, ok := f.idx.files["big.txt"]
-		f.idx.mu.RUnlock()
-		if ok {
-			if len(e.have) != 0 {
-				t.Fatalf("a file over MaxSize got copies %v", e.have)
-			}
-			known = true
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if !known {
-		t.Fatal("big.txt is not known after 5 s")
+	f.Stat(big + ".br")
+	if e := waitKnown(t, f, "big.txt"); len(e.have) != 0 {
+		t.Fatalf("a file over MaxSize got copies %v", e.have)
 	}
 	const n = queueLen + 500
 	for i := range n {
