@@ -38,6 +38,7 @@ import (
 //   - admin and dashboard paths asked through the onion socket are 404;
 //   - while it ran, the hoster held no socket but loopback listeners and
 //     connections to its tor and the configured Horizon.
+//
 // adminProbeCircuit asks for the admin paths through the onion socket on
 // a circuit of its own, whose free round the forged requests did not spend.
 const adminProbeCircuit = "PROXY TCP6 fc00:dead:beef:4dad::0:2b ::1 43 80\r\n"

@@ -66,7 +66,14 @@ anywhere.
   the hoster) and the service tor, which works for one side at a time, from '/proc'.
 * **Go benchmarks** in the repository:
   'go test -run XXX -bench VerifyVsEd25519 -cpu 1 ./caddy-module/stellarpay/' (payment
-  verification vs bare ed25519, same thread, thread CPU clock),
+  verification vs bare ed25519, same thread, thread CPU clock; '-bench VerifySACVsEd25519'
+  the same for a SAC transfer with one Soroban authorization signature),
+  '-bench 'RPCSettleLatency|WatcherMatch' ./caddy-module/stellarpay/' and '-bench
+  LedgerCreditLatency ./caddy-module/settlement/' (a SAC payment the hoster submits to the
+  simulated RPC, and one a wallet sends straight to it and the ledger watcher credits:
+  median time to credit beyond one 200 ms ledger close, target ≤ 50 ms; the watcher
+  matching pages of 1,000 transfer events against 100,000 outstanding requests, target
+  ≥ 10,000 events/s),
   '-bench IdleSession -benchtime 1x ./caddy-module/meter/' (10k, 100k and 1M idle
   sessions; the worst B/session is reported),
   '-bench Ingest ./caddy-module/attention/' (attention reports/s through the meter and

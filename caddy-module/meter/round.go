@@ -66,7 +66,9 @@ func (s *session) decide(now int64, p *policy) Action {
 			g = s.graceAt.Load()
 		}
 	}
-	if now-g < int64(p.grace) {
+	// With no grace, never throttle: a concurrent request that started
+	// grace at a later now must not make now-g negative, and so "in grace".
+	if p.grace > 0 && now-g < int64(p.grace) {
 		return Throttle
 	}
 	return Refuse
