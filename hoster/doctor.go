@@ -30,12 +30,13 @@ Checks the hoster that runs on --data-dir, and prints one line per check
   - a hoster holds the data directory;
   - the site answers on the socket tor forwards visitors to;
   - tor has bootstrapped and published the onion service;
-  - payments are reachable: the running config's Horizon answers, on the
-    configured network, and the payee trusts the asset (read from the
-    admin API at --admin; default $TORPLUS_ADMIN, else the unix socket
-    <data-dir>/admin.sock that "hoster serve" listens on);
-  - this machine's clock agrees with Horizon's (payment requests and
-    transactions carry time bounds).
+  - payments are reachable: the running config's Stellar RPC or Horizon
+    answers, on the configured network, and the payee trusts the asset
+    (read from the admin API at --admin; default $TORPLUS_ADMIN, else the
+    unix socket <data-dir>/admin.sock that "hoster serve" listens on),
+    asked through the hoster's own tor when its payments go that way;
+  - this machine's clock agrees with the Stellar server's (payment
+    requests and transactions carry time bounds).
 
 It exits 0 when all is well and 1 otherwise.`,
 		CobraFunc: func(cmd *cobra.Command) {

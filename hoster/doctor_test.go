@@ -15,7 +15,7 @@ import (
 
 // TestDoctorSaysWhatIsWrong runs "hoster doctor" against a real running
 // "hoster serve --demo" whose tor is kept offline: it finds the hoster,
-// the site serving, the demo's Horizon and payee ready and the clock
+// the site serving, the demo's Stellar RPC and payee ready and the clock
 // right, reports that tor has not bootstrapped, then a data directory
 // others can read, and, once the hoster is stopped, that none runs.
 func TestDoctorSaysWhatIsWrong(t *testing.T) {
@@ -46,7 +46,7 @@ func TestDoctorSaysWhatIsWrong(t *testing.T) {
 		}
 	}
 	doctor("ok: data directory "+dataDir+" is private (mode 0700)", "ok: onion key", "ok: hoster pid "+strconv.Itoa(h.cmd.Process.Pid)+" runs",
-		"ok: the site answers on its socket", "problem: tor has not bootstrapped", "ok: Horizon http://127.0.0.1:",
+		"ok: the site answers on its socket", "problem: tor has not bootstrapped", "ok: Stellar RPC http://127.0.0.1:",
 		"ok: payee account trusts TPT", "ok: this machine's clock agrees", "1 problem(s) found")
 
 	if err := os.Chmod(dataDir, 0o755); err != nil {

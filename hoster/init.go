@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 	"github.com/spf13/cobra"
@@ -13,7 +15,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "init",
-		Usage: "--asset-issuer <G…> [--network testnet|pubnet] [--horizon <url>] [--keys-dir <dir>] [--pay-to <G…>] [--format env|caddyfile]",
+		Usage: "--asset-issuer <G…> [--network testnet|pubnet] [--stellar-rpc <url> | --horizon <url>] [--keys-dir <dir>] [--pay-to <G…>] [--format env|caddyfile]",
 		Short: "Sets up real payments: keys, the settings to paste, and checks on the network",
 		Long: `
 Walks a site owner from the demo to real payments:
@@ -25,17 +27,23 @@ Walks a site owner from the demo to real payments:
      account you already have instead of a new payee key;
   2. prints the settings: .env lines for compose (--format env, the
      default) or a torplus Caddyfile block (--format caddyfile);
-  3. checks on the network, through --horizon, that Horizon serves the
+  3. checks on the network, through --stellar-rpc (getNetwork and
+     getLedgerEntries) or else --horizon, that the server serves the
      network, that the accounts exist, that the payee trusts the asset
      and that the fee account holds XLM, and prints exactly what is
      missing and how to fix it.
+
+The checks connect from this machine to the server; run init on
+another machine if the server must not learn this one's address (the
+hoster itself reaches Stellar through its own tor).
 
 It exits 0 when all is ready, 1 when something is missing (run it again
 after the fixes), 2 for a mistake in the flags. Seeds are never printed.`,
 		CobraFunc: func(cmd *cobra.Command) {
 			f := cmd.Flags()
 			f.String("network", "testnet", `Stellar network: "testnet", "pubnet" or a network passphrase`)
-			f.String("horizon", "", "Horizon URL (default: SDF's Horizon of the network)")
+			f.String("stellar-rpc", "", "Stellar RPC URL to check through (and to settle through, in the printed settings)")
+			f.String("horizon", "", "Horizon URL, without --stellar-rpc (default: SDF's Horizon of the network)")
 			f.String("asset-code", "TPT", "Code of the asset visitors pay in")
 			f.String("asset-issuer", "", "Issuer account (G…) of the asset (required)")
 			f.String("keys-dir", "torplus-keys", "Folder for the key files (made mode 0700)")
@@ -82,9 +90,19 @@ func cmdInit(fl caddycmd.Flags) (int, error) {
 	}
 	reportKey(out, "fee account", fee.Address(), filepath.Join(dir, "fee.seed"), made)
 
-	c := newStellarCheck(fl.String("horizon"), passphrase, code, issuer)
+	rpc, horizon := fl.String("stellar-rpc"), fl.String("horizon")
+	if err := checkServers(rpc, horizon); err != nil {
+		return ExitUsage, err
+	}
+	if rpc == "" && horizon == "" {
+		horizon = publicHorizon(passphrase)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := newStellarCheck(ctx, nil, rpc, horizon, passphrase, code, issuer)
+	feeFile, _ := filepath.Abs(filepath.Join(dir, "fee.seed"))
 	printSettings(out, format, initSettings{payTo: payTo, issuer: issuer, code: code, network: fl.String("network"),
-		horizon: c.horizon.HorizonURL, feeAddress: fee.Address()})
+		rpc: rpc, horizon: horizon, feeAddress: fee.Address(), feeFile: feeFile})
 	if missing := c.report(out, payTo, fee.Address()); missing > 0 {
 		return ExitFailed, fmt.Errorf("%d thing(s) %w", missing, ErrNotReady)
 	}

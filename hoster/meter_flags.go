@@ -27,8 +27,12 @@ import (
 type meterOptions struct {
 	payTo, price, assetCode, assetIssuer, network string
 	freeRound, round, grace, freePerMinute        string
-	horizon, offlineLedger                        string // the settlement backend
-	seedFile                                      string
+	rpc, horizon, offlineLedger                   string // the settlement backend: one of them
+	seedFile, feeSeedFile                         string
+	// stellarSocks is the SOCKS address ("unix/<path>") the backend's
+	// Stellar traffic goes through; "" is direct (--stellar-direct, the
+	// demo, an offline ledger).
+	stellarSocks string
 }
 
 // Mistakes in the payment flags, each named in its message.
@@ -44,8 +48,12 @@ var (
 	ErrBadValue = usage("bad value")
 	// ErrNetworkMismatch means two settings name different Stellar networks.
 	ErrNetworkMismatch = usage("network mismatch")
-	// ErrTwoBackends is returned when both --horizon and --offline-ledger are given.
-	ErrTwoBackends = usage("give --horizon or --offline-ledger, not both")
+	// ErrTwoBackends is returned when more than one of --stellar-rpc,
+	// --horizon and --offline-ledger is given.
+	ErrTwoBackends = usage("give one of --stellar-rpc, --horizon or --offline-ledger")
+	// ErrFeeIsPayee means the fee account's seed is the payee's: the
+	// payee's seed is never needed on the host, and must not be there.
+	ErrFeeIsPayee = usage("the fee account must be a key of its own, holding only XLM, not the payee's")
 )
 
 // checkAccount checks that flag's value v is an account id (G…). It never
@@ -155,14 +163,16 @@ func sizes(m *meter.Handler, o meterOptions) error {
 // backend chooses how payments settle and checks the offline ledger's
 // network against --network.
 func backend(m *meter.Handler, o meterOptions) error {
+	if err := checkServers(o.rpc, o.horizon, o.offlineLedger); err != nil {
+		return err
+	}
 	switch {
-	case o.horizon != "" && o.offlineLedger != "":
-		return ErrTwoBackends
+	case o.rpc != "":
+		m.Backend = stellarpay.BackendRPC
+		return setStellar(m, o)
 	case o.horizon != "":
-		if !strings.HasPrefix(o.horizon, "http://") && !strings.HasPrefix(o.horizon, "https://") {
-			return fmt.Errorf("%s %q: %w: want an http(s) URL such as https://horizon-testnet.stellar.org", flagName("horizon"), o.horizon, ErrBadValue)
-		}
 		m.Backend, m.HorizonURL = stellarpay.BackendHorizon, o.horizon
+		return setStellar(m, o)
 	case o.offlineLedger != "":
 		b, err := os.ReadFile(o.offlineLedger)
 		if err != nil {
@@ -179,6 +189,43 @@ func backend(m *meter.Handler, o meterOptions) error {
 		m.Backend, m.OfflineLedgerFile = stellarpay.BackendOffline, o.offlineLedger
 	}
 	return nil
+}
+
+// checkServers checks that at most one backend is given (the offline
+// ledger, when it is an option here) and that a server is an http(s) URL.
+func checkServers(rpc, horizon string, offline ...string) error {
+	n := 0
+	for _, v := range append([]string{rpc, horizon}, offline...) {
+		if v != "" {
+			n++
+		}
+	}
+	if n > 1 {
+		return ErrTwoBackends
+	}
+	for _, s := range []struct{ flag, url, example string }{
+		{"stellar-rpc", rpc, "https://soroban-testnet.stellar.org"},
+		{"horizon", horizon, "https://horizon-testnet.stellar.org"},
+	} {
+		if s.url != "" && !strings.HasPrefix(s.url, "http://") && !strings.HasPrefix(s.url, "https://") {
+			return fmt.Errorf("%s %q: %w: want an http(s) URL such as %s", flagName(s.flag), s.url, ErrBadValue, s.example)
+		}
+	}
+	return nil
+}
+
+// checkFeeSeedFile checks --fee-account-seed-file (mode 0600, a seed,
+// not the payee's) and returns its account. Messages never contain the
+// seed.
+func checkFeeSeedFile(file, payTo string) (string, error) {
+	kp, err := stellarpay.LoadSeed(file, "")
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", flagName("fee-account-seed-file"), err)
+	}
+	if kp.Address() == payTo {
+		return "", fmt.Errorf("%s: %w (%s is %s)", flagName("fee-account-seed-file"), ErrFeeIsPayee, kp.Address(), flagName("pay-to"))
+	}
+	return kp.Address(), nil
 }
 
 // checkSeedFile checks --seed-file (mode 0600, a seed, the one of --pay-to)

@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -37,6 +38,7 @@ func TestMistakesGetAClearMessage(t *testing.T) {
 	defer busy.Close()
 
 	pay := []string{"--pay-to", testDestination, "--asset-issuer", testIssuer}
+	rpc := slices.Clip(append(slices.Clone(pay), "--stellar-rpc", "http://127.0.0.1:8000")) // each append below copies
 	tests := []struct {
 		name string
 		env  []string
@@ -58,6 +60,15 @@ func TestMistakesGetAClearMessage(t *testing.T) {
 		{"seed file readable by others", nil, append(pay, "--seed-file", openSeed), ExitUsage, "run chmod 600 " + openSeed},
 		{"seed file without a seed", nil, append(pay, "--seed-file", badSeed), ExitUsage, "does not hold a valid secret seed"},
 		{"seed file of another account", nil, append(pay, "--seed-file", otherSeed), ExitUsage, "it holds the seed of " + seed.Address()},
+		{"fee seed file readable by others", nil, append(rpc, "--fee-account-seed-file", openSeed), ExitUsage, "--fee-account-seed-file: stellarpay: no usable Stellar seed: " + openSeed + " is readable by others (mode 0644); run chmod 600 " + openSeed},
+		{"fee seed file without a seed", nil, append(rpc, "--fee-account-seed-file", badSeed), ExitUsage, "--fee-account-seed-file: stellarpay: no usable Stellar seed: " + badSeed + " does not hold a valid secret seed"},
+		{"fee seed file missing", []string{"TORPLUS_FEE_ACCOUNT_SEED_FILE=" + filepath.Join(dir, "nofee.seed")}, rpc, ExitUsage, "TORPLUS_FEE_ACCOUNT_SEED_FILE: stellarpay: no usable Stellar seed: stat " + filepath.Join(dir, "nofee.seed") + ": no such file"},
+		{"fee account is the payee", nil, []string{"--pay-to", seed.Address(), "--asset-issuer", testIssuer, "--stellar-rpc", "http://127.0.0.1:8000", "--fee-account-seed-file", otherSeed},
+			ExitUsage, "--fee-account-seed-file: the fee account must be a key of its own, holding only XLM, not the payee's (" + seed.Address() + " is --pay-to)"},
+		{"--stellar-rpc not a URL", nil, append(pay, "--stellar-rpc", "soroban-testnet.stellar.org"), ExitUsage, `--stellar-rpc "soroban-testnet.stellar.org": bad value: want an http(s) URL such as https://soroban-testnet.stellar.org`},
+		{"TORPLUS_STELLAR_RPC not a URL", []string{"TORPLUS_STELLAR_RPC=localhost:8000"}, pay, ExitUsage, `TORPLUS_STELLAR_RPC "localhost:8000": bad value: want an http(s) URL`},
+		{"--stellar-rpc and --horizon", nil, append(rpc, "--horizon", "http://127.0.0.1:8001"), ExitUsage, "give one of --stellar-rpc, --horizon or --offline-ledger"},
+		{"stellar-direct env of the wrong kind", []string{"TORPLUS_STELLAR_DIRECT=sometimes"}, rpc, ExitUsage, `TORPLUS_STELLAR_DIRECT="sometimes": wrong kind of value: want true or false`},
 		{"site folder missing", []string{"TORPLUS_ROOT=" + siteDir}, []string{"--root", filepath.Join(dir, "sitee")}, ExitUsage, "--root " + filepath.Join(dir, "sitee") + ": no such folder"},
 		{"site folder in TORPLUS_ROOT missing", []string{"TORPLUS_ROOT=/no/site"}, nil, ExitUsage, "TORPLUS_ROOT /no/site: no such folder"},
 		{"bool env of the wrong kind", []string{"TORPLUS_ACCESS_LOG=maybe"}, nil, ExitUsage, `TORPLUS_ACCESS_LOG="maybe": wrong kind of value: want true or false`},
@@ -69,7 +80,20 @@ func TestMistakesGetAClearMessage(t *testing.T) {
 		{"dashboard port in use", nil, []string{"--dashboard", busy.Addr().String()}, ExitFailed, "--dashboard " + busy.Addr().String() + ": port in use"},
 		{"admin port in use", nil, []string{"--admin", busy.Addr().String()}, ExitFailed, "--admin " + busy.Addr().String() + ": port in use"},
 		{"demo with a real payee", nil, []string{"--demo", "--pay-to", testDestination}, ExitUsage, "--demo runs its own simulated Stellar network"},
+		{"demo with a real RPC", []string{"TORPLUS_DEMO=true", "TORPLUS_STELLAR_RPC=https://soroban-testnet.stellar.org"}, nil, ExitUsage, "--demo runs its own simulated Stellar network: leave out --pay-to, --asset-issuer, --stellar-rpc"},
 	}
+	openDir := filepath.Join(dir, "open-data")
+	if err := os.Mkdir(openDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests = append(tests, struct {
+		name string
+		env  []string
+		args []string
+		code int
+		want string
+	}{"data dir open to others, Stellar through tor", nil, append(rpc, "--data-dir", openDir), ExitFailed,
+		"--data-dir " + openDir + " has mode 0755: others can reach it, and tor listens for the hoster's Stellar traffic only in a private directory; run chmod 700 " + openDir + " (or give --stellar-direct)"})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dataDir := filepath.Join(t.TempDir(), "data")

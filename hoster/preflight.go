@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -16,6 +17,9 @@ var (
 	ErrTorMissing = errors.New("tor not found: install it (Debian/Ubuntu: apt-get install tor) or give its path with --tor")
 	// ErrPortInUse means another program listens on an address the hoster needs.
 	ErrPortInUse = errors.New("port in use by another program")
+	// ErrDataDirOpen means others can reach the data directory, where tor
+	// is to listen on the socket that carries the hoster's Stellar traffic.
+	ErrDataDirOpen = errors.New("others can reach it, and tor listens for the hoster's Stellar traffic only in a private directory")
 )
 
 // preflight checks tor and the loopback ports of the admin API and the
@@ -29,6 +33,12 @@ func preflight(o serveOptions) error {
 	}
 	if _, err := exec.LookPath(tor); err != nil {
 		return fmt.Errorf("%w (%s %s)", ErrTorMissing, flagName("tor"), tor)
+	}
+	if stellarSocks(o, o.dataDir) != "" {
+		if st, err := os.Stat(o.dataDir); err == nil && st.Mode().Perm()&0o077 != 0 {
+			return fmt.Errorf("%s %s has mode %04o: %w; run chmod 700 %s (or give %s)", flagName("data-dir"), o.dataDir, st.Mode().Perm(),
+				ErrDataDirOpen, o.dataDir, flagName("stellar-direct"))
+		}
 	}
 	for _, p := range []struct{ flag, addr string }{{"admin", o.admin}, {"dashboard", o.dashboard}} {
 		if p.addr == "" || p.addr == "off" || strings.HasPrefix(p.addr, "unix/") {

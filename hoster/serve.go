@@ -23,7 +23,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "serve",
-		Usage: "[--demo] [--root <dir> | --upstream <url>] [--data-dir <dir>] [--pay-to <G…> --asset-issuer <G…> --horizon <url>] [--price <TPT>] [--dashboard <addr>] [flags]",
+		Usage: "[--demo] [--root <dir> | --upstream <url>] [--data-dir <dir>] [--pay-to <G…> --asset-issuer <G…> --stellar-rpc <url> --fee-account-seed-file <file>] [--price <TPT>] [--dashboard <addr>] [flags]",
 		Short: "Serves a folder (or an existing web server) as a Tor v3 onion service",
 		Long: `
 Publishes a site as a Tor v3 onion service with no Caddyfile to write. It
@@ -47,8 +47,12 @@ records printed are the frontend's.
 
 --pay-to turns metering on: each visitor gets a free round (--free-round),
 then a payment request for every --round of bytes at --price TPT, paid
-to your account and settled through --horizon. --demo does the same on a
-simulated Stellar network inside the hoster, with a funded demo payer,
+to your account and settled through --stellar-rpc (or --horizon), the
+fees of the payments the hoster submits paid by the fee account of
+--fee-account-seed-file. That traffic goes through the hoster's own tor,
+so the server's operator cannot tie this machine to your payee;
+--stellar-direct connects directly. --demo does the same on a simulated
+Stellar RPC inside the hoster, with a funded demo payer and fee account,
 so you can watch payments arrive in the dashboard before you set up real
 ones ("hoster init").
 
@@ -68,7 +72,7 @@ the environment.`,
 type serveOptions struct {
 	root, upstream, dataDir, torrc, domain, tor, admin, dashboard string
 	onionbalanceMaster                                            string
-	accessLog, demo, noAttention                                  bool
+	accessLog, demo, noAttention, stellarDirect                   bool
 	attentionPages                                                []string
 	meter                                                         meterOptions
 }
@@ -90,7 +94,7 @@ func cmdServe(fl caddycmd.Flags) (int, error) {
 	}
 	var demo *demoNetwork
 	if opts.demo {
-		if demo, err = startDemo(&opts); err != nil {
+		if demo, err = startDemo(&opts, 0); err != nil {
 			return ExitFailed, err
 		}
 		defer demo.Close()
@@ -107,6 +111,7 @@ func cmdServe(fl caddycmd.Flags) (int, error) {
 		return ExitFailed, err
 	}
 	printBanner(os.Stdout, opts)
+	printStellar(os.Stdout, opts, dataDir)
 	if demo != nil {
 		printDemo(os.Stdout, demo, dataDir)
 	}
@@ -132,6 +137,7 @@ func serveConfig(o serveOptions) (*caddy.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	o.meter.stellarSocks = stellarSocks(o, dataDir)
 	site, err := siteHandler(o)
 	if err != nil {
 		return nil, err
@@ -141,7 +147,7 @@ func serveConfig(o serveOptions) (*caddy.Config, error) {
 		return nil, err
 	}
 	onionApp := onionservice.App{DataDir: dataDir, Domain: o.domain, Torrc: o.torrc, TorPath: o.tor,
-		OnionbalanceMaster: o.onionbalanceMaster}
+		OnionbalanceMaster: o.onionbalanceMaster, StellarSocks: o.meter.stellarSocks != ""}
 	server := &caddyhttp.Server{
 		Listen: []string{"unix/" + onionservice.SocketPath(dataDir)},
 		ListenerWrappersRaw: []json.RawMessage{
@@ -172,6 +178,11 @@ func serveConfig(o serveOptions) (*caddy.Config, error) {
 			"http":  caddyconfig.JSON(caddyhttp.App{Servers: servers}, nil),
 		},
 	}
+	if o.upstream == "" {
+		if cfg.AppsRaw["caddy.filesystems"], err = siteFilesystem(o.root, dataDir); err != nil {
+			return nil, err
+		}
+	}
 	if o.accessLog {
 		cfg.Logging = accessLogging()
 	}
@@ -196,10 +207,7 @@ func siteHandler(o serveOptions) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return caddyconfig.JSONModuleObject(map[string]any{
-		"root": root,
-		"hide": []string{".*"}, // no dotfiles (.git, .env …) on the onion site
-	}, "handler", "file_server", nil), nil
+	return staticSite(root), nil
 }
 
 // absDataDir is the absolute data directory, by default onionservice's.

@@ -41,7 +41,10 @@ func addServeFlags(f *pflag.FlagSet) {
 	f.String("round", "50MB", "Bytes per paid round")
 	f.String("grace", "30s", `How long a visitor past its allowance is served slowly before 402; "off" for none`)
 	f.String("free-bytes-per-minute", DefaultFreeBytesPerMinute, `Free bytes all visitors together get per minute; "off" for no bound`)
-	f.String("horizon", "", "Stellar Horizon URL that settles payments (with --pay-to)")
+	f.String("stellar-rpc", "", "Stellar RPC URL that settles payments (with --pay-to; picks the rpc backend)")
+	f.String("fee-account-seed-file", "", "File (mode 0600) with the seed of the fee account, a key of its own holding only XLM, that pays the fees of the payments the hoster submits")
+	f.Bool("stellar-direct", false, "Reach the Stellar RPC or Horizon directly instead of through the hoster's tor: the server's operator then sees this machine's address (see SECURITY.md)")
+	f.String("horizon", "", "Stellar Horizon URL that settles payments (with --pay-to), instead of --stellar-rpc")
 	f.String("offline-ledger", "", "JSON file of accounts for an embedded offline ledger, instead of --horizon (tests)")
 	f.Bool("attention", true, "Take the attention beacon's reports (time spent on pages), which split revenue by page")
 	f.StringSlice("attention-pages", nil, "With --upstream: path patterns of the pages attention counts (default: any path 4 levels deep)")
@@ -62,9 +65,10 @@ func readServeFlags(fl caddycmd.Flags) serveOptions {
 			assetIssuer: fl.String("asset-issuer"), network: fl.String("network"),
 			freeRound: fl.String("free-round"), round: fl.String("round"), grace: fl.String("grace"),
 			freePerMinute: fl.String("free-bytes-per-minute"),
-			horizon:       fl.String("horizon"), offlineLedger: fl.String("offline-ledger"),
-			seedFile: fl.String("seed-file"),
+			rpc:           fl.String("stellar-rpc"), horizon: fl.String("horizon"), offlineLedger: fl.String("offline-ledger"),
+			seedFile: fl.String("seed-file"), feeSeedFile: fl.String("fee-account-seed-file"),
 		},
+		stellarDirect: fl.Bool("stellar-direct"),
 	}
 	if o.demo && !fl.Changed("dashboard") && !fromEnv["dashboard"] {
 		o.dashboard = DemoDashboard

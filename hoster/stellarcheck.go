@@ -1,14 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
-	"github.com/stellar/go-stellar-sdk/clients/horizonclient"
+	"github.com/stellar/go-stellar-sdk/amount"
 	"github.com/stellar/go-stellar-sdk/network"
-	hProtocol "github.com/stellar/go-stellar-sdk/protocols/horizon"
 )
 
 // MinFeeXLM is the XLM a fee account should hold beyond its reserve: it
@@ -24,60 +23,77 @@ type finding struct {
 	fix  string
 }
 
-// stellarCheck checks, on one network through one Horizon, the accounts a
+// accountState is what the checks need of one account.
+type accountState struct {
+	id     string
+	xlm    int64 // stroops
+	trusts bool  // holds a trustline to the payment asset
+}
+
+// ledgerView reads the network through one Stellar server: a Horizon
+// (horizonView) or a Stellar RPC (rpcView).
+type ledgerView interface {
+	// name is the server as the owner configured it: "Horizon <url>".
+	name() string
+	// flag is the flag that names the server, for fixes.
+	flag() string
+	// passphrase asks the server for its network.
+	passphrase(ctx context.Context) (string, error)
+	// account reads addr's XLM and trustline to the asset; nil (and no
+	// error) when the account does not exist.
+	account(ctx context.Context, addr string) (*accountState, error)
+}
+
+// stellarCheck checks, on one network through one server, the accounts a
 // paid site needs.
 type stellarCheck struct {
-	horizon    *horizonclient.Client
+	view       ledgerView
+	ctx        context.Context
 	passphrase string
 	asset      string // code
 	issuer     string
 }
 
-// newStellarCheck talks to horizonURL (the network's public Horizon when
-// empty) with a bounded timeout.
-func newStellarCheck(horizonURL, passphrase, asset, issuer string) *stellarCheck {
-	if horizonURL == "" {
-		horizonURL = publicHorizon(passphrase)
+// newStellarCheck checks through rpcURL when given, else through
+// horizonURL (the network's public Horizon when empty), with hc (nil: a
+// plain client with a bounded timeout).
+func newStellarCheck(ctx context.Context, hc *http.Client, rpcURL, horizonURL, passphrase, asset, issuer string) *stellarCheck {
+	if hc == nil {
+		hc = &http.Client{Timeout: 20 * time.Second}
 	}
-	return &stellarCheck{horizon: &horizonclient.Client{HorizonURL: horizonURL, HTTP: &http.Client{Timeout: 20 * time.Second}},
-		passphrase: passphrase, asset: asset, issuer: issuer}
+	c := &stellarCheck{ctx: ctx, passphrase: passphrase, asset: asset, issuer: issuer}
+	if rpcURL != "" {
+		c.view = newRPCView(hc, rpcURL, asset, issuer)
+	} else {
+		c.view = newHorizonView(hc, horizonURL, passphrase, asset, issuer)
+	}
+	return c
 }
 
-// publicHorizon is SDF's Horizon of a network, or "" for another network.
-func publicHorizon(passphrase string) string {
-	switch passphrase {
-	case network.TestNetworkPassphrase:
-		return "https://horizon-testnet.stellar.org/"
-	case network.PublicNetworkPassphrase:
-		return "https://horizon.stellar.org/"
-	}
-	return ""
-}
-
-// reachable checks that Horizon answers and serves the expected network.
+// reachable checks that the server answers and serves the expected network.
 func (c *stellarCheck) reachable() finding {
-	root, err := c.horizon.Root()
+	got, err := c.view.passphrase(c.ctx)
 	if err != nil {
-		return finding{what: "Horizon " + c.horizon.HorizonURL + " does not answer (" + err.Error() + ")",
-			fix: "check the URL (--horizon) and this machine's connection to it"}
+		return finding{what: c.view.name() + " does not answer (" + err.Error() + ")",
+			fix: "check the URL (" + c.view.flag() + ") and this machine's connection to it"}
 	}
-	if root.NetworkPassphrase != c.passphrase {
-		return finding{what: fmt.Sprintf("Horizon %s serves %q, not %q", c.horizon.HorizonURL, root.NetworkPassphrase, c.passphrase),
-			fix: "give the Horizon of your network (--horizon), or the network of this Horizon (--network)"}
+	if got != c.passphrase {
+		return finding{what: fmt.Sprintf("%s serves %q, not %q", c.view.name(), got, c.passphrase),
+			fix: "give the server of your network (" + c.view.flag() + "), or the network of this server (--network)"}
 	}
-	return finding{ok: true, what: "Horizon " + c.horizon.HorizonURL + " answers, on " + c.passphrase}
+	return finding{ok: true, what: c.view.name() + " answers, on " + c.passphrase}
 }
 
 // account loads addr; nil with a finding when it does not exist.
-func (c *stellarCheck) account(role, addr string) (*hProtocol.Account, finding) {
-	acc, err := c.horizon.AccountDetail(horizonclient.AccountRequest{AccountID: addr})
-	if horizonclient.IsNotFoundError(err) {
+func (c *stellarCheck) account(role, addr string) (*accountState, finding) {
+	acc, err := c.view.account(c.ctx, addr)
+	if err != nil {
+		return nil, finding{what: role + " account " + addr + ": " + err.Error(), fix: "check " + c.view.name() + " (" + c.view.flag() + ")"}
+	}
+	if acc == nil {
 		return nil, finding{what: role + " account " + addr + " does not exist on the network", fix: c.fundFix(addr)}
 	}
-	if err != nil {
-		return nil, finding{what: role + " account " + addr + ": " + err.Error(), fix: "check Horizon (--horizon)"}
-	}
-	return &acc, finding{ok: true, what: role + " account " + addr + " exists"}
+	return acc, finding{ok: true, what: role + " account " + addr + " exists"}
 }
 
 // fundFix says how to make an account exist: fund it with XLM.
@@ -89,27 +105,20 @@ func (c *stellarCheck) fundFix(addr string) string {
 }
 
 // trusts checks that acc holds a trustline to the payment asset.
-func (c *stellarCheck) trusts(role string, acc *hProtocol.Account) finding {
-	for _, b := range acc.Balances {
-		if b.Code == c.asset && b.Issuer == c.issuer {
-			return finding{ok: true, what: role + " account trusts " + c.asset + " (" + c.issuer + ")"}
-		}
+func (c *stellarCheck) trusts(role string, acc *accountState) finding {
+	if acc.trusts {
+		return finding{ok: true, what: role + " account trusts " + c.asset + " (" + c.issuer + ")"}
 	}
-	return finding{what: role + " account " + acc.AccountID + " does not trust " + c.asset + " issued by " + c.issuer + ": it cannot receive payments",
+	return finding{what: role + " account " + acc.id + " does not trust " + c.asset + " issued by " + c.issuer + ": it cannot receive payments",
 		fix: "add the trustline with the account's seed: in a wallet (or Stellar Lab), Change Trust to asset " + c.asset + ", issuer " + c.issuer}
 }
 
 // hasXLM checks that acc holds at least MinFeeXLM.
-func (c *stellarCheck) hasXLM(role string, acc *hProtocol.Account) finding {
-	for _, b := range acc.Balances {
-		if b.Type != "native" {
-			continue
-		}
-		if v, err := strconv.ParseFloat(b.Balance, 64); err == nil && v >= MinFeeXLM {
-			return finding{ok: true, what: role + " account holds " + b.Balance + " XLM"}
-		}
-		return finding{what: fmt.Sprintf("%s account %s holds %s XLM, less than the %d XLM it needs to pay fees", role, acc.AccountID, b.Balance, MinFeeXLM),
-			fix: c.fundFix(acc.AccountID)}
+func (c *stellarCheck) hasXLM(role string, acc *accountState) finding {
+	held := amount.StringFromInt64(acc.xlm)
+	if acc.xlm >= MinFeeXLM*amount.One {
+		return finding{ok: true, what: role + " account holds " + held + " XLM"}
 	}
-	return finding{what: role + " account " + acc.AccountID + " holds no XLM", fix: c.fundFix(acc.AccountID)}
+	return finding{what: fmt.Sprintf("%s account %s holds %s XLM, less than the %d XLM it needs to pay fees", role, acc.id, held, MinFeeXLM),
+		fix: c.fundFix(acc.id)}
 }

@@ -30,6 +30,14 @@ func NewCookie() *http.Cookie {
 		Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode}
 }
 
+// UseCookie makes c the session cookie r carries (replacing a malformed
+// one), so that the request that gets the cookie is already identified by
+// it: a browser's first page is charged to the same session as the rest.
+func UseCookie(r *http.Request, c *http.Cookie) {
+	takeCookie(r.Header)
+	r.Header.Add(cookieKey, CookieName+"="+c.Value)
+}
+
 // WantsCookie reports whether the response to r should set a session
 // cookie: r carries neither a TorPlus-Session header nor a well-formed
 // session cookie. Call it before Identify, which removes both.

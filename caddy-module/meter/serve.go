@@ -46,7 +46,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if v := r.Header[powKey]; len(v) > 0 {
 		stamp = v[0]
 	}
-	mint := wantsCookie(r)
+	var cookie *http.Cookie
+	if wantsCookie(r) {
+		cookie = identity.NewCookie()
+		identity.UseCookie(r, cookie) // the first page already counts in the cookie's session
+	}
 	key, err := identity.Identify(r, h.AllowClearnet)
 	switch {
 	case errors.Is(err, identity.ErrClearnetDenied):
@@ -56,8 +60,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	case err != nil:
 		return err
 	}
-	if mint {
-		http.SetCookie(w, identity.NewCookie())
+	if cookie != nil {
+		http.SetCookie(w, cookie)
 	}
 	if r.URL.Path == h.payPath {
 		return h.servePayment(w, r, key)

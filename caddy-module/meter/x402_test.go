@@ -19,7 +19,10 @@ import (
 // refuses plain http.
 func testnetRPCSite(t *testing.T, zone string) (*rpcSite, *rpcsim.Server) {
 	t.Helper()
-	srv := startRPCNetOn(t, 100*time.Millisecond, network.TestNetworkPassphrase)
+	// 1 s ledgers: @x402/stellar counts the authorization's expiration in
+	// ledgers of the network's usual 5 s, so faster ledgers expire it while
+	// node starts on a busy machine.
+	srv := startRPCNetOn(t, time.Second, network.TestNetworkPassphrase)
 	tlsSrv, err := rpcsim.Start(srv.Ledger, rpcsim.Options{Close: -1, TLS: true}) // srv closes the ledgers
 	if err != nil {
 		t.Fatal(err)

@@ -22,7 +22,8 @@
 //				"pow_queue_burst": 2500,
 //				"intro_dos_defense": true,
 //				"intro_dos_rate_per_sec": 25,
-//				"intro_dos_burst_per_sec": 200
+//				"intro_dos_burst_per_sec": 200,
+//				"stellar_socks": true
 //			}
 //		}
 //	}
@@ -39,6 +40,16 @@
 //
 // The http server that tor forwards to listens on unix/<data_dir>/http.sock
 // (see SocketPath) with the proxy_protocol listener wrapper.
+//
+// With stellar_socks on, tor also opens a SOCKS port on the unix socket
+// <data_dir>/stellar-socks.sock (StellarSocksPath) for the hoster's own
+// Stellar traffic: whoever runs the Stellar RPC or Horizon then sees a tor
+// exit submitting payments to the payee of the site's 402, not the onion
+// site's server. The socket is tor's default mode (neither GroupWritable
+// nor WorldWritable) in the 0700 data directory, so only the hoster's
+// user can reach it, and it isolates by SOCKS credentials
+// (IsolateSOCKSAuth): the user name stellarpay.StellarIsolation keeps that
+// traffic on circuits of its own. Without it tor has no SOCKS port at all.
 package onionservice
 
 import (
@@ -103,6 +114,11 @@ type App struct {
 	// master's address. Only the address is needed here, never the
 	// master's key. Optional.
 	OnionbalanceMaster string `json:"onionbalance_master,omitempty"`
+
+	// StellarSocks opens tor's SOCKS port for the hoster's Stellar traffic
+	// on StellarSocksPath(DataDir). Off by default: tor then has no SOCKS
+	// port.
+	StellarSocks bool `json:"stellar_socks,omitempty"`
 
 	// Defenses are tor's onion-service DoS settings (their fields are the
 	// app's own in JSON: max_streams, pow_defenses, …).
@@ -187,7 +203,32 @@ func (a *App) Validate() error {
 	if _, err := exec.LookPath(a.TorPath); err != nil {
 		return fmt.Errorf("%w (%s)", ErrTorMissing, a.TorPath)
 	}
+	if err := a.checkSocksDir(); err != nil {
+		return err
+	}
 	return checkTorrcPath(a.DataDir)
+}
+
+// ErrSocksDirNotPrivate means the data directory is open to others while
+// tor is to listen on the Stellar SOCKS socket in it: tor refuses to (on
+// some systems anyone who can list a socket can connect to it).
+var ErrSocksDirNotPrivate = errors.New("onion: stellar_socks needs a private data_dir (mode 0700)")
+
+// checkSocksDir checks, with StellarSocks on, that only the owner can
+// reach the data directory, as tor requires of a unix SocksPort's
+// directory.
+func (a *App) checkSocksDir() error {
+	if !a.StellarSocks {
+		return nil
+	}
+	st, err := os.Stat(a.DataDir)
+	if err != nil {
+		return fmt.Errorf("onion: data_dir: %w", err)
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Errorf("%w: %s has mode %04o; run chmod 700 %s", ErrSocksDirNotPrivate, a.DataDir, perm, a.DataDir)
+	}
+	return nil
 }
 
 // Start starts tor, or keeps the one an earlier config of this process
@@ -228,6 +269,11 @@ func KeyDir(dataDir string) string { return filepath.Join(dataDir, "onion") }
 // SocketPath is the unix socket in dataDir that tor forwards visitors to and
 // the http server listens on ("unix/" + SocketPath(dir) in a listen address).
 func SocketPath(dataDir string) string { return filepath.Join(dataDir, "http.sock") }
+
+// StellarSocksPath is tor's SOCKS port for the hoster's Stellar traffic
+// in dataDir (with StellarSocks on): a unix socket, so no other local
+// user can reach it and no TCP port can collide.
+func StellarSocksPath(dataDir string) string { return filepath.Join(dataDir, "stellar-socks.sock") }
 
 // Interface guards
 var (

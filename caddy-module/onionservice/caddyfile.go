@@ -32,6 +32,7 @@ func init() {
 //			intro_dos_defense         on|off
 //			intro_dos_rate_per_sec    <n>
 //			intro_dos_burst_per_sec   <n>
+//			stellar_socks             on|off
 //		}
 //	}
 //
@@ -84,6 +85,12 @@ func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			a.TorPath = val
 		case "onionbalance_master":
 			a.OnionbalanceMaster = val
+		case "stellar_socks":
+			on, err := onOff(val)
+			if err != nil {
+				return d.Errf("stellar_socks: %w", err)
+			}
+			a.StellarSocks = on
 		case "virtual_port":
 			port, err := strconv.Atoi(val)
 			if err != nil {

@@ -31,7 +31,7 @@ func (a *App) torConfig() (torConfig, error) {
 func (a *App) torrcText() (string, error) {
 	var b strings.Builder
 	b.WriteString("# written by the TorPlus hoster; extra lines go in the file named by torrc\n")
-	fmt.Fprintf(&b, "SocksPort 0\n") // we make no outbound connections of our own
+	b.WriteString(a.socksLine())
 	fmt.Fprintf(&b, "HiddenServiceDir %s\n", torQuote(KeyDir(a.DataDir)))
 	fmt.Fprintf(&b, "HiddenServicePort %d unix:%s\n", a.VirtualPort, torQuote(SocketPath(a.DataDir)))
 	b.WriteString("HiddenServiceExportCircuitID haproxy\n")
@@ -52,6 +52,17 @@ func (a *App) torrcText() (string, error) {
 		b.WriteString("\n")
 	}
 	return b.String(), nil
+}
+
+// socksLine is tor's SocksPort: none, unless the hoster's Stellar traffic
+// goes through tor; then a unix socket in the data dir with tor's default
+// mode (GroupWritable and WorldWritable off) whose streams are isolated
+// by SOCKS credentials, so Stellar traffic shares no circuit with others.
+func (a *App) socksLine() string {
+	if !a.StellarSocks {
+		return "SocksPort 0\n" // the hoster makes no outbound connections of its own
+	}
+	return fmt.Sprintf("SocksPort unix:%s IsolateSOCKSAuth\n", torQuote(StellarSocksPath(a.DataDir)))
 }
 
 // torQuote quotes a path the way torrc accepts it.

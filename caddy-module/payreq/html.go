@@ -103,9 +103,9 @@ func (r Request) WriteHTML(w io.Writer, status string) error {
 	err = page.Execute(&b, struct {
 		Request
 		Address, PayMemo, MemoType string
-		QR                      template.URL
-		Link                    template.URL // web+stellar: is not a scheme html/template trusts by itself
-		Status                  string
+		QR                         template.URL
+		Link                       template.URL // web+stellar: is not a scheme html/template trusts by itself
+		Status                     string
 	}{r, addr, memo, memoType, img, template.URL(r.URI), status})
 	if err != nil {
 		return err

@@ -31,7 +31,7 @@ const PubnetPassphrase = "Public Global Stellar Network ; September 2015"
 
 // Errors returned by this package; test them with errors.Is.
 var (
-	ErrBadTerms     = errors.New("payreq: invalid payment terms")
+	ErrBadTerms  = errors.New("payreq: invalid payment terms")
 	ErrMalformed = errors.New("payreq: malformed payment request")
 )
 
