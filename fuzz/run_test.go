@@ -4,6 +4,7 @@ package fuzz
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -14,13 +15,15 @@ import (
 )
 
 // TestRunScript runs fuzz/run on one cheap target for a few inputs: it
-// finds the target, exits 0 and appends one tally row for it; asked for a
-// target that does not exist, it fails.
+// finds the target, exits 0, appends one tally row for it and writes the
+// Markdown table (-table) with its row; asked for a target that does not
+// exist, it fails.
 func TestRunScript(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	rows := filepath.Join(t.TempDir(), "tally.jsonl")
-	cmd := exec.CommandContext(ctx, "./run", "-time", "50x", "-parallel", "1", "-only", `^payreq\.FuzzParseSEP7$`)
+	table := filepath.Join(t.TempDir(), "table.md")
+	cmd := exec.CommandContext(ctx, "./run", "-time", "50x", "-parallel", "1", "-only", `^payreq\.FuzzParseSEP7$`, "-table", table)
 	cmd.Env = append(cmd.Environ(), tally.EnvFile+"="+rows)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -32,6 +35,11 @@ func TestRunScript(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "ok   payreq.FuzzParseSEP7") {
 		t.Fatalf("no progress line for the target:\n%s", out)
+	}
+	md, err := os.ReadFile(table)
+	if err != nil || !strings.Contains(string(md), "| `payreq.FuzzParseSEP7` | ") || !strings.Contains(string(md), "| ok |") ||
+		!strings.Contains(string(md), "1 targets, 50x each") {
+		t.Fatalf("-table wrote %q, %v", md, err)
 	}
 
 	out, err = exec.CommandContext(ctx, "./run", "-time", "1x", "-only", "^no-such-target$").CombinedOutput()

@@ -30,7 +30,7 @@ func init() {
 Unpacks a file written by "hoster backup" into --data-dir, which must be
 new or empty (a restore never mixes with, or replaces, another site's
 state), with each file's mode as it was backed up; then checks the store
-(SQLite's integrity check, migrated to this release's schema) and that the
+(SQLite's integrity check; a store newer than this release is refused) and that the
 onion key gives the address the backup recorded, and prints it. Start
 "hoster serve --data-dir <dir>" on it afterwards: the site keeps its
 address, payments and attention reports.`,

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -94,6 +96,9 @@ http://:%s {
 					resp, err = c.PostForm(ctx, "/.well-known/torplus/pay", url.Values{"xdr": {env}})
 				} else {
 					resp, err = c.Get(ctx, "/f.bin", http.Header{"Authorization": {o.Credential(env)}})
+				}
+				if errors.Is(err, io.ErrUnexpectedEOF) {
+					return // served from the session's own bytes at the demo zone, cut where they ran out: nothing paid
 				}
 				if err != nil {
 					t.Errorf("demo zone (%s): %v", map[bool]string{true: "callback", false: "credential"}[k%2 == 0], err)

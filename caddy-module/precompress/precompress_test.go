@@ -149,6 +149,33 @@ func TestCopiesInCacheNotRoot(t *testing.T) {
 			t.Errorf("Stat(%s) = %v, want fs.ErrNotExist", name, err)
 		}
 	}
+	// the file too small is known, without copies, so asking again does
+	// not queue it again
+	tiny := filepath.Join(root, "tiny.txt")
+	known := false
+	for range 500 {
+		f.idx.mu.RLock()
+		e, ok := f.idx.files["tiny.txt"]
+		f.idx.mu.RUnlock()
+		if ok {
+			if len(e.have) != 0 {
+				t.Fatalf("tiny.txt has copies %v", e.have)
+			}
+			f.Stat(tiny + ".br")
+			f.idx.mu.RLock()
+			again := f.idx.queued["tiny.txt"]
+			f.idx.mu.RUnlock()
+			if again {
+				t.Fatal("asking for tiny.txt.br queued it again")
+			}
+			known = true
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !known {
+		t.Fatal("tiny.txt is not known after 5 s")
+	}
 	if after := listing(t, root); after != before {
 		t.Fatalf("the owner's folder changed:\nbefore:\n%s\nafter:\n%s", before, after)
 	}

@@ -54,22 +54,29 @@ func BackupSQLite(ctx context.Context, src, dst string) error {
 	return nil
 }
 
-// CheckSQLite opens the SQLite database at path (migrating it, as a
-// hoster would), runs SQLite's integrity check and returns its schema
-// version: for a restored backup before any hoster uses it.
+// CheckSQLite runs SQLite's integrity check on the database at path and
+// returns its schema version, writing nothing (no migration: a backup or
+// a restored copy keeps the version the hoster it came from wrote). A
+// database newer than this release is ErrSchemaTooNew.
 func CheckSQLite(ctx context.Context, path string) (int, error) {
-	db, err := OpenSQLite(ctx, path)
+	if _, err := os.Stat(path); err != nil {
+		return 0, fmt.Errorf("store: check: %w", err)
+	}
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?mode=ro&_pragma=busy_timeout(10000)")
 	if err != nil {
 		return 0, err
 	}
 	defer db.Close()
-	raw, _, _ := SQL(db)
 	var ok string
-	if err := raw.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&ok); err != nil {
-		return 0, err
+	if err := db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&ok); err != nil {
+		return 0, fmt.Errorf("store: check %s: %w", path, err)
 	}
 	if ok != "ok" {
 		return 0, fmt.Errorf("store: %s fails SQLite's integrity check: %s", path, ok)
 	}
-	return SchemaVersionOf(ctx, db)
+	v, err := (&sqlStore{db: db, rdb: db, d: dialect{name: "sqlite"}}).schemaVersion(ctx)
+	if err == nil && v > SchemaVersion {
+		err = fmt.Errorf("%w (database version %d, this release %d)", ErrSchemaTooNew, v, SchemaVersion)
+	}
+	return v, err
 }

@@ -37,14 +37,18 @@ const unpaidIdle = `SELECT key FROM torplus_sessions s WHERE s.last_seen < ?
 	AND NOT EXISTS (SELECT 1 FROM torplus_credits c WHERE c.session = s.key) AND NOT ` + payable + ` LIMIT ?`
 
 // paidIdle selects the keys of sessions idle since before ?, paid or not,
-// with nothing payable: those past PaidHistory.
-const paidIdle = `SELECT key FROM torplus_sessions s WHERE s.last_seen < ? AND NOT ` + payable + ` LIMIT ?`
+// with nothing payable and no credit since the same ?: those past
+// PaidHistory (a credit can land after the last visit: a wallet payment
+// seen on the ledger).
+const paidIdle = `SELECT key FROM torplus_sessions s WHERE s.last_seen < ? AND NOT ` + payable + `
+	AND NOT EXISTS (SELECT 1 FROM torplus_credits c WHERE c.session = s.key AND c.at >= ?) LIMIT ?`
 
 func (s *sqlStore) PruneUnpaidSessions(ctx context.Context, idleBefore time.Time) (int64, error) {
 	var p Pruned
-	return p.Unpaid, s.batches(ctx, DefaultRetainBatch, func(tx *sql.Tx, batch int) (int64, error) {
-		return s.deleteSessions(ctx, tx, unpaidIdle, nanos(idleBefore), batch, &p)
+	err := s.batches(ctx, DefaultRetainBatch, func(tx *sql.Tx, batch int) (int64, error) {
+		return s.deleteSessions(ctx, tx, unpaidIdle, &p, nanos(idleBefore), batch)
 	}, &p.Unpaid)
+	return p.Unpaid, err
 }
 
 func (s *sqlStore) Prune(ctx context.Context, r Retention, now time.Time) (Pruned, error) {
@@ -57,13 +61,20 @@ func (s *sqlStore) Prune(ctx context.Context, r Retention, now time.Time) (Prune
 	}, &p.Expired)
 	if err == nil {
 		err = s.batches(ctx, r.Batch, func(tx *sql.Tx, batch int) (int64, error) {
-			return s.deleteSessions(ctx, tx, unpaidIdle, nanos(now.Add(-time.Duration(r.UnpaidAfter))), batch, &p)
+			return s.deleteSessions(ctx, tx, unpaidIdle, &p, nanos(now.Add(-time.Duration(r.UnpaidAfter))), batch)
 		}, &p.Unpaid)
+	}
+	paidBefore := nanos(now.Add(-time.Duration(r.PaidHistory)))
+	if err == nil {
+		err = s.batches(ctx, r.Batch, func(tx *sql.Tx, batch int) (int64, error) {
+			return s.deleteSessions(ctx, tx, paidIdle, &p, paidBefore, paidBefore, batch)
+		}, &p.Paid)
 	}
 	if err == nil {
 		err = s.batches(ctx, r.Batch, func(tx *sql.Tx, batch int) (int64, error) {
-			return s.deleteSessions(ctx, tx, paidIdle, nanos(now.Add(-time.Duration(r.PaidHistory))), batch, &p)
-		}, &p.Paid)
+			return rows(tx.ExecContext(ctx, s.q(`DELETE FROM torplus_submissions WHERE tx_hash IN (
+				SELECT tx_hash FROM torplus_submissions WHERE at < ? LIMIT ?)`), paidBefore, batch))
+		}, &p.Submissions)
 	}
 	if err == nil && !s.d.numbered {
 		_, err = s.db.ExecContext(ctx, `PRAGMA incremental_vacuum(`+strconv.Itoa(vacuumPages)+`)`)
@@ -92,13 +103,13 @@ func (s *sqlStore) batches(ctx context.Context, batch int, del func(tx *sql.Tx, 
 	return nil
 }
 
-// deleteSessions deletes up to batch sessions that selectKeys (a query
-// with the arguments before, batch) picks, with their rounds, leases,
+// deleteSessions deletes the sessions that selectKeys (a query with args,
+// its LIMIT last) picks, with their rounds, leases,
 // credits and paid requests, and returns how many went. Their expired
 // requests are left to ExpiredAfter (none is payable: selectKeys skips
 // any session with a pending or settling one).
-func (s *sqlStore) deleteSessions(ctx context.Context, tx *sql.Tx, selectKeys string, before int64, batch int, p *Pruned) (int64, error) {
-	r, err := tx.QueryContext(ctx, s.q(selectKeys), before, batch)
+func (s *sqlStore) deleteSessions(ctx context.Context, tx *sql.Tx, selectKeys string, p *Pruned, args ...any) (int64, error) {
+	r, err := tx.QueryContext(ctx, s.q(selectKeys), args...)
 	if err != nil {
 		return 0, err
 	}

@@ -23,7 +23,9 @@ type Retention struct {
 	// PaidHistory is how long a session that paid is kept after its last
 	// request, with its paid requests, credits and rounds — the history
 	// revenue reports are built from (default 400 days: a year of
-	// reports and a month to spare).
+	// reports and a month to spare) — and how long the transactions
+	// settlement submitted are remembered. Sightings (payments seen on
+	// the ledger) are kept: money the owner received.
 	PaidHistory caddy.Duration `json:"paid_history,omitempty"`
 	// Every is how often retention runs (default 10 minutes).
 	Every caddy.Duration `json:"every,omitempty"`
@@ -68,6 +70,8 @@ type Pruned struct {
 	Paid     int64 // sessions that paid, past PaidHistory
 	Requests int64 // payment requests of those paid sessions
 	Credits  int64 // their credits
+
+	Submissions int64 // transactions settlement sent, past PaidHistory
 }
 
 // maxBatches bounds the batches of one kind in one run: a backlog larger

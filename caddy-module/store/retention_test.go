@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +51,7 @@ func testRetention(t *testing.T, db DB) {
 		{"session:paid-in-period", 399 * day, "paid", 399 * day, true, true},
 		{"session:paid-past-period", 401 * day, "paid", 401 * day, false, false},
 		{"session:paid-active", time.Minute, "paid", 450 * day, true, true},
+		{"session:paid-by-wallet-later", 450 * day, "paid", 10 * day, true, true}, // credited long after its last visit
 		{"circuit:recent", 23 * time.Hour, "", 0, true, false},
 	}
 	for i := range 5 { // more than one batch of never-paid sessions
@@ -60,9 +62,17 @@ func testRetention(t *testing.T, db DB) {
 	for i, c := range cases {
 		seed(t, db, byte(60+i), c, now)
 	}
+	w := db.(LedgerWatch)
+	must(t, w.RecordSubmission(ctx, "old-submission", pr(1, "").ID, "replay-old", now.Add(-401*day)))
+	must(t, w.RecordSubmission(ctx, "recent-submission", pr(2, "").ID, "replay-recent", now.Add(-399*day)))
 	p, err := db.(Pruner).Prune(ctx, Retention{Batch: 2}, now)
 	must(t, err)
-	want := Pruned{Expired: 1, Unpaid: 7, Paid: 1, Requests: 1, Credits: 1}
+	want := Pruned{Expired: 1, Unpaid: 7, Paid: 1, Requests: 1, Credits: 1, Submissions: 1}
+	for tx, kept := range map[string]bool{"old-submission": false, "recent-submission": true} {
+		if got, err := w.Submitted(ctx, tx); err != nil || got != kept {
+			t.Errorf("submission %s remembered: %v, %v; want %v", tx, got, err, kept)
+		}
+	}
 	if p != want {
 		t.Errorf("pruned %+v, want %+v", p, want)
 	}
@@ -150,5 +160,36 @@ func TestAcquiredStoreRetains(t *testing.T) {
 	must(t, l.Release())
 	if l.retainStop != nil {
 		t.Error("the retention goroutine outlived the last Release")
+	}
+}
+
+// TestRetentionVacuumsSQLite: after a run that deleted many rows, SQLite's
+// free pages went back to the file system (incremental vacuum): the file
+// shrank and its free list is short.
+func TestRetentionVacuumsSQLite(t *testing.T) {
+	ctx := context.Background()
+	path := t.TempDir() + "/store.db"
+	db, err := OpenSQLite(ctx, path)
+	must(t, err)
+	defer db.Close()
+	var ss []Session
+	for i := range 20_000 {
+		ss = append(ss, Session{Key: fmt.Sprintf("circuit:%d:%s", i, strings.Repeat("x", 64)), FirstSeen: t0, LastSeen: t0})
+	}
+	must(t, db.PutSessions(ctx, ss))
+	raw, _, _ := SQL(db)
+	size := func() (pages, free int64) {
+		must(t, raw.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages))
+		must(t, raw.QueryRowContext(ctx, `PRAGMA freelist_count`).Scan(&free))
+		return pages, free
+	}
+	before, _ := size()
+	p, err := db.(Pruner).Prune(ctx, Retention{}, t0.Add(30*day))
+	if err != nil || p.Unpaid != 20_000 {
+		t.Fatalf("pruned %+v, %v", p, err)
+	}
+	after, free := size()
+	if after > before/4 || free > 16 {
+		t.Errorf("%d pages before, %d after with %d free: the deleted rows' pages were not given back", before, after, free)
 	}
 }

@@ -1,0 +1,9 @@
+package soak
+
+import (
+	"testing"
+
+	"github.com/torplus/torplus/reliability/harness"
+)
+
+func TestMain(m *testing.M) { harness.Main(m) }
