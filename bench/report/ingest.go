@@ -33,7 +33,7 @@ func ingestRows(path string) ([]row, error) {
 func ingestRowsOf(path, prefix, label string) ([]row, error) {
 	var rows []row
 	for _, db := range []string{"SQLite", "PostgreSQL"} {
-		name := prefix + db + "-"
+		name := prefix + db
 		figure := func(unit string) ([]float64, error) { return benchValuesOf(path, name, unit) }
 		ratios, err := figure("ratio")
 		if err != nil {

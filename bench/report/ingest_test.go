@@ -18,7 +18,7 @@ BenchmarkIngest/SQLite-2   100000  5000 ns/op  250000 baseline/s  4100 cpu-ns/re
 BenchmarkIngest/SQLite-2   100000  5000 ns/op  240000 baseline/s  4000 cpu-ns/report  0.90 ratio  200 reports/commit  216000 reports/s  2500 B/op  26 allocs/op
 BenchmarkIngest/SQLite-2   100000  5000 ns/op  300000 baseline/s  4200 cpu-ns/report  0.70 ratio  180 reports/commit  210000 reports/s  2500 B/op  26 allocs/op
 BenchmarkIngest/PostgreSQL-2  100000  5000 ns/op  18000 baseline/s  0.95 ratio  17100 reports/s
-BenchmarkIngestAttention/SQLite-2   100000  5000 ns/op  250000 baseline/s  1.1 ratio  275000 reports/s
+BenchmarkIngestAttention/SQLite   100000  5000 ns/op  250000 baseline/s  1.1 ratio  275000 reports/s
 BenchmarkIngestAttention/PostgreSQL-2   100000  5000 ns/op  18000 baseline/s  2 ratio  36000 reports/s
 `
 	path := filepath.Join(t.TempDir(), "ingest.txt")

@@ -37,8 +37,9 @@ func socksTor(t *testing.T) string {
 // answered by the forwarder, which logs in to a real tor as the user of
 // the moment and hands tor the browser's CONNECT, so tor's own answer
 // comes back (here its refusal of a malformed onion address, which needs
-// no circuit); a greeting without the no-authentication method is
-// refused with 0xff and the connection closed.
+// no circuit); a CONNECT to anything but an onion is refused (02, not
+// allowed) before tor hears of it, and a greeting without the
+// no-authentication method with 0xff.
 func TestSOCKSForwarder(t *testing.T) {
 	f, err := newSOCKSForwarder(socksTor(t))
 	if err != nil {
@@ -75,6 +76,20 @@ func TestSOCKSForwarder(t *testing.T) {
 		got := exchange(t, []byte{5, 1, 0}, connect)
 		if !bytes.HasPrefix(got, []byte{5, 0, 5}) || got[3] == 0 || len(got) < 12 {
 			t.Fatalf("got %x; want 05 00 (no authentication) then tor's 05 <error> reply", got)
+		}
+	})
+	t.Run("CONNECT to a clearnet name", func(t *testing.T) {
+		host := "example.com"
+		connect := append([]byte{5, 1, 0, 3, byte(len(host))}, host...)
+		connect = append(connect, 0, 80)
+		if got := exchange(t, []byte{5, 1, 0}, connect); !bytes.HasPrefix(got, []byte{5, 0, 5, 2}) {
+			t.Fatalf("got %x, want 05 00 then 05 02 (not allowed)", got)
+		}
+	})
+	t.Run("CONNECT to an address", func(t *testing.T) {
+		connect := []byte{5, 1, 0, 1, 127, 0, 0, 1, 0, 80}
+		if got := exchange(t, []byte{5, 1, 0}, connect); !bytes.HasPrefix(got, []byte{5, 0, 5, 2}) {
+			t.Fatalf("got %x, want 05 00 then 05 02 (not allowed)", got)
 		}
 	})
 	t.Run("greeting without no-authentication", func(t *testing.T) {

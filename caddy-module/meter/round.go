@@ -52,8 +52,11 @@ func (s *session) decide(now int64, p *policy) Action {
 	}
 	if used < allowed {
 		s.graceAt.Store(0)
+		// Ask by the whole allowance, not the part leased so far: with a
+		// shared store a replica leases 64 KiB at a time, and every
+		// response would otherwise carry the next payment request.
 		round := s.currentRound(p)
-		if allowed-used <= round-int64(math.Round(float64(round)*p.askAt)) {
+		if s.allowed.Load()-used <= round-int64(math.Round(float64(round)*p.askAt)) {
 			return ServeAndAsk
 		}
 		return Serve

@@ -89,6 +89,7 @@ func TestSoakMonth(t *testing.T) {
 			}
 		}
 		table = append(table, measure(t, tr, path, d+1, attention.DayOf(start)+attention.Day(d)))
+		t.Log(table[len(table)-1]) // as it goes: a long soak shows its days before it ends
 	}
 	report(t, table, perMinute)
 	checkLevel(t, table)
@@ -120,6 +121,13 @@ func measure(t *testing.T, tr *traffic, path string, day int, today attention.Da
 	return r
 }
 
+// String is r as a row of the soak table.
+func (r dayRow) String() string {
+	return fmt.Sprintf("| %d | %d | %d | %.1f MB | %.1f MB | %d | %d | %d | %d |", r.day, r.visitors, r.paid,
+		float64(r.dbBytes)/1e6, float64(r.heap)/1e6, r.rows["torplus_sessions"], r.rows["torplus_rounds"],
+		r.rows["torplus_payment_requests"], r.rows["torplus_credits"])
+}
+
 // report logs the soak table, and writes it to $TORPLUS_SOAK_TABLE if set.
 func report(t *testing.T, table []dayRow, perMinute int) {
 	var b strings.Builder
@@ -127,9 +135,7 @@ func report(t *testing.T, table []dayRow, perMinute int) {
 		days, perMinute, payEvery, restartEvery)
 	b.WriteString("| day | visitors | paid that day | database | heap | sessions | rounds | requests | credits |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range table {
-		fmt.Fprintf(&b, "| %d | %d | %d | %.1f MB | %.1f MB | %d | %d | %d | %d |\n", r.day, r.visitors, r.paid,
-			float64(r.dbBytes)/1e6, float64(r.heap)/1e6, r.rows["torplus_sessions"], r.rows["torplus_rounds"],
-			r.rows["torplus_payment_requests"], r.rows["torplus_credits"])
+		b.WriteString(r.String() + "\n")
 	}
 	t.Log("\n" + b.String())
 	if f := os.Getenv("TORPLUS_SOAK_TABLE"); f != "" {
