@@ -7,6 +7,9 @@
 package torplus
 
 import (
+	// The torplus_cache_control handler: a year for fingerprinted assets,
+	// revalidation for the rest.
+	_ "github.com/torplus/torplus/caddy-module/cachecontrol"
 	// The torplus_attention handler: time spent on pages, per page and day.
 	_ "github.com/torplus/torplus/caddy-module/attention"
 	// The dashboard: a loopback page and admin API route for site owners.

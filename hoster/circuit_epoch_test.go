@@ -35,7 +35,7 @@ func TestServeCircuitReuseAfterTorRestart(t *testing.T) {
 		if hdr.Get("Server") != "" { // the meter's own answers too (torplus_privacy is first)
 			t.Fatalf("circuit 5: status %d with Server %q", status, hdr.Get("Server"))
 		}
-		return hdr.Get("TorPlus-Remaining"), hdr.Get("TorPlus-Payment-Request")
+		return hdr.Get("TorPlus-Remaining"), hdr.Get("WWW-Authenticate") // the Payment challenge of the early notice or the 402
 	}
 	if left, _ := remaining(); left != "2000" {
 		t.Fatalf("circuit 5's first request: TorPlus-Remaining %q, want the whole free round 2000", left)

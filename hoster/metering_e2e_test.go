@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,6 +157,9 @@ func startMeteredHoster(ctx context.Context, t *testing.T, tn *tornet.Network, s
 	if err := os.WriteFile(filepath.Join(site, "file.bin"), blob, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(site, "index.html"), []byte(testPage), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	caddyfile := filepath.Join(t.TempDir(), "Caddyfile")
 	writeCaddyfileWith(t, caddyfile, dataDir, privnetTorrc(t, tn), site, block(dataDir))
 	h := startHoster(t, "run", "--config", caddyfile, "--adapter", "caddyfile")
@@ -167,6 +171,12 @@ func startMeteredHoster(ctx context.Context, t *testing.T, tn *tornet.Network, s
 	}
 	return id, blob
 }
+
+// testPage is the site's index.html (1000 bytes): what a browser reads.
+var testPage = func() string {
+	const head = "<!DOCTYPE html><title>site</title><p id=content>the page</p><!--"
+	return head + strings.Repeat("x", 1000-len(head)-3) + "-->"
+}()
 
 // privnetTorrc writes the torrc lines that join the private network to a file.
 func privnetTorrc(t *testing.T, tn *tornet.Network) string {

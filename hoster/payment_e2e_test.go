@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,8 +86,8 @@ func TestPaymentThroughTor(t *testing.T) {
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
-	if refused == nil || refused.Status != http.StatusPaymentRequired || refused.Code != "payment_rejected" {
-		t.Fatalf("client without funds ended with %+v, want a 402 payment_rejected", refused)
+	if refused == nil || refused.Status != http.StatusPaymentRequired || refused.Code != "settlement-failed" || !strings.Contains(refused.Message, "op_underfunded") {
+		t.Fatalf("client without funds ended with %+v, want a 402 settlement-failed problem naming op_underfunded", refused)
 	}
 	if final, _ := hz.Ledger.Balance(clienttest.Operator.Address(), clienttest.TPT); final != after {
 		t.Fatalf("operator's balance moved by %d stroops for a client without funds", final-after)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/andybalholm/brotli"
 
-	"github.com/torplus/torplus/internal/sitecache"
+	"github.com/torplus/torplus/caddy-module/cachecontrol"
 )
 
 // TestServeStaticSite: serve with metering on sends www-example's text
@@ -63,11 +63,11 @@ func TestServeStaticSite(t *testing.T) {
 		status                 int
 		encoding, cacheControl string
 	}{
-		{"/css/site.css", "", 200, "", sitecache.Revalidated},
-		{"/css/site.css", "gzip", 200, "gzip", sitecache.Revalidated},
-		{"/", "gzip, deflate, br, zstd", 200, "br", sitecache.Revalidated},
-		{"/img/field.92f1c85100.jpg", "gzip, deflate, br, zstd", 200, "", sitecache.Immutable},
-		{"/js/alpine-3.14.9.3ed1eed252.js", "gzip, deflate, br, zstd", 200, "br", sitecache.Immutable},
+		{"/css/site.css", "", 200, "", cachecontrol.Revalidated},
+		{"/css/site.css", "gzip", 200, "gzip", cachecontrol.Revalidated},
+		{"/", "gzip, deflate, br, zstd", 200, "br", cachecontrol.Revalidated},
+		{"/img/field.92f1c85100.jpg", "gzip, deflate, br, zstd", 200, "", cachecontrol.Immutable},
+		{"/js/alpine-3.14.9.3ed1eed252.js", "gzip, deflate, br, zstd", 200, "br", cachecontrol.Immutable},
 		{"/img/missing.0123456789.jpg", "br", 404, "", ""},
 		{"/.gitignore", "br", 404, "", ""},
 	} {

@@ -18,13 +18,15 @@ import (
 	"github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 	"github.com/torplus/torplus/client/clienttest"
 	"github.com/torplus/torplus/internal/horizonsim"
+	"github.com/torplus/torplus/internal/npmtest"
 	"github.com/torplus/torplus/internal/rpcsim"
 )
 
 // TestStellarTrafficGoesThroughTor runs "hoster serve --stellar-rpc" in a
 // network namespace with loopback only, its tor joined to the private Tor
 // network, and has a visitor pay through it: the payment settles on the
-// simulated RPC, and
+// simulated RPC; a second visitor pays from a wallet straight to the
+// network (walletPaysThroughTor), credited by the ledger watcher; and
 //   - while it ran, the hoster's process held no TCP connection to the
 //     RPC's port (nor anything but its tor and loopback listeners): its
 //     Stellar traffic went through tor's SOCKS socket in the data dir;
@@ -35,6 +37,7 @@ import (
 // it, and builds its payment with a simulated Horizon on the same ledger
 // (its own traffic, not the hoster's).
 func TestStellarTrafficGoesThroughTor(t *testing.T) {
+	npmtest.Install(t, rpcsim.JSPackages...) // the wallet's SDK, fetched before the namespace cuts the network
 	if !runInLoopbackNetns(t) {
 		return
 	}
@@ -42,6 +45,7 @@ func TestStellarTrafficGoesThroughTor(t *testing.T) {
 	fee := keypair.MustRandom()
 	g := clienttest.Genesis()
 	g.Accounts = append(g.Accounts, simledger.AccountSpec{Address: fee.Address(), Balance: "100"})
+	g.AssetContracts = []simledger.Asset{clienttest.TPT} // TPT's SAC, which the wallet pays through
 	l, err := simledger.New(g, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -100,6 +104,7 @@ func TestStellarTrafficGoesThroughTor(t *testing.T) {
 		t.Fatalf("paid %d requests (%d stroops); the payee's balance moved by %d:\n%s", paid, stroops, after-before, answers.String())
 	}
 	exits := rpcPeers(t, rpcAddr)
+	walletPaysThroughTor(t, sock, rpc, l)
 	watch.WaitPolls(50, 30*time.Second)
 	bad, sawTor, _, polls := watch.Stop()
 	for _, b := range bad {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -95,8 +97,11 @@ http://:%s {
 				} else {
 					resp, err = c.Get(ctx, "/f.bin", http.Header{"Authorization": {o.Credential(env)}})
 				}
+				if errors.Is(err, io.ErrUnexpectedEOF) {
+					return // served from the session's own bytes at the demo zone, cut where they ran out: nothing paid
+				}
 				if err != nil {
-					t.Errorf("demo zone: %v", err)
+					t.Errorf("demo zone (%s): %v", map[bool]string{true: "callback", false: "credential"}[k%2 == 0], err)
 					return
 				}
 				if resp.StatusCode < 300 {

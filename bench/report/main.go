@@ -174,6 +174,11 @@ func build(dir string) ([]row, error) {
 	ecpu, _ := benchMetric(filepath.Join(dir, "verify.txt"), "ed25519-cpu-ns/op")
 	rows = append(rows, row{What: "payment verification / bare ed25519 (rate, one core)",
 		Figures: fmt.Sprintf("verify %.0f ns · ed25519 %.0f ns CPU per call", vcpu, ecpu), Ratio: verify, Target: 0.9, Higher: true})
+	stellar, err := stellarRows(dir)
+	if err != nil {
+		return nil, err
+	}
+	rows = append(rows, stellar...)
 	idle, err := benchMax(filepath.Join(dir, "idle.txt"), "B/session") // worst of 10k, 100k, 1M
 	if err != nil {
 		return nil, err

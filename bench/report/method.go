@@ -66,7 +66,14 @@ anywhere.
   the hoster) and the service tor, which works for one side at a time, from '/proc'.
 * **Go benchmarks** in the repository:
   'go test -run XXX -bench VerifyVsEd25519 -cpu 1 ./caddy-module/stellarpay/' (payment
-  verification vs bare ed25519, same thread, thread CPU clock),
+  verification vs bare ed25519, same thread, thread CPU clock; '-bench VerifySACVsEd25519'
+  the same for a SAC transfer with one Soroban authorization signature),
+  '-bench 'RPCSettleLatency|WatcherMatch' ./caddy-module/stellarpay/' and '-bench
+  LedgerCreditLatency ./caddy-module/settlement/' (a SAC payment the hoster submits to the
+  simulated RPC, and one a wallet sends straight to it and the ledger watcher credits:
+  median time to credit beyond one 200 ms ledger close, target ≤ 50 ms; the watcher
+  matching pages of 1,000 transfer events against 100,000 outstanding requests, target
+  ≥ 10,000 events/s),
   '-bench IdleSession -benchtime 1x ./caddy-module/meter/' (10k, 100k and 1M idle
   sessions; the worst B/session is reported),
   '-bench Ingest ./caddy-module/attention/' (attention reports/s through the meter and
@@ -74,7 +81,9 @@ anywhere.
   into SQLite and into a real PostgreSQL server started by 'internal/pgtest', over a
   baseline measured in the same run in slices alternating with ingestion: the same
   number of rows inserted plainly, 256 a transaction, on the same database at the same
-  durability; the ratio must be ≥ 0.8 and ingestion ≥ 20,000 reports/s).
+  durability; the ratio must be ≥ 0.8 and ingestion ≥ 20,000 reports/s;
+  'BenchmarkIngestAttention' is the same without the meter's handler in front, its rows
+  telling the attention handler's cost from the meter's).
   Not in the table but there for review: 'BenchmarkIdentify' ('caddy-module/identity':
   the circuit id parsed per request vs once per connection),
   'BenchmarkServeHTTPOverhead' and 'BenchmarkFileServer' ('caddy-module/meter').

@@ -46,6 +46,13 @@ var pageKinds = []struct{ kind, label string }{
 // readPages reads the page-load lines of a torbench output; no file or
 // no such lines give none.
 func readPages(path string) ([]pageSample, error) {
+	lines, err := readLines(path)
+	return slices.DeleteFunc(lines, func(s pageSample) bool { return !strings.HasPrefix(s.Kind, "page-") }), err
+}
+
+// readLines reads every line of a torbench output as a pageSample (the
+// first-byte lines fit it too); no file gives none.
+func readLines(path string) ([]pageSample, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -61,9 +68,7 @@ func readPages(path string) ([]pageSample, error) {
 		if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		if strings.HasPrefix(s.Kind, "page-") {
-			out = append(out, s)
-		}
+		out = append(out, s)
 	}
 	return out, sc.Err()
 }
@@ -78,7 +83,7 @@ func pageRatio(all []pageSample, kind string, f func(pageSample) float64) (med, 
 	by := map[key][2]float64{}
 	var hs, ns []float64
 	for _, s := range all {
-		if s.Kind != kind {
+		if s.Kind != kind || s.Side != "hoster" && s.Side != "nginx" { // the controls are shown apart
 			continue
 		}
 		k, v := key{s.Page, s.Round}, by[key{s.Page, s.Round}]
@@ -193,7 +198,7 @@ func pick2(all []pageSample, page, kind, side string) []pageSample {
 }
 
 // pageSection is the Markdown section between the markers.
-func pageSection(all []pageSample, svgName, load string) string {
+func pageSection(all, torAll []pageSample, svgName, load string) string {
 	rounds := 0
 	for _, s := range all {
 		rounds = max(rounds, s.Round)
@@ -210,6 +215,13 @@ func pageSection(all []pageSample, svgName, load string) string {
 	b.WriteString(table(pageRows(all)))
 	b.WriteString("\n")
 	b.WriteString(pageTable(all))
+	if c := controlTable(torAll); c != "" {
+		b.WriteString("\nThe controls: the same nginx published as two more onion services of the same tor, " +
+			"`nginx-b` (the same port) and `nginx-unix` (a unix socket, as the hoster listens). They serve alike, so " +
+			"their spread is what being another onion service costs by chance (its introduction points and " +
+			"circuits); medians over all pages and rounds:\n\n")
+		b.WriteString(c)
+	}
 	fmt.Fprintf(&b, "\n![page load times, hoster against tor → nginx](%s)\n\n", svgName)
 	b.WriteString(pagesEnd)
 	return b.String()
@@ -257,17 +269,28 @@ reported.
 // md and writes its chart; an output without page loads leaves md as it
 // is.
 func withPageLoads(md, torOut, svgPath, load string) (string, error) {
-	all, err := readPages(torOut)
-	if err != nil || len(all) == 0 {
+	torAll, err := readLines(torOut)
+	if err != nil {
 		return md, err
+	}
+	var all []pageSample
+	for _, s := range torAll {
+		if strings.HasPrefix(s.Kind, "page-") {
+			all = append(all, s)
+		}
+	}
+	if len(all) == 0 {
+		return md, nil
 	}
 	if err := os.WriteFile(svgPath, []byte(pageChart(all)), 0o644); err != nil {
 		return "", err
 	}
-	return withPages(md, pageSection(all, filepath.Base(svgPath), load))
+	return withPages(md, pageSection(all, torAll, filepath.Base(svgPath), load))
 }
 
-// writePages rewrites the page-load section of the Markdown file out alone.
+// writePages rewrites the page-load section of the Markdown file out, and
+// the hand-written notes at its end from bench/notes.md (the section
+// points to them); the rest is kept.
 func writePages(torOut, out, svgPath, load string) error {
 	md, err := os.ReadFile(out)
 	if err != nil {
@@ -284,5 +307,66 @@ func writePages(torOut, out, svgPath, load string) error {
 	if err != nil {
 		return err
 	}
+	if notes, err := os.ReadFile("bench/notes.md"); err == nil {
+		s = withNotes(s, string(notes))
+	}
 	return os.WriteFile(out, []byte(s), 0o644)
+}
+
+// withNotes replaces the notes at the end of md (from the first line of
+// notes on) with notes.
+func withNotes(md, notes string) string {
+	first, _, _ := strings.Cut(notes, "\n")
+	if i := strings.LastIndex(md, first+"\n"); first != "" && i >= 0 {
+		return md[:i] + notes
+	}
+	return md
+}
+
+// controlTable is the medians of every service, the controls included,
+// for the fresh-circuit first byte and the page loads; none without
+// controls.
+func controlTable(all []pageSample) string {
+	var sides []string
+	for _, s := range all {
+		if !slices.Contains(sides, s.Side) {
+			sides = append(sides, s.Side)
+		}
+	}
+	if len(sides) <= 2 {
+		return ""
+	}
+	slices.Sort(sides)
+	var b strings.Builder
+	b.WriteString("| median | " + strings.Join(sides, " | ") + " |\n|---|" + strings.Repeat("---:|", len(sides)) + "\n")
+	for _, k := range []struct {
+		kind, label string
+		f           func(pageSample) float64
+	}{
+		{"ttfb", "first byte of 1 KiB, fresh circuit (ms)", func(s pageSample) float64 { return s.Millis }},
+		{"page-fresh", "page's first byte, fresh circuit (ms)", func(s pageSample) float64 { return s.FirstByteMs }},
+		{"page-fresh", "page load, fresh circuit (ms)", func(s pageSample) float64 { return s.Millis }},
+		{"page-warm", "page load, warm circuit, cache off (ms)", func(s pageSample) float64 { return s.Millis }},
+		{"page-repeat", "page load, repeat visit (ms)", func(s pageSample) float64 { return s.Millis }},
+	} {
+		if !slices.ContainsFunc(all, func(s pageSample) bool { return s.Kind == k.kind }) {
+			continue // not measured in this run
+		}
+		b.WriteString("| " + k.label + " |")
+		for _, side := range sides {
+			var v []float64
+			for _, s := range all {
+				if s.Kind == k.kind && s.Side == side {
+					v = append(v, k.f(s))
+				}
+			}
+			if len(v) == 0 {
+				b.WriteString(" – |")
+				continue
+			}
+			fmt.Fprintf(&b, " %.0f (%d) |", median(v), len(v))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }

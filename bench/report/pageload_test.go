@@ -75,3 +75,15 @@ func TestWithPages(t *testing.T) {
 		t.Fatal("a file without the chart line was accepted")
 	}
 }
+
+// TestWithNotes: the notes at the end are replaced from their first line
+// on; a file without them is left as it is.
+func TestWithNotes(t *testing.T) {
+	md := "# B\n\ntable\n\n## Notes\nold\n"
+	if got := withNotes(md, "## Notes\nnew\nmore\n"); got != "# B\n\ntable\n\n## Notes\nnew\nmore\n" {
+		t.Fatalf("got %q", got)
+	}
+	if got := withNotes(md, "## Other\nnew\n"); got != md {
+		t.Fatalf("got %q", got)
+	}
+}

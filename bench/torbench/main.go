@@ -17,8 +17,15 @@
 //     connections go through a loopback SOCKS forwarder (socksfwd.go) that
 //     gives tor the visitor's user name, so each visitor has its circuit.
 //
-// Round r measures the two sides in the order A B when r is odd and B A
-// when it is even. It prints one JSON line per measurement to -out, with
+// With -controls (the default) the same tor also publishes nginx twice
+// more, as nginx-b (the same port) and nginx-unix (a unix socket, as the
+// hoster listens), for the first-byte and page-load measurements: services
+// that serve alike, so their spread is what publishing a service as
+// another onion costs by chance (its introduction points, its circuits),
+// and nginx-unix against nginx what a unix socket costs.
+//
+// Round r measures the sides in the order rotated(sides, r): A B when r
+// is odd and B A when it is even with two. It prints one JSON line per measurement to -out, with
 // the CPU seconds the side's processes (nginx's, or the hoster, and the
 // service tor) used meanwhile.
 //
@@ -40,6 +47,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 
@@ -59,6 +67,7 @@ func main() {
 	flag.IntVar(&o.pageRounds, "page-rounds", 5, "rounds of page loads (each loads every page on both sides; 0 skips them)")
 	flag.StringVar(&o.site, "site", "www-example", "the example site whose pages are loaded (both sides serve it)")
 	flag.StringVar(&o.chromium, "chromium", "chromium", "the Chromium binary")
+	flag.BoolVar(&o.controls, "controls", true, "also publish nginx as two more services (nginx-b, the same port; nginx-unix, a unix socket) for the first-byte and page-load measurements: the spread between services that serve alike")
 	flag.DurationVar(&o.timeout, "timeout", 40*time.Minute, "bound on the whole run")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -73,6 +82,7 @@ type options struct {
 	site, chromium         string
 	rounds, parallel, ttfb int
 	pageRounds             int
+	controls               bool
 	size, parSize          int64
 	timeout                time.Duration
 }
@@ -140,14 +150,25 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	torPID, ngxOnion, hosterOnion, err := startServiceTor(ctx, &procs, dir, tn, ngxPort, socket)
+	services := []service{{"nginx", fmt.Sprintf("127.0.0.1:%d", ngxPort)}, {"hoster", "unix:" + socket}}
+	if o.controls {
+		services = append(services, service{"nginx-b", fmt.Sprintf("127.0.0.1:%d", ngxPort)},
+			service{"nginx-unix", "unix:" + filepath.Join(dir, "nginx", "nginx.sock")})
+	}
+	torPID, onions, err := startServiceTor(ctx, &procs, dir, tn, services)
 	if err != nil {
 		return err
 	}
-	nginx := &side{name: "nginx", onion: ngxOnion, roots: []int{ngxPID, torPID}}
-	hoster := &side{name: "hoster", onion: hosterOnion, roots: []int{hosterPID, torPID}}
-	sides := []*side{nginx, hoster}
-	for _, s := range sides {
+	var all []*side // every service; all[0] and all[1] are nginx and the hoster
+	for _, s := range services {
+		roots := []int{ngxPID, torPID}
+		if s.name == "hoster" {
+			roots = []int{hosterPID, torPID}
+		}
+		all = append(all, &side{name: s.name, onion: onions[s.name], roots: roots})
+	}
+	sides := all[:2] // the downloads measure nginx and the hoster alone
+	for _, s := range all {
 		if err := s.waitReachable(ctx, tn); err != nil {
 			return err
 		}
@@ -161,10 +182,7 @@ func run(o options) error {
 	enc := json.NewEncoder(out)
 	m := measurer{tn: tn, size: o.size, parSize: o.parSize}
 	for r := 1; r <= o.rounds; r++ {
-		order := sides
-		if r%2 == 0 {
-			order = []*side{hoster, nginx}
-		}
+		order := rotated(sides, r)
 		for _, s := range order {
 			res, err := m.single(ctx, s, r)
 			if err != nil {
@@ -180,7 +198,7 @@ func run(o options) error {
 			enc.Encode(res)
 		}
 		for i := range o.ttfb { // A B A B … within the round too
-			for _, s := range order {
+			for _, s := range rotated(all, r) {
 				res, err := m.firstByte(ctx, s, r, i)
 				if err != nil {
 					return err
@@ -191,14 +209,14 @@ func run(o options) error {
 		fmt.Fprintf(os.Stderr, "   tor round %d done (%s)\n", r, time.Since(start).Round(time.Second))
 	}
 	if o.pageRounds > 0 {
-		return loadPages(o, dir, tn, nginx, hoster, enc, start)
+		return loadPages(ctx, o, dir, tn, all, enc, start)
 	}
 	return nil
 }
 
-// loadPages runs the page-load rounds: round r loads each page on the two
-// sides in the order A B when r is odd and B A when it is even.
-func loadPages(o options, dir string, tn *tornet.Network, nginx, hoster *side, enc *json.Encoder, start time.Time) error {
+// loadPages runs the page-load rounds: round r loads each page on every
+// side, in the order rotated(all, r).
+func loadPages(ctx context.Context, o options, dir string, tn *tornet.Network, all []*side, enc *json.Encoder, start time.Time) error {
 	fwd, err := newSOCKSForwarder(tn.SocksAddr)
 	if err != nil {
 		return err
@@ -210,12 +228,11 @@ func loadPages(o options, dir string, tn *tornet.Network, nginx, hoster *side, e
 	}
 	defer b.Close()
 	for r := 1; r <= o.pageRounds; r++ {
-		order := []*side{nginx, hoster}
-		if r%2 == 0 {
-			order = []*side{hoster, nginx}
-		}
 		for _, page := range pagesLoaded {
-			for _, s := range order {
+			for _, s := range rotated(all, r) {
+				if err := ctx.Err(); err != nil { // the run's bound, or a signal
+					return err
+				}
 				res, err := pageVisit(b, s, r, page)
 				if err != nil {
 					return err
@@ -228,4 +245,12 @@ func loadPages(o options, dir string, tn *tornet.Network, nginx, hoster *side, e
 		fmt.Fprintf(os.Stderr, "   page-load round %d done (%s)\n", r, time.Since(start).Round(time.Second))
 	}
 	return nil
+}
+
+// rotated is the order of the sides in round r: rotated by r-1, so with
+// two sides A B in odd rounds and B A in even ones, and with more each
+// side takes each place equally often over len(sides) rounds.
+func rotated(sides []*side, r int) []*side {
+	k := (r - 1) % len(sides)
+	return append(slices.Clone(sides[k:]), sides[:k]...)
 }

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/torplus/torplus/internal/proc"
-	"github.com/torplus/torplus/internal/sitecache"
 	"github.com/torplus/torplus/internal/tornet"
 )
 
@@ -109,6 +108,7 @@ http {
 	scgi_temp_path %[1]s/scgi;
 	server {
 		listen 127.0.0.1:%[2]d proxy_protocol;
+		listen unix:%[1]s/nginx.sock proxy_protocol; # the nginx-unix control
 		root %[3]s;
 	}
 }
@@ -168,20 +168,7 @@ http:// {
 		free_budget off
 		store sqlite ` + filepath.Join(hd, "store.db") + `
 	}
-	@fingerprinted path_regexp ` + sitecache.FingerprintPattern + `
-	@other not path_regexp ` + sitecache.FingerprintPattern + `
-	header @fingerprinted {
-		Cache-Control "` + sitecache.Immutable + `"
-		match {
-			status 2xx 304
-		}
-	}
-	header @other {
-		Cache-Control "` + sitecache.Revalidated + `"
-		match {
-			status 2xx 304
-		}
-	}
+	torplus_cache_control
 	file_server {
 		fs site
 		hide .*
@@ -208,44 +195,42 @@ http:// {
 	return cmd.Process.Pid, socket, nil
 }
 
-// startServiceTor starts the one tor that publishes both onion services,
-// with the lines the hoster's onion app writes (HiddenServiceExportCircuitID
-// haproxy): one to nginx's port, one to the hoster's unix socket. Sharing
-// it gives both the same guards, relays and process, so what differs is
-// only what serves behind it. It returns the tor's PID and the two onion
-// addresses.
-func startServiceTor(ctx context.Context, p *procs, dir string, tn *tornet.Network, nginxPort int, socket string) (pid int, nginxOnion, hosterOnion string, err error) {
+// service is one onion service of the service tor: its name (and
+// HiddenServiceDir) and its HiddenServicePort target.
+type service struct{ name, target string }
+
+// startServiceTor starts the one tor that publishes every service, with
+// the lines the hoster's onion app writes (HiddenServiceExportCircuitID
+// haproxy). Sharing it gives all the same guards, relays and process, so
+// what differs is only what serves behind each. It returns the tor's PID
+// and the onion address of each service by name.
+func startServiceTor(ctx context.Context, p *procs, dir string, tn *tornet.Network, services []service) (pid int, onions map[string]string, err error) {
 	td := filepath.Join(dir, "tor-service")
 	if err := os.MkdirAll(td, 0o700); err != nil {
-		return 0, "", "", err
+		return 0, nil, err
 	}
-	torrc := tn.JoinTorrc() + fmt.Sprintf(`DataDirectory %[1]s
-SocksPort 0
-Log notice file %[1]s/notice.log
-HiddenServiceDir %[1]s/nginx
-HiddenServicePort 80 127.0.0.1:%[2]d
-HiddenServiceExportCircuitID haproxy
-HiddenServiceDir %[1]s/hoster
-HiddenServicePort 80 unix:%[3]s
-HiddenServiceExportCircuitID haproxy
-__OwningControllerProcess %[4]d
-`, td, nginxPort, socket, os.Getpid())
+	torrc := tn.JoinTorrc() + fmt.Sprintf("DataDirectory %[1]s\nSocksPort 0\nLog notice file %[1]s/notice.log\n", td)
+	for _, s := range services {
+		torrc += fmt.Sprintf("HiddenServiceDir %s\nHiddenServicePort 80 %s\nHiddenServiceExportCircuitID haproxy\n",
+			filepath.Join(td, s.name), s.target)
+	}
+	torrc += fmt.Sprintf("__OwningControllerProcess %d\n", os.Getpid())
 	if err := os.WriteFile(filepath.Join(td, "torrc"), []byte(torrc), 0o600); err != nil {
-		return 0, "", "", err
+		return 0, nil, err
 	}
 	tor := exec.Command("tor", "-f", filepath.Join(td, "torrc"), "--defaults-torrc", os.DevNull, "--quiet")
 	if err := p.start(tor); err != nil {
-		return 0, "", "", err
+		return 0, nil, err
 	}
-	var hosts [2]string
-	for i, name := range []string{"nginx", "hoster"} {
-		h, err := waitFile(ctx, filepath.Join(td, name, "hostname"))
+	onions = map[string]string{}
+	for _, s := range services {
+		h, err := waitFile(ctx, filepath.Join(td, s.name, "hostname"))
 		if err != nil {
-			return 0, "", "", fmt.Errorf("service tor: %w (see %s/notice.log)", err, td)
+			return 0, nil, fmt.Errorf("service tor: %w (see %s/notice.log)", err, td)
 		}
-		hosts[i] = strings.TrimSpace(h)
+		onions[s.name] = strings.TrimSpace(h)
 	}
-	return tor.Process.Pid, hosts[0], hosts[1], nil
+	return tor.Process.Pid, onions, nil
 }
 
 // waitReachable fetches the small file until it arrives (a service just

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"time"
 )
@@ -82,9 +83,11 @@ func (f *socksForwarder) serve() {
 	}
 }
 
-// forward answers the browser's greeting with "no authentication", logs in
-// to tor as user, hands tor the browser's CONNECT request unchanged, and
-// then copies both ways (tor's reply to the CONNECT included).
+// forward answers the browser's greeting with "no authentication", reads
+// its CONNECT request (refused unless to an onion: the browser's own
+// background requests must not leave through the private network's exit),
+// logs in to tor as user, hands tor the request unchanged, and then copies
+// both ways (tor's reply to the CONNECT included).
 func (f *socksForwarder) forward(c net.Conn, user string) error {
 	c.SetDeadline(time.Now().Add(30 * time.Second))
 	var hdr [2]byte
@@ -100,6 +103,11 @@ func (f *socksForwarder) forward(c net.Conn, user string) error {
 		return fmt.Errorf("%w: greeting %x %x", errSOCKS, hdr, methods)
 	}
 	if _, err := c.Write([]byte{5, 0}); err != nil {
+		return err
+	}
+	connect, err := onionConnect(c)
+	if err != nil {
+		c.Write([]byte{5, 2, 0, 1, 0, 0, 0, 0, 0, 0}) // not allowed by the ruleset
 		return err
 	}
 	t, err := net.DialTimeout("tcp", f.tor, 10*time.Second)
@@ -124,6 +132,10 @@ func (f *socksForwarder) forward(c net.Conn, user string) error {
 			return fmt.Errorf("%w: tor answered %x with %x (%v)", errSOCKS, step.send[:1], got, err)
 		}
 	}
+	if _, err := t.Write(connect); err != nil {
+		t.Close()
+		return err
+	}
 	c.SetDeadline(time.Time{})
 	t.SetDeadline(time.Time{})
 	if os.Getenv("TORBENCH_DEBUG") != "" {
@@ -137,4 +149,27 @@ func (f *socksForwarder) forward(c net.Conn, user string) error {
 	c.Close()
 	t.Close()
 	return nil
+}
+
+// errNotOnion is returned for a CONNECT to anything but a .onion name.
+var errNotOnion = errors.New("socks5: only .onion destinations are forwarded")
+
+// onionConnect reads a SOCKS5 CONNECT request to a domain name and returns
+// its bytes when the name is an onion.
+func onionConnect(c net.Conn) ([]byte, error) {
+	var h [5]byte // version, command, reserved, address type, name length
+	if _, err := io.ReadFull(c, h[:]); err != nil {
+		return nil, err
+	}
+	if h[0] != 5 || h[1] != 1 || h[3] != 3 {
+		return nil, fmt.Errorf("%w: request %x", errNotOnion, h)
+	}
+	rest := make([]byte, int(h[4])+2) // the name, the port
+	if _, err := io.ReadFull(c, rest); err != nil {
+		return nil, err
+	}
+	if name := string(rest[:h[4]]); !strings.HasSuffix(strings.ToLower(name), ".onion") {
+		return nil, fmt.Errorf("%w: %s", errNotOnion, name)
+	}
+	return append(h[:], rest...), nil
 }

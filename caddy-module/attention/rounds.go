@@ -39,11 +39,11 @@ const createRounds = `CREATE TABLE IF NOT EXISTS torplus_attention_rounds (
 		PRIMARY KEY (site, session, round, path))`
 
 // addRounds adds rows to the stored per-session totals inside tx.
-func addRounds(ctx context.Context, tx *sql.Tx, rows []PageRound) error {
+func (s *SQLStore) addRounds(ctx context.Context, tx *sql.Tx, rows []PageRound) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	return upsert(ctx, tx, roundsTable, len(rows), func(i int) []any {
+	return s.upsert(ctx, tx, roundsTable, len(rows), func(i int) []any {
 		r := rows[i]
 		return []any{r.Site, r.Session, r.Round, r.Path, r.VisibleMS, r.Reports, r.Bytes}
 	})

@@ -88,7 +88,7 @@ func releaseSite(s *Site) error {
 // Destruct writes the waiting totals and releases the store; the pool
 // calls it after the last handler of the site is cleaned up.
 func (s *Site) Destruct() error {
-	return errors.Join(s.Recorder.Close(), s.Store.Release())
+	return errors.Join(s.Recorder.Close(), s.Reports.Close(), s.Store.Release())
 }
 
 // Flush writes the reports accepted so far to the database.

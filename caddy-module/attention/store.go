@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -72,6 +73,10 @@ type Store interface {
 // PostgreSQL), in the table torplus_attention_daily.
 type SQLStore struct {
 	db *sql.DB
+
+	mu      sync.Mutex
+	stmts   map[stmtKey]*sql.Stmt // prepared upserts (see preparedRows)
+	pending map[stmtKey]string    // upserts to prepare after the transaction
 }
 
 // NewSQLStore creates the attention table in db if needed. driver is
@@ -95,7 +100,7 @@ func NewSQLStore(ctx context.Context, db *sql.DB, driver string) (*SQLStore, err
 	if err != nil {
 		return nil, fmt.Errorf("attention: %s schema: %w", driver, err)
 	}
-	return &SQLStore{db: db}, nil
+	return &SQLStore{db: db, stmts: map[stmtKey]*sql.Stmt{}, pending: map[stmtKey]string{}}, nil
 }
 
 // Add implements Store.
@@ -109,17 +114,21 @@ func (s *SQLStore) Add(ctx context.Context, rows []Daily, rounds []PageRound) er
 	}
 	defer tx.Rollback()
 	rows, rounds = mergeDaily(rows), mergeRounds(rounds)
-	err = upsert(ctx, tx, dailyTable, len(rows), func(i int) []any {
+	err = s.upsert(ctx, tx, dailyTable, len(rows), func(i int) []any {
 		r := rows[i]
 		return []any{r.Site, int64(r.Day), r.Path, r.VisibleMS, r.Reports}
 	})
 	if err != nil {
 		return err
 	}
-	if err := addRounds(ctx, tx, rounds); err != nil {
+	if err := s.addRounds(ctx, tx, rounds); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.preparePending(ctx)
+	return nil
 }
 
 // Totals implements Store.

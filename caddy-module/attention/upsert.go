@@ -3,6 +3,7 @@ package attention
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -30,7 +31,7 @@ var (
 // (with PostgreSQL, one round trip) per upsertRows rows, not one per row.
 // The rows must have distinct keys (PostgreSQL refuses to update a row
 // twice in one statement).
-func upsert(ctx context.Context, tx *sql.Tx, t table, n int, row func(i int) []any) error {
+func (s *SQLStore) upsert(ctx context.Context, tx *sql.Tx, t table, n int, row func(i int) []any) error {
 	cols := len(t.key) + len(t.sums)
 	args := make([]any, 0, min(n, upsertRows)*cols)
 	for from := 0; from < n; from += upsertRows {
@@ -39,11 +40,77 @@ func upsert(ctx context.Context, tx *sql.Tx, t table, n int, row func(i int) []a
 		for i := from; i < to; i++ {
 			args = append(args, row(i)...)
 		}
-		if _, err := tx.ExecContext(ctx, t.statement(to-from), args...); err != nil {
+		if err := s.exec(ctx, tx, t, to-from, args); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// preparedRows is the most rows of an upsert statement kept prepared: a
+// batch's daily rows are its few pages, prepared once and run by every
+// commit instead of parsed anew.
+const preparedRows = 32
+
+type stmtKey struct {
+	table string
+	rows  int
+}
+
+// exec runs t's upsert of rows rows with args inside tx: on a statement
+// prepared before, else parsed for this once (and prepared after the
+// transaction by preparePending when rows is at most preparedRows: the
+// store's one writing connection is the transaction's until then).
+func (s *SQLStore) exec(ctx context.Context, tx *sql.Tx, t table, rows int, args []any) error {
+	k := stmtKey{t.name, rows}
+	s.mu.Lock()
+	stmt := s.stmts[k]
+	if stmt == nil && rows <= preparedRows {
+		s.pending[k] = t.statement(rows)
+	}
+	s.mu.Unlock()
+	var err error
+	if stmt != nil {
+		_, err = tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+	} else {
+		_, err = tx.ExecContext(ctx, t.statement(rows), args...)
+	}
+	return err
+}
+
+// preparePending prepares the statements exec asked for; outside a
+// transaction. A statement that fails to prepare is parsed per use.
+func (s *SQLStore) preparePending(ctx context.Context) {
+	s.mu.Lock()
+	pending := s.pending
+	s.pending = map[stmtKey]string{}
+	s.mu.Unlock()
+	for k, q := range pending {
+		stmt, err := s.db.PrepareContext(ctx, q)
+		if err != nil {
+			continue
+		}
+		s.mu.Lock()
+		if s.stmts[k] == nil {
+			s.stmts[k], stmt = stmt, nil
+		}
+		s.mu.Unlock()
+		if stmt != nil {
+			stmt.Close()
+		}
+	}
+}
+
+// Close closes the statements s keeps prepared (not the database).
+func (s *SQLStore) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for k, stmt := range s.stmts {
+		errs = append(errs, stmt.Close())
+		delete(s.stmts, k)
+	}
+	return errors.Join(errs...)
 }
 
 // statement is t's INSERT … ON CONFLICT of rows rows, with $n placeholders

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,28 +19,8 @@ import (
 	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/revenue"
 	"github.com/torplus/torplus/caddy-module/store"
+	"github.com/torplus/torplus/internal/browsertest"
 )
-
-// browser starts Debian's headless Chromium, stopped (by its PID, through
-// chromedp) when the test ends. A machine without it fails the test.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatalf("headless Chromium is needed: install Debian's chromium (apt-get install chromium): %v", err)
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1200, 900))
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelA() })
-	if err := chromedp.Do(ctx); err != nil { // start the browser now
-		t.Fatalf("starting Chromium: %v", err)
-	}
-	return ctx
-}
 
 func getText(t *testing.T, url string) string {
 	t.Helper()
@@ -132,7 +110,7 @@ func seedLedger(t *testing.T, cfg store.Config, dest string) {
 }
 
 func TestBrowserBeaconAndDashboard(t *testing.T) {
-	ctx := browser(t)
+	ctx := browsertest.Start(t)
 	root, err := filepath.Abs("../../www-example")
 	if err != nil {
 		t.Fatal(err)
@@ -282,18 +260,5 @@ func TestBrowserBeaconAndDashboard(t *testing.T) {
 	if free < stay.Milliseconds() {
 		t.Errorf("the browser's free-round reading of / is %d ms free, want at least %v: %+v", free, stay, want.PageAttention)
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 gives a PNG
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := os.Getenv("TORPLUS_TEST_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "torplus-test-artifacts")
-	}
-	os.MkdirAll(dir, 0o755)
-	shot := filepath.Join(dir, "dashboard.png")
-	if err := os.WriteFile(shot, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("dashboard screenshot: %s", shot)
+	browsertest.Screenshot(ctx, t, "dashboard.png")
 }

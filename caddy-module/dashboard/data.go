@@ -2,7 +2,8 @@
 // Caddy's admin listener (loopback only by default) that shows a site's
 // bytes served, active sessions, payment requests against payments over
 // time, income per page and per payee over time, paid against free
-// attention by page, and this month's revenue split. Charts are
+// attention by page, this month's revenue split, and the payments seen on
+// the ledger that credited nothing (short, late, unmatched). Charts are
 // inline SVG; the page makes no other request and loads nothing from
 // anywhere else.
 //
@@ -48,6 +49,10 @@ type Data struct {
 	PageIncome  []revenue.DayIncome `json:"page_income"`
 	PayeeIncome []revenue.DayIncome `json:"payee_income"`
 	Revenue     revenue.Report      `json:"revenue"` // this calendar month
+	// Uncredited are the latest payments seen on the ledger (wallets
+	// paying the network directly) that credited nothing: short, late or
+	// unmatched.
+	Uncredited []store.Sighting `json:"uncredited_payments"`
 }
 
 // PageAttention is one page's paid and free visible time.
@@ -118,6 +123,9 @@ func Gather(ctx context.Context, site *attention.Site, now time.Time) (Data, err
 		return Data{}, err
 	}
 	d.PageIncome, d.PayeeIncome = window.ByDay(terms)
+	if d.Uncredited, err = uncredited(ctx, site.Store); err != nil {
+		return Data{}, err
+	}
 	d.PageAttention = paidAndFree(d.Attention, window.Pages)
 	mFrom, mTo := revenue.Month(now)
 	d.Revenue, err = revenue.Build(ctx, site.Store, site.Reports, revenue.Inputs{Site: site.Name, From: mFrom, To: mTo,

@@ -77,6 +77,7 @@ var page = template.Must(template.New("dashboard").Funcs(template.FuncMap{
 	"income":    incomeChart,
 	"time":      func(t time.Time) string { return t.Format("2006-01-02 15:04 MST") },
 	"amount":    func(a revenue.Amount) string { return a.String() },
+	"short":     func(s string) string { return s[:min(len(s), 12)] + map[bool]string{true: "…"}[len(s) > 12] },
 }).Parse(pageHTML))
 
 const pageHTML = `<!doctype html>
@@ -134,6 +135,14 @@ tfoot td { font-weight: 650; border-bottom: none; }
 <tbody>{{range .Revenue.Payees}}<tr><td>{{if .Account}}{{.Account}}{{else}}(the site){{end}}</td><td class="num">{{len .Pages}}</td><td class="num">{{amount .Amount}}</td></tr>
 {{end}}</tbody>
 </table>{{end}}
+</section>
+<section id="uncredited"><h2>Payments seen on the ledger that credited nothing</h2>
+<p class="note">Wallets' payments to a request's muxed address or memo that were short, arrived after the request expired, or named no open request: received, not credited.</p>
+{{if .Uncredited}}<table>
+<thead><tr><th>Ledger closed</th><th>Verdict</th><th class="num">Amount</th><th>From</th><th>Request</th><th>Transaction</th></tr></thead>
+<tbody>{{range .Uncredited}}<tr><td>{{time .ClosedAt}}</td><td>{{.Verdict}}</td><td class="num">{{.Amount}}</td><td>{{short .From}}</td><td>{{if .Dest}}{{.Dest}}{{else}}none{{end}}</td><td>{{short .TxHash}}</td></tr>
+{{end}}</tbody>
+</table>{{else}}<p class="empty">None: every payment seen on the ledger paid its request.</p>{{end}}
 </section>
 </main>
 </body>

@@ -123,6 +123,9 @@ func listPaymentRequests(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return caddy.APIError{HTTPStatus: http.StatusServiceUnavailable, Err: err}
 		}
+		for i := range prs { // the muxed destination and memo derive from the id: the store keeps neither
+			prs[i].Request = prs[i].Request.WithLedgerAddress()
+		}
 		list = append(list, prs...) // each zone its own: zones may share one store
 	}
 	return writeJSON(w, list)

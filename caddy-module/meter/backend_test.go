@@ -97,7 +97,16 @@ func TestProvisionPayments(t *testing.T) {
 		{name: "offline on another network", h: Handler{Backend: "offline", OfflineLedger: ptr(clienttest.Genesis()), Network: "Other ; 1"}, want: stellarpay.ErrConfig, says: "network"},
 		{name: "horizon", h: Handler{Backend: "horizon", HorizonURL: "http://127.0.0.1:1/"}},
 		{name: "horizon without URL", h: Handler{Backend: "horizon"}, want: stellarpay.ErrConfig},
-		{name: "unknown backend", h: Handler{Backend: "rpc"}, want: stellarpay.ErrConfig},
+		{name: "unknown backend", h: Handler{Backend: "stellar"}, want: stellarpay.ErrConfig, says: "unknown backend"},
+		{name: "rpc", h: Handler{Backend: "rpc", StellarRPC: "http://127.0.0.1:1/", FeeAccountSeedFile: write("fee", payFee.Seed(), 0o600)}},
+		{name: "rpc without a fee account", h: Handler{Backend: "rpc", StellarRPC: "http://127.0.0.1:1/"}},
+		{name: "rpc through tor's unix SocksPort", h: Handler{Backend: "rpc", StellarRPC: "http://127.0.0.1:1/", StellarSOCKS: "unix/" + filepath.Join(dir, "socks")}},
+		{name: "horizon through tor", h: Handler{Backend: "horizon", HorizonURL: "http://127.0.0.1:1/", StellarSOCKS: "127.0.0.1:9050"}},
+		{name: "rpc without URL", h: Handler{Backend: "rpc"}, want: stellarpay.ErrConfig, says: "URL"},
+		{name: "rpc fee seed readable by others", h: Handler{Backend: "rpc", StellarRPC: "http://127.0.0.1:1/",
+			FeeAccountSeedFile: write("fee-open", payFee.Seed(), 0o644)}, want: stellarpay.ErrSeed, says: "chmod 600"},
+		{name: "rpc fee seed missing", h: Handler{Backend: "rpc", StellarRPC: "http://127.0.0.1:1/",
+			FeeAccountSeedFile: filepath.Join(dir, "no-fee")}, want: stellarpay.ErrSeed, says: "fee account"},
 		{name: "no backend", h: Handler{}},
 		{name: "operator seed", h: Handler{SeedFile: write("seed", payOperator.Seed()+"\n", 0o600)}},
 		{name: "seed of another account", h: Handler{SeedFile: write("other", otherSeed, 0o600)}, want: stellarpay.ErrSeed, says: "not of the destination"},
@@ -129,7 +138,7 @@ func TestProvisionPayments(t *testing.T) {
 			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.says) {
 				t.Fatalf("Provision = %v, want %v saying %q", err, tc.want, tc.says)
 			}
-			for _, secret := range []string{payOperator.Seed(), otherSeed} {
+			for _, secret := range []string{payOperator.Seed(), otherSeed, payFee.Seed()} {
 				if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), secret[9:]) {
 					t.Fatal("the error shows a seed")
 				}

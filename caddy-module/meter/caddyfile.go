@@ -55,6 +55,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    failed_payments  <per request> <per client> <window>  # failed verifications before 429; default 5 20 1m
 //	    seed_file        <path>               # operator seed (0600), checked against destination
 //	    seed_env         <VARIABLE>           # or the operator seed from the environment
+//	    payment_secret_file <path>            # the zone's Payment challenge secret (0600); default beside the store
 //	}
 //
 // Sizes take units (5MB = 5,000,000 bytes; 5MiB = 5×2^20).
@@ -118,6 +119,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			err = oneArg(d, func(v string) error { h.StellarRPC = v; return nil })
 		case "fee_account_seed_file":
 			err = oneArg(d, func(v string) error { h.FeeAccountSeedFile = v; return nil })
+		case "payment_secret_file":
+			err = oneArg(d, func(v string) error { h.PaymentSecretFile = v; return nil })
 		case "stellar_socks":
 			err = oneArg(d, func(v string) error { h.StellarSOCKS = v; return nil })
 		case "watch_interval":

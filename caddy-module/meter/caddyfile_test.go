@@ -32,6 +32,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		max_sessions 5000
 		store postgres "postgres://u@127.0.0.1/db"
 		flush_interval 100ms
+		payment_secret_file /var/lib/torplus/payment-secret
 	}`
 	var h Handler
 	if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser(in)); err != nil {
@@ -41,7 +42,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		Network: "Test SDF Network ; September 2015", FreeRound: 5_000_000, RoundBytes: 50 << 20, AskAt: 0.75,
 		Grace: caddy.Duration(45 * time.Second), ThrottleRate: 16_000, RequestTTL: caddy.Duration(10 * time.Minute),
 		PaymentEndpoint: "/pay", FreeBytesPerMinute: 1_000_000_000, PoWDifficulty: 18, AllowClearnet: true,
-		IdleTimeout: caddy.Duration(time.Hour), MaxSessions: 5000}
+		IdleTimeout: caddy.Duration(time.Hour), MaxSessions: 5000, PaymentSecretFile: "/var/lib/torplus/payment-secret"}
 	want.Store.Driver, want.Store.DSN, want.Store.FlushInterval = "postgres", "postgres://u@127.0.0.1/db", caddy.Duration(100*time.Millisecond)
 	got, _ := json.Marshal(h)
 	exp, _ := json.Marshal(want)

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/torplus/torplus/caddy-module/identity"
 )
@@ -55,7 +54,7 @@ func TestSessionCookie(t *testing.T) {
 		t.Fatalf("first response: %s, cookies %+v", resp.Status, cs)
 	}
 	cookie := cs[0].Value
-	if got := served(site, "cookie", sessionOf(t, cookie), 10_000); got != 10_000 {
+	if got := site.servedTo("cookie", sessionOf(t, cookie), 10_000); got != 10_000 {
 		t.Fatalf("the first page went to the cookie's session as %d bytes, want 10000", got)
 	}
 	if resp, _ := newClient(7001, "", "").get(t, u("/a.bin"), "Accept", "*/*"); len(resp.Cookies()) != 0 {
@@ -72,18 +71,18 @@ func TestSessionCookie(t *testing.T) {
 		t.Fatalf("upstream saw %q", got)
 	}
 	before := int64(10_000 + len(body)) // the first page and this one
-	if got := served(site, "cookie", sessionOf(t, cookie), before); got != before {
+	if got := site.servedTo("cookie", sessionOf(t, cookie), before); got != before {
 		t.Fatalf("the cookie's session served %d bytes on two circuits, want %d", got, before)
 	}
 	newClient(7005, "", "").get(t, u("/a.bin"), "Accept", browserAccept, "Cookie", identity.CookieName+"="+cookie)
-	if after := served(site, "cookie", sessionOf(t, cookie), before+10_000); after != before+10_000 {
+	if after := site.servedTo("cookie", sessionOf(t, cookie), before+10_000); after != before+10_000 {
 		t.Fatalf("on a third circuit the cookie's session went from %d to %d bytes", before, after)
 	}
 
 	// A header token wins over the cookie.
 	token := newToken()
 	newClient(7003, "", token).get(t, u("/a.bin"), "Cookie", identity.CookieName+"="+cookie)
-	if served(site, "cookie", sessionOf(t, token), 10_000) != 10_000 {
+	if site.servedTo("cookie", sessionOf(t, token), 10_000) != 10_000 {
 		t.Fatal("the header token did not win")
 	}
 
@@ -92,16 +91,4 @@ func TestSessionCookie(t *testing.T) {
 	if resp.StatusCode != 200 || len(resp.Cookies()) != 1 || strings.Contains(resp.Cookies()[0].Value, "junk") {
 		t.Fatalf("malformed cookie: %s, %+v", resp.Status, resp.Cookies())
 	}
-}
-
-// served is what session key of zone was served, once it reaches want
-// (a request's bytes are counted as its handler returns, which may be
-// after the client read the body) or after a bounded wait.
-func served(site *site, zone, key string, want int64) int64 {
-	got := site.sessions(zone)[key].BytesServed
-	for i := 0; i < 50 && got != want; i++ {
-		time.Sleep(20 * time.Millisecond)
-		got = site.sessions(zone)[key].BytesServed
-	}
-	return got
 }

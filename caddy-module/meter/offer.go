@@ -68,9 +68,16 @@ func (h *Handler) offer(hdr http.Header, r *http.Request, pr payreq.Request, now
 	}
 }
 
+// timeoutMargin is kept off maxTimeoutSeconds: a client turns the
+// timeout into an expiration ledger in whole ledgers of an estimated 5 s
+// (rounded up), and the verifier turns it back at its own latest ledger,
+// which may not have moved since the client read it. Three ledgers keep
+// an honest authorization within the request's expiry.
+const timeoutMargin = 15 * time.Second
+
 // required is pr as x402's PaymentRequired for the resource r asks for.
 func (h *Handler) required(r *http.Request, pr payreq.Request, now time.Time, why string) x402.PaymentRequired {
-	timeout := max(pr.ExpiresAt.Sub(now), time.Second)
+	timeout := max(pr.ExpiresAt.Sub(now)-timeoutMargin, time.Second)
 	return x402.PaymentRequired{
 		X402Version: x402.Version,
 		Error:       why,

@@ -52,8 +52,11 @@ func (s *session) decide(now int64, p *policy) Action {
 	}
 	if used < allowed {
 		s.graceAt.Store(0)
+		// Ask by the whole allowance, not the part leased so far: with a
+		// shared store a replica leases 64 KiB at a time, and every
+		// response would otherwise carry the next payment request.
 		round := s.currentRound(p)
-		if allowed-used <= round-int64(math.Round(float64(round)*p.askAt)) {
+		if s.allowed.Load()-used <= round-int64(math.Round(float64(round)*p.askAt)) {
 			return ServeAndAsk
 		}
 		return Serve
@@ -66,7 +69,9 @@ func (s *session) decide(now int64, p *policy) Action {
 			g = s.graceAt.Load()
 		}
 	}
-	if now-g < int64(p.grace) {
+	// With no grace, never throttle: a concurrent request that started
+	// grace at a later now must not make now-g negative, and so "in grace".
+	if p.grace > 0 && now-g < int64(p.grace) {
 		return Throttle
 	}
 	return Refuse

@@ -20,10 +20,13 @@ import (
 // credits nothing more, and the ledger watcher does not take the
 // transfer it sees for a wallet's payment of its own.
 func TestRPCBackendSettlesSACPayments(t *testing.T) {
-	srv := startRPCNet(t, 50*time.Millisecond)
+	srv := startRPCNet(t, 100*time.Millisecond)
 	r := startRPCSite(t, "sac", srv, nil)
 	endpoint := r.url("sac", DefaultPaymentEndpoint)
-	const ledgers = 100 // the signature's validity: 5 s of the test clock, "500 s" to the verifier
+	// The signature's validity: 15 s of the test clock, enough for a slow
+	// machine to run the JavaScript SDK; 750 s (at 5 s a ledger) to the
+	// verifier, within the request's 15 minutes.
+	const ledgers = 150
 	for _, tc := range []struct {
 		name  string
 		build func(to string) string
@@ -67,8 +70,8 @@ func TestRPCBackendSettlesSACPayments(t *testing.T) {
 	}
 	var prs []PaymentRequestInfo
 	r.adminGet("/torplus/payment-requests?zone=sac&state=paid", &prs)
-	if len(prs) != 3 {
-		t.Fatalf("%d paid requests, want 3", len(prs))
+	if len(prs) != 3 || prs[0].Muxed == "" || prs[0].Muxed != payreqMuxed(prs[0].Request, prs[0].ID.Number()) {
+		t.Fatalf("paid requests %+v, want 3 with their muxed destination", prs)
 	}
 }
 

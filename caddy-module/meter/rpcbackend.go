@@ -96,6 +96,17 @@ func (h *Handler) asset() (xdr.Asset, error) {
 	return a, nil
 }
 
+// fastestClose is the shortest ledger close a network is assumed to
+// have, to turn a request's lifetime into ledgers (pubnet closes about
+// every 5-6 s).
+const fastestClose = time.Second
+
+// lookback is how many ledgers the zone's very first ledger read goes
+// back: a request's lifetime and as much again, at the fastest close.
+func lookback(ttl time.Duration) uint32 {
+	return uint32(min(2*ttl/fastestClose, 1<<20))
+}
+
 // startWatcher starts the zone's ledger watcher with the rpc backend:
 // wallets' payments to a request's muxed address or memo credit it.
 func (h *Handler) startWatcher() error {
@@ -108,7 +119,7 @@ func (h *Handler) startWatcher() error {
 		return err
 	}
 	err = h.payments.WatchLedger(settlement.WatchConfig{Client: r.RPCClient(), Asset: asset, Passphrase: h.Network,
-		Payee: h.Destination, Interval: time.Duration(h.WatchInterval)})
+		Payee: h.Destination, Interval: time.Duration(h.WatchInterval), Lookback: lookback(time.Duration(h.RequestTTL))})
 	if err != nil {
 		return fmt.Errorf("torplus: ledger watcher: %w", err)
 	}

@@ -191,3 +191,32 @@ func BenchmarkIdleSessionMemory(b *testing.B) {
 		})
 	}
 }
+
+// TestLeasedSessionAsksByItsAllowance: a session on a shared store leases
+// its allowance a chunk at a time; it is asked for the next payment by
+// what its round has left, not by what the current lease has left (which
+// would put a payment request on every response).
+func TestLeasedSessionAsksByItsAllowance(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC).UnixNano()
+	s := newSession(now, testPolicy.free)
+	s.credit(1000, testPolicy) // a paid round of 1000 after the free round
+	s.startLeasing()
+	s.addLease(50)
+	steps := []struct {
+		name string
+		send int64
+		want Action
+	}{
+		{"lease of 50 of a 1100 allowance: serve", 0, Serve},
+		{"lease nearly spent, round mostly left: still serve", 40, Serve},
+	}
+	for _, st := range steps {
+		if g := s.reserve(st.send); g != st.send {
+			t.Fatalf("%s: reserved %d of %d", st.name, g, st.send)
+		}
+		if got := s.decide(now, testPolicy); got != st.want {
+			t.Fatalf("%s: reserved %d, leased %d, allowed %d: got %v, want %v",
+				st.name, s.reserved.Load(), s.leased.Load(), s.allowed.Load(), got, st.want)
+		}
+	}
+}

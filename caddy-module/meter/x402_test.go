@@ -1,8 +1,12 @@
 package meter
 
 import (
+	_ "embed"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -10,6 +14,7 @@ import (
 
 	"github.com/torplus/torplus/caddy-module/paymentauth"
 	"github.com/torplus/torplus/caddy-module/x402"
+	"github.com/torplus/torplus/internal/npmtest"
 	"github.com/torplus/torplus/internal/rpcsim"
 )
 
@@ -111,4 +116,38 @@ func TestPaymentSAC(t *testing.T) {
 		}
 		assertCredits(t, r, pr, 1)
 	})
+}
+
+//go:embed testdata/x402_fetch.mjs
+var x402FetchJS string
+
+// TestX402FetchPaysMeteredPage: the unmodified @x402/fetch client (with
+// @x402/stellar's exact scheme, from npm) fetches a metered page: it
+// reads the 402's PAYMENT-REQUIRED, pays, and gets the page with a
+// PAYMENT-RESPONSE; the payee grows by exactly the amount.
+func TestX402FetchPaysMeteredPage(t *testing.T) {
+	r, tlsSrv := testnetRPCSite(t, "fetch")
+	const want = "the metered page"
+	if err := os.WriteFile(filepath.Join(r.dir, "page.txt"), []byte(want), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := tptOf(t, r.rpc.Ledger, payOperator.Address())
+	dir := npmtest.Install(t, append(rpcsim.JSPackages, "@x402/fetch@2.9.0")...)
+	rpcsim.TrustCA(t, tlsSrv)
+	in, _ := json.Marshal(map[string]string{"URL": r.url("fetch", "/page.txt"), "RPC_URL": tlsSrv.URL, "PAYER_SECRET": payPayer.Seed()})
+	out := npmtest.Node(t, dir, x402FetchJS, in)
+	var got struct {
+		Status   int
+		Body     string
+		Response *x402.SettlementResponse
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("x402_fetch.mjs printed %q: %v", out, err)
+	}
+	if got.Status != 200 || got.Body != want || got.Response == nil || !got.Response.Success || got.Response.Network != x402.NetworkTestnet {
+		t.Fatalf("@x402/fetch got %d, %d bytes, PAYMENT-RESPONSE %+v", got.Status, len(got.Body), got.Response)
+	}
+	if paid := tptOf(t, r.rpc.Ledger, payOperator.Address()) - before; paid != payStroops {
+		t.Fatalf("payee received %d, want %d", paid, payStroops)
+	}
 }

@@ -46,13 +46,14 @@
 // Stellar traffic: whoever runs the Stellar RPC or Horizon then sees a tor
 // exit submitting payments to the payee of the site's 402, not the onion
 // site's server. The socket is tor's default mode (neither GroupWritable
-// nor WorldWritable) in the 0700 data directory, so only the hoster's
-// user can reach it, and it isolates by SOCKS credentials
+// nor WorldWritable) in the 0700 data directory (or the 0700
+// stellar_socks_dir), so only the hoster's user can reach it, and it isolates by SOCKS credentials
 // (IsolateSOCKSAuth): the user name stellarpay.StellarIsolation keeps that
 // traffic on circuits of its own. Without it tor has no SOCKS port at all.
 package onionservice
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -120,6 +121,13 @@ type App struct {
 	// port.
 	StellarSocks bool `json:"stellar_socks,omitempty"`
 
+	// StellarSocksDir, if set, holds the Stellar SOCKS socket instead of
+	// DataDir: made 0700 when missing and, like DataDir, refused when
+	// others can reach it. For a data volume whose root the hoster must
+	// not chmod: on a Kubernetes fsGroup volume that makes the kubelet
+	// re-chown every file, the onion key included, group-readable.
+	StellarSocksDir string `json:"stellar_socks_dir,omitempty"`
+
 	// Defenses are tor's onion-service DoS settings (their fields are the
 	// app's own in JSON: max_streams, pow_defenses, …).
 	Defenses
@@ -158,6 +166,16 @@ func (a *App) Provision(ctx caddy.Context) error {
 	a.setDefaults(a.OnionbalanceMaster != "")
 	if err := os.MkdirAll(a.DataDir, 0o700); err != nil {
 		return fmt.Errorf("onion: data_dir: %w", err)
+	}
+	if a.StellarSocksDir != "" {
+		if a.StellarSocksDir, err = filepath.Abs(a.StellarSocksDir); err != nil {
+			return fmt.Errorf("onion: stellar_socks_dir: %w", err)
+		}
+	}
+	if a.StellarSocks {
+		if err := os.MkdirAll(a.socksDir(), 0o700); err != nil {
+			return fmt.Errorf("onion: stellar_socks_dir: %w", err)
+		}
 	}
 	key, created, err := onion.LoadOrCreateKey(KeyDir(a.DataDir))
 	if err != nil {
@@ -206,30 +224,38 @@ func (a *App) Validate() error {
 	if err := a.checkSocksDir(); err != nil {
 		return err
 	}
+	if err := checkTorrcPath(a.socksDir()); err != nil {
+		return err
+	}
 	return checkTorrcPath(a.DataDir)
 }
 
 // ErrSocksDirNotPrivate means the data directory is open to others while
 // tor is to listen on the Stellar SOCKS socket in it: tor refuses to (on
 // some systems anyone who can list a socket can connect to it).
-var ErrSocksDirNotPrivate = errors.New("onion: stellar_socks needs a private data_dir (mode 0700)")
+var ErrSocksDirNotPrivate = errors.New("onion: stellar_socks needs a private data_dir or stellar_socks_dir (mode 0700)")
 
 // checkSocksDir checks, with StellarSocks on, that only the owner can
-// reach the data directory, as tor requires of a unix SocksPort's
+// reach the socket's directory, as tor requires of a unix SocksPort's
 // directory.
 func (a *App) checkSocksDir() error {
 	if !a.StellarSocks {
 		return nil
 	}
-	st, err := os.Stat(a.DataDir)
+	dir := a.socksDir()
+	st, err := os.Stat(dir)
 	if err != nil {
-		return fmt.Errorf("onion: data_dir: %w", err)
+		return fmt.Errorf("onion: stellar_socks: %w", err)
 	}
 	if perm := st.Mode().Perm(); perm&0o077 != 0 {
-		return fmt.Errorf("%w: %s has mode %04o; run chmod 700 %s", ErrSocksDirNotPrivate, a.DataDir, perm, a.DataDir)
+		return fmt.Errorf("%w: %s has mode %04o; run chmod 700 %s", ErrSocksDirNotPrivate, dir, perm, dir)
 	}
 	return nil
 }
+
+// socksDir is the directory of the Stellar SOCKS socket: StellarSocksDir,
+// else DataDir.
+func (a *App) socksDir() string { return cmp.Or(a.StellarSocksDir, a.DataDir) }
 
 // Start starts tor, or keeps the one an earlier config of this process
 // started on the same data directory.
@@ -271,9 +297,9 @@ func KeyDir(dataDir string) string { return filepath.Join(dataDir, "onion") }
 func SocketPath(dataDir string) string { return filepath.Join(dataDir, "http.sock") }
 
 // StellarSocksPath is tor's SOCKS port for the hoster's Stellar traffic
-// in dataDir (with StellarSocks on): a unix socket, so no other local
-// user can reach it and no TCP port can collide.
-func StellarSocksPath(dataDir string) string { return filepath.Join(dataDir, "stellar-socks.sock") }
+// in dir, the data dir or stellar_socks_dir (with StellarSocks on): a unix
+// socket, so no other local user can reach it and no TCP port can collide.
+func StellarSocksPath(dir string) string { return filepath.Join(dir, "stellar-socks.sock") }
 
 // Interface guards
 var (

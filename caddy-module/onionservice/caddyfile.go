@@ -33,6 +33,7 @@ func init() {
 //			intro_dos_rate_per_sec    <n>
 //			intro_dos_burst_per_sec   <n>
 //			stellar_socks             on|off
+//			stellar_socks_dir         <dir of the socket, 0700; default data_dir>
 //		}
 //	}
 //
@@ -85,6 +86,8 @@ func (a *App) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			a.TorPath = val
 		case "onionbalance_master":
 			a.OnionbalanceMaster = val
+		case "stellar_socks_dir":
+			a.StellarSocksDir = val
 		case "stellar_socks":
 			on, err := onOff(val)
 			if err != nil {

@@ -75,41 +75,7 @@ func TestStellarSocksBeforeBootstrap(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	extra := filepath.Join(dir, "extra.torrc")
-	if err := os.WriteFile(extra, []byte("UseBridges 1\nBridge 127.0.0.1:1\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	a := &App{DataDir: dir, Torrc: extra, StellarSocks: true}
-	if _, err := provision(t, a); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	conf, err := a.torConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := startSupervisor(conf, zap.NewNop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Destruct() })
-
-	sock := StellarSocksPath(dir)
-	var st os.FileInfo
-	for i := 0; i < 100; i++ { // tor opens its listeners within a second or so
-		if st, err = os.Stat(sock); err == nil {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatalf("tor made no SOCKS socket at %s: %v", sock, err)
-	}
-	if st.Mode()&os.ModeSocket == 0 || st.Mode().Perm()&0o077 != 0 {
-		t.Fatalf("%s: mode %v; want a socket only its owner can use", sock, st.Mode())
-	}
+	sock := startOfflineSocksTor(t, &App{DataDir: dir, StellarSocks: true}, dir)
 	if dirSt, err := os.Stat(dir); err != nil || dirSt.Mode().Perm() != 0o700 {
 		t.Fatalf("data dir mode %v (%v); want 0700", dirSt.Mode(), err)
 	}
@@ -175,4 +141,47 @@ func TestStellarSocksNeedsPrivateDir(t *testing.T) {
 			t.Errorf("mode %04o, stellar_socks %v: %v; want %v with the fix", tt.mode, tt.socks, err, tt.err)
 		}
 	}
+}
+
+// startOfflineSocksTor provisions a (with stellar_socks on) to run the
+// real tor on a network it cannot join (its only bridge, in work, refuses
+// connections: it never bootstraps), starts it, stopped when the test
+// ends, and returns the Stellar SOCKS socket once tor listens on it, owner
+// only.
+func startOfflineSocksTor(t *testing.T, a *App, work string) string {
+	t.Helper()
+	a.Torrc = filepath.Join(work, "extra.torrc")
+	if err := os.WriteFile(a.Torrc, []byte("UseBridges 1\nBridge 127.0.0.1:1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := provision(t, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	conf, err := a.torConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := startSupervisor(conf, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Destruct() })
+	sock := StellarSocksPath(a.socksDir())
+	var st os.FileInfo
+	for i := 0; i < 100; i++ { // tor opens its listeners within a second or so
+		if st, err = os.Stat(sock); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("tor made no SOCKS socket at %s: %v", sock, err)
+	}
+	if st.Mode()&os.ModeSocket == 0 || st.Mode().Perm()&0o077 != 0 {
+		t.Fatalf("%s: mode %v; want a socket only its owner can use", sock, st.Mode())
+	}
+	return sock
 }

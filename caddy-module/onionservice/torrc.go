@@ -55,14 +55,15 @@ func (a *App) torrcText() (string, error) {
 }
 
 // socksLine is tor's SocksPort: none, unless the hoster's Stellar traffic
-// goes through tor; then a unix socket in the data dir with tor's default
-// mode (GroupWritable and WorldWritable off) whose streams are isolated
-// by SOCKS credentials, so Stellar traffic shares no circuit with others.
+// goes through tor; then a unix socket in the data dir (or
+// stellar_socks_dir) with tor's default mode (GroupWritable and
+// WorldWritable off) whose streams are isolated by SOCKS credentials, so
+// Stellar traffic shares no circuit with others.
 func (a *App) socksLine() string {
 	if !a.StellarSocks {
 		return "SocksPort 0\n" // the hoster makes no outbound connections of its own
 	}
-	return fmt.Sprintf("SocksPort unix:%s IsolateSOCKSAuth\n", torQuote(StellarSocksPath(a.DataDir)))
+	return fmt.Sprintf("SocksPort unix:%s IsolateSOCKSAuth\n", torQuote(StellarSocksPath(a.socksDir())))
 }
 
 // torQuote quotes a path the way torrc accepts it.

@@ -1,9 +1,12 @@
 package paymentauth
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -165,4 +168,32 @@ func TestChallengeRefusesBadRequests(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNetworkID: the public and test networks by their CAIP-2 ids, a
+// private one by its network id's first 32 hex digits; a charge request
+// names one of those or is refused.
+func TestNetworkID(t *testing.T) {
+	for pass, want := range map[string]string{
+		"Test SDF Network ; September 2015":              "stellar:testnet",
+		"Public Global Stellar Network ; September 2015": "stellar:pubnet",
+		"TorPlus Test Network ; 2026":                    "stellar:" + hexPrefix("TorPlus Test Network ; 2026"),
+	} {
+		if got := NetworkID(pass); got != want {
+			t.Errorf("NetworkID(%q) = %q, want %q", pass, got, want)
+		}
+	}
+	r := Request{Amount: 1, Currency: testSAC, Recipient: testPayee}
+	for n, ok := range map[string]bool{"stellar:testnet": true, NetworkID("x"): true, "stellar:futurenet": false,
+		"stellar:" + strings.Repeat("A", 32): false, "eip155:1": false, "": false} {
+		r.MethodDetails.Network = n
+		if err := r.Validate(); (err == nil) != ok || (err != nil && !errors.Is(err, ErrRequest)) {
+			t.Errorf("network %q: Validate = %v", n, err)
+		}
+	}
+}
+
+func hexPrefix(pass string) string {
+	sum := sha256.Sum256([]byte(pass))
+	return hex.EncodeToString(sum[:16])
 }

@@ -2,6 +2,7 @@ package precompress
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -28,39 +29,44 @@ var errChanged = errors.New("changed while compressing")
 // encoding is one kind of copy.
 type encoding struct {
 	suffix string
-	encode func(w io.Writer, src []byte) error
+	writer func(w io.Writer) (io.WriteCloser, error)
 }
 
 // encodings are the copies made, with the strongest settings: each file
 // is compressed once.
 var encodings = []encoding{
-	{".br", func(w io.Writer, src []byte) error {
-		bw := brotli.NewWriterLevel(w, brotli.BestCompression)
-		if _, err := bw.Write(src); err != nil {
-			return err
-		}
-		return bw.Close()
+	{".br", func(w io.Writer) (io.WriteCloser, error) {
+		return brotli.NewWriterLevel(w, brotli.BestCompression), nil
 	}},
-	{".zst", func(w io.Writer, src []byte) error {
-		zw, err := zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedBestCompression), zstd.WithEncoderConcurrency(1))
-		if err != nil {
-			return err
-		}
-		if _, err := zw.Write(src); err != nil {
-			return err
-		}
-		return zw.Close()
+	{".zst", func(w io.Writer) (io.WriteCloser, error) {
+		return zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedBestCompression), zstd.WithEncoderConcurrency(1))
 	}},
-	{".gz", func(w io.Writer, src []byte) error {
-		gw, err := gzip.NewWriterLevel(w, gzip.BestCompression)
-		if err != nil {
-			return err
-		}
-		if _, err := gw.Write(src); err != nil {
-			return err
-		}
-		return gw.Close()
+	{".gz", func(w io.Writer) (io.WriteCloser, error) {
+		return gzip.NewWriterLevel(w, gzip.BestCompression)
 	}},
+}
+
+// piece is how much is compressed between two looks at the context, so a
+// stop (a config reload) waits for at most one piece.
+const piece = 256 << 10
+
+// encode compresses src with enc into buf, stopping when ctx ends.
+func encode(ctx context.Context, enc encoding, buf *bytes.Buffer, src []byte) error {
+	w, err := enc.writer(buf)
+	if err != nil {
+		return err
+	}
+	for len(src) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n := min(piece, len(src))
+		if _, err := w.Write(src[:n]); err != nil {
+			return err
+		}
+		src = src[n:]
+	}
+	return w.Close()
 }
 
 func encodingOf(name string) (encoding, bool) {
@@ -84,17 +90,18 @@ func compressible(rel string) bool { return textTypes[strings.ToLower(filepath.E
 
 // makeCopies writes the copies of root/rel into cache (each by a rename,
 // so a reader sees a whole copy or none), dated like the file. A copy that
-// saves under 5 % is not kept.
-func makeCopies(root, cache, rel string) (entry, error) {
+// saves under 5 % is not kept; a file outside MinSize–MaxSize gets none
+// (an entry without copies, so it is not queued again until it changes).
+func makeCopies(ctx context.Context, root, cache, rel string) (entry, error) {
 	src := filepath.Join(root, rel)
 	info, err := os.Stat(src)
 	if err != nil {
 		return entry{}, err
 	}
-	if !info.Mode().IsRegular() || info.Size() < MinSize || info.Size() > MaxSize {
-		return entry{}, fmt.Errorf("%s: %d bytes, not compressed", rel, info.Size())
-	}
 	from := versionOf(info)
+	if !info.Mode().IsRegular() || info.Size() < MinSize || info.Size() > MaxSize {
+		return entry{from: from}, nil
+	}
 	if e, ok := existingCopies(cache, rel, from); ok { // a request queued it before the walk came by
 		return e, nil
 	}
@@ -113,7 +120,7 @@ func makeCopies(root, cache, rel string) (entry, error) {
 	var buf bytes.Buffer
 	for _, enc := range encodings {
 		buf.Reset()
-		if err := enc.encode(&buf, data); err != nil {
+		if err := encode(ctx, enc, &buf, data); err != nil {
 			return entry{}, fmt.Errorf("%s%s: %w", rel, enc.suffix, err)
 		}
 		if buf.Len() > len(data)*95/100 {

@@ -121,7 +121,7 @@ func (x *index) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case rel := <-x.queue:
-			e, err := makeCopies(x.root, x.cache, rel)
+			e, err := makeCopies(ctx, x.root, x.cache, rel)
 			x.mu.Lock()
 			delete(x.queued, rel)
 			if err == nil {

@@ -127,14 +127,21 @@ func (f *FS) Cleanup() error {
 }
 
 // Open opens name: a fresh compressed copy for "<file>.br|.zst|.gz" of a
-// file in Root, else name itself.
+// file in Root, else name itself. Caddy calls it twice per file served:
+// its file-system map hides Stat (the wrapper it puts around every file
+// system has only Open), so file_server's fs.Stat opens, stats and closes
+// the file before opening it again to send it.
 func (f *FS) Open(name string) (fs.File, error) {
 	if p, ok := f.idx.sidecar(name); ok {
-		if file, err := os.Open(p); err == nil {
+		if file, err := openFile(p); err == nil {
 			return file, nil
 		}
 	}
-	return os.Open(name)
+	file, err := openFile(name)
+	if err != nil {
+		return nil, err // a nil *os.File in an fs.File would not be nil
+	}
+	return file, nil
 }
 
 // Stat is Open's answer without opening.

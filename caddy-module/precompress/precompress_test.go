@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,23 @@ func waitCopy(t *testing.T, f *FS, name string) string {
 	}
 	t.Fatalf("no copy of %s after 5 s", name)
 	return ""
+}
+
+// waitKnown waits (bounded) until the index knows rel, and returns its
+// entry.
+func waitKnown(t *testing.T, f *FS, rel string) entry {
+	t.Helper()
+	for range 500 {
+		f.idx.mu.RLock()
+		e, ok := f.idx.files[rel]
+		f.idx.mu.RUnlock()
+		if ok {
+			return e
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%s is not known after 5 s", rel)
+	return entry{}
 }
 
 // decode undoes the encoding of suffix.
@@ -148,6 +166,19 @@ func TestCopiesInCacheNotRoot(t *testing.T) {
 		if _, err := f.Stat(filepath.Join(root, name)); !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("Stat(%s) = %v, want fs.ErrNotExist", name, err)
 		}
+	}
+	// the file too small is known, without copies, so asking again does
+	// not queue it again
+	tiny := filepath.Join(root, "tiny.txt")
+	if e := waitKnown(t, f, "tiny.txt"); len(e.have) != 0 {
+		t.Fatalf("tiny.txt has copies %v", e.have)
+	}
+	f.Stat(tiny + ".br")
+	f.idx.mu.RLock()
+	again := f.idx.queued["tiny.txt"]
+	f.idx.mu.RUnlock()
+	if again {
+		t.Fatal("asking for tiny.txt.br queued it again")
 	}
 	if after := listing(t, root); after != before {
 		t.Fatalf("the owner's folder changed:\nbefore:\n%s\nafter:\n%s", before, after)
@@ -246,4 +277,40 @@ func TestConfigErrors(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "cache")); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatal("a refused config made a folder in the site")
 	}
+}
+
+// TestLimits: a file over MaxSize gets no copies, and a visitor asking
+// for the copies of many new files at once never grows the queue past its
+// bound nor waits for it (asking again later queues what was left out).
+func TestLimits(t *testing.T) {
+	root := t.TempDir()
+	f := start(t, root)
+	big := filepath.Join(root, "big.txt")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("a"), MaxSize+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f.Stat(big + ".br")
+	if e := waitKnown(t, f, "big.txt"); len(e.have) != 0 {
+		t.Fatalf("a file over MaxSize got copies %v", e.have)
+	}
+	const n = queueLen + 500
+	for i := range n {
+		p := filepath.Join(root, "page"+strconv.Itoa(i)+".html")
+		if err := os.WriteFile(p, css, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	most := 0
+	for i := range n {
+		if _, err := f.Stat(filepath.Join(root, "page"+strconv.Itoa(i)+".html.br")); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("a copy before it was made: %v", err)
+		}
+		f.idx.mu.RLock()
+		most = max(most, len(f.idx.queued))
+		f.idx.mu.RUnlock()
+	}
+	if most > queueLen+1 { // the queue, and the one the worker holds
+		t.Fatalf("%d files queued at once, want at most %d", most, queueLen+1)
+	}
+	t.Logf("at most %d of %d files queued at once", most, n)
 }

@@ -2,9 +2,7 @@ package settlement
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -14,7 +12,6 @@ import (
 
 	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
-	"github.com/torplus/torplus/caddy-module/stellarpay/sac"
 	"github.com/torplus/torplus/caddy-module/store"
 )
 
@@ -36,6 +33,11 @@ type WatchConfig struct {
 	// Interval is the wait between two reads once caught up
 	// (DefaultWatchInterval when zero).
 	Interval time.Duration
+	// Lookback is how far back, in ledgers, the zone's very first read
+	// starts (stellarpay.Watcher.Lookback): at least a request's lifetime,
+	// so that a payment made before the watcher first reached the RPC is
+	// seen.
+	Lookback uint32
 }
 
 // WatchLedger starts the zone's ledger watcher: it reads the payee's
@@ -54,7 +56,7 @@ func (s *Service) WatchLedger(cfg WatchConfig) error {
 	if err != nil {
 		return err
 	}
-	w.Limit = watchPage
+	w.Limit, w.Lookback = watchPage, cfg.Lookback
 	s.watching.Add(1)
 	go s.watch(w, cfg.Interval)
 	return nil
@@ -131,6 +133,11 @@ func (s *Service) creditSighting(ctx context.Context, g stellarpay.Sighting) (st
 	id := payreq.ID(g.Request.ID)
 	if g.Request.PaidBy != g.Key {
 		pr, err := s.cfg.Store.BeginSettle(ctx, id, g.Key, g.ClosedAt)
+		if errors.Is(err, store.ErrNotPending) && pr.State == store.Expired {
+			// Paid in time, read after the request expired (the watcher was
+			// behind): reopen it and settle as then.
+			pr, err = s.reopen(ctx, id, g)
+		}
 		switch {
 		case errors.Is(err, store.ErrTxSeen):
 			// Taken by another watcher between its two steps: finish it.
@@ -149,87 +156,24 @@ func (s *Service) creditSighting(ctx context.Context, g stellarpay.Sighting) (st
 	return stellarpay.Credited, nil
 }
 
+// reopen moves an expired request a payment closed in time for back to
+// pending and begins its settlement under the event's key.
+func (s *Service) reopen(ctx context.Context, id payreq.ID, g stellarpay.Sighting) (store.PaymentRequest, error) {
+	w, err := s.cfg.Store.Watch(ctx)
+	if err != nil {
+		return store.PaymentRequest{}, err
+	}
+	ok, err := w.ReopenExpired(ctx, id, g.ClosedAt)
+	switch {
+	case err != nil:
+		return store.PaymentRequest{}, err
+	case !ok: // expired before the payment closed, or no longer expired
+		return store.PaymentRequest{State: store.Expired}, store.ErrNotPending
+	}
+	s.cfg.Log.Info("reopened an expired payment request paid in time", zap.Stringer("id", id), zap.String("tx", g.TxHash))
+	return s.cfg.Store.BeginSettle(ctx, id, g.Key, g.ClosedAt)
+}
+
 // isEventKey tells a Sighting.Key (hash:op:event) from a transaction hash
 // or a SAC payment's replay key (64 hex digits) in a request's tx_hash.
 func isEventKey(h string) bool { return strings.Contains(h, ":") }
-
-// destText renders a transfer's muxed id or memo for the owner.
-func destText(d *sac.DestinationID) string {
-	switch {
-	case d == nil:
-		return ""
-	case d.Kind == sac.DestID:
-		return fmt.Sprintf("id:%d", d.ID)
-	case d.Kind == sac.DestText:
-		return "text:" + d.Text
-	}
-	return "hash:" + hex.EncodeToString(d.Bytes)
-}
-
-// storeMatcher finds the request a payment names in the store, among
-// the zone's: by its Number (a muxed id, MEMO_ID or the text memo) or its
-// id (MEMO_HASH). A paid or settling request comes back with PaidBy set.
-type storeMatcher struct{ s *Service }
-
-// Match implements stellarpay.Matcher.
-func (m storeMatcher) Match(ctx context.Context, d *sac.DestinationID) (stellarpay.Outstanding, bool, error) {
-	if d == nil {
-		return stellarpay.Outstanding{}, false, nil
-	}
-	w, err := m.s.cfg.Store.Watch(ctx)
-	if err != nil {
-		return stellarpay.Outstanding{}, false, err
-	}
-	var pr store.PaymentRequest
-	err = store.ErrNotFound
-	switch d.Kind {
-	case sac.DestID:
-		pr, err = w.PaymentRequestByNumber(ctx, m.s.cfg.Zone, d.ID)
-	case sac.DestText:
-		if n, ok := payreq.ParseMemoText(d.Text); ok {
-			pr, err = w.PaymentRequestByNumber(ctx, m.s.cfg.Zone, n)
-		}
-	case sac.DestBytes:
-		if len(d.Bytes) == len(payreq.ID{}) {
-			pr, err = m.s.cfg.Store.PaymentRequest(ctx, payreq.ID(d.Bytes))
-		}
-	}
-	switch {
-	case errors.Is(err, store.ErrNotFound) || (err == nil && pr.Zone != m.s.cfg.Zone):
-		return stellarpay.Outstanding{}, false, nil
-	case err != nil:
-		return stellarpay.Outstanding{}, false, err
-	}
-	o := stellarpay.Outstanding{Number: pr.ID.Number(), Memo: payreq.MemoText(pr.ID.Number()), ID: pr.ID,
-		Amount: int64(pr.Amount), ExpiresAt: pr.ExpiresAt}
-	if pr.State == store.Paid || pr.State == store.Settling {
-		o.PaidBy = pr.TxHash
-	}
-	return o, true, nil
-}
-
-// zoneCursor keeps the watcher's cursor in the store, the zone's own.
-type zoneCursor struct{ s *Service }
-
-// LoadCursor implements stellarpay.CursorStore.
-func (c zoneCursor) LoadCursor(ctx context.Context) (string, error) {
-	w, err := c.s.cfg.Store.Watch(ctx)
-	if err != nil {
-		return "", err
-	}
-	return w.LoadCursor(ctx, c.s.cfg.Zone)
-}
-
-// SaveCursor implements stellarpay.CursorStore.
-func (c zoneCursor) SaveCursor(ctx context.Context, cursor string) error {
-	w, err := c.s.cfg.Store.Watch(ctx)
-	if err != nil {
-		return err
-	}
-	return w.SaveCursor(ctx, c.s.cfg.Zone, cursor)
-}
-
-var (
-	_ stellarpay.Matcher     = storeMatcher{}
-	_ stellarpay.CursorStore = zoneCursor{}
-)

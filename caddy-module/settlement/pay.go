@@ -76,32 +76,6 @@ func (s *Service) Pay(ctx context.Context, env string, want *payreq.ID, client s
 	return s.submit(ctx, pay, now)
 }
 
-// request reads the zone's payment request id; byNumber looks it up by
-// its Number alone (a SAC transfer's muxed id: the other 24 bytes of id
-// are zero).
-func (s *Service) request(ctx context.Context, id payreq.ID, byNumber bool) (store.PaymentRequest, error) {
-	var pr store.PaymentRequest
-	var err error
-	if byNumber {
-		var w store.LedgerWatch
-		if w, err = s.cfg.Store.Watch(ctx); err == nil {
-			pr, err = w.PaymentRequestByNumber(ctx, s.cfg.Zone, id.Number())
-		}
-	} else {
-		pr, err = s.cfg.Store.PaymentRequest(ctx, id)
-	}
-	if err == nil && pr.Zone != s.cfg.Zone {
-		err = store.ErrNotFound // another zone's request: paid there only, on its own backend
-	}
-	if err != nil {
-		return pr, refusal(err, id)
-	}
-	if pr.State == store.Expired {
-		return pr, refusal(store.ErrExpired, pr.ID)
-	}
-	return pr, nil
-}
-
 // verify checks the envelope against its request: a classic envelope
 // with Verify, a SAC transfer with VerifySAC at the backend's latest
 // ledger.

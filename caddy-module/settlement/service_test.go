@@ -23,7 +23,7 @@ type fixture struct {
 	backend *stellarpay.OfflineSettler
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	db, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "store.db"))
 	if err != nil {
@@ -46,7 +46,7 @@ func (f *fixture) service(t *testing.T, zone string, backend stellarpay.Settler)
 
 // request stores a pending request of zone and returns it with the
 // payer's envelope for it.
-func (f *fixture) request(t *testing.T, zone string) (payreq.Request, string) {
+func (f *fixture) request(t testing.TB, zone string) (payreq.Request, string) {
 	t.Helper()
 	pr := payreq.Request{ID: payreq.NewID(), Method: payreq.Method, Destination: clienttest.Operator.Address(),
 		AssetCode: "TPT", AssetIssuer: clienttest.Issuer.Address(), Amount: 15_000_000,

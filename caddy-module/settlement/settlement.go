@@ -1,6 +1,7 @@
 // Package settlement owns the settlement of payments for one zone (site):
-// every payment, however it arrives (a SEP-7 callback, an `Authorization:
-// Payment` credential), goes through Service.Pay, which verifies it
+// every payment posted to the site, however it arrives (a SEP-7 callback,
+// a Payment or x402 credential; a classic envelope or a token-contract
+// transfer), goes through Service.Pay, which verifies it
 // against its payment request, moves the request pending → settling
 // (refusing replays), submits it to the zone's backend and then credits the
 // session (settling → paid) or frees the request (settling → pending).
@@ -13,6 +14,11 @@
 // (its max_time, which is never later than the request's expiry, has
 // passed). The same worker finishes settlements a crash cut short, from the
 // store alone.
+//
+// With the rpc backend a second goroutine, the ledger watcher
+// (WatchLedger), credits the payments wallets send straight to the
+// network, to a request's muxed address or with its memo, through the
+// same store transitions, once per event.
 //
 // A request is paid only at its own zone and through its own backend; and
 // failed verifications are counted per payment request and per client, so a
@@ -99,7 +105,7 @@ func New(cfg Config) *Service {
 		waiting: make(map[[32]byte]*stellarpay.Payment),
 		kick:    make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 	}
-	go s.run() // the Service's only goroutine
+	go s.run() // the worker; WatchLedger may add the ledger watcher
 	return s
 }
 

@@ -41,8 +41,8 @@ func (r *RPCSettler) LedgerTime(ctx context.Context, now time.Time) (LedgerTime,
 		if err != nil {
 			return LedgerTime{}, &Error{Kind: ErrUnavailable, Message: "the RPC did not tell its latest ledger", cause: err}
 		}
-		if resp.Sequence < c.ledger { // an answer going back proves nothing
-			return LedgerTime{}, &Error{Kind: ErrUnavailable, Message: "the RPC's latest ledger went back"}
+		if resp.Sequence == 0 || resp.Sequence < c.ledger { // an answer going back proves nothing
+			return LedgerTime{}, &Error{Kind: ErrUnavailable, Message: "the RPC's latest ledger is 0 or went back"}
 		}
 		c.ledger, c.at = resp.Sequence, now
 	}

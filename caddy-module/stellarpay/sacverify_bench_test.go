@@ -86,3 +86,14 @@ func vsEd25519(b *testing.B, verify func() error, pub ed25519.PublicKey, msg, si
 	b.ReportMetric(float64(inVerify)/float64(calls), "verify-cpu-ns/op")
 	b.ReportMetric(float64(inEd25519)/float64(calls), "ed25519-cpu-ns/op")
 }
+
+// BenchmarkReadSACTransfer is what settlement adds to VerifySAC to find
+// a SAC payment's request: reading its transfer (ns per call).
+func BenchmarkReadSACTransfer(b *testing.B) {
+	b64, _, _, _, _ := sacBench(b)
+	for b.Loop() {
+		if _, ok, err := ReadSACTransfer(b64); !ok || err != nil {
+			b.Fatal(ok, err)
+		}
+	}
+}

@@ -35,7 +35,17 @@ func FuzzVerifySAC(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 2})
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		b64 := base64.StdEncoding.EncodeToString(raw)
+		// How settlement finds a payment's request: never a panic, a
+		// refusal of our kinds, and a transfer whenever VerifySAC accepts.
+		tr, isSAC, rerr := ReadSACTransfer(b64)
+		var re *Error
+		if rerr != nil && (!errors.As(rerr, &re) || re.Kind == nil) {
+			t.Fatalf("ReadSACTransfer refusal %T %v is not an *Error", rerr, rerr)
+		}
 		p, err := VerifySAC(b64, expected(), lt)
+		if err == nil && (!isSAC || rerr != nil || tr.Amount != int64(p.Amount)) {
+			t.Fatalf("VerifySAC accepted what ReadSACTransfer reads as %+v, %v, %v", tr, isSAC, rerr)
+		}
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) || e.Kind == nil {

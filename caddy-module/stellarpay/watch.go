@@ -109,6 +109,11 @@ type Watcher struct {
 	Handle func(ctx context.Context, s Sighting) error
 	// Limit is the page size; 1000 when zero.
 	Limit uint
+	// Lookback is how many ledgers before the latest the very first read
+	// (no saved cursor) starts, within the RPC's retention: payments to
+	// requests issued before the watcher first reached the RPC (it was
+	// down, or tor not yet ready) are seen too. Zero starts at the latest.
+	Lookback uint32
 
 	cursor string
 	seen   map[string]uint32 // event key → ledger, for answers that repeat
@@ -129,8 +134,9 @@ func NewWatcher(c *rpcclient.Client, asset xdr.Asset, passphrase, payee string, 
 		Requests: reqs, Cursors: cursors, Handle: handle}, nil
 }
 
-// Poll reads one page of events after the cursor (from the latest ledger
-// on the very first start), handles them and saves the new cursor. It
+// Poll reads one page of events after the cursor (from Lookback ledgers
+// before the latest on the very first start), handles them and saves the
+// new cursor. It
 // returns how many events the page held.
 func (w *Watcher) Poll(ctx context.Context) (int, error) {
 	req, err := w.request(ctx)
@@ -193,7 +199,18 @@ func (w *Watcher) request(ctx context.Context) (protocol.GetEventsRequest, error
 	if err != nil {
 		return req, err
 	}
+	if latest.Sequence == 0 {
+		return req, fmt.Errorf("%w: latest ledger 0", ErrWatchAnswer)
+	}
 	req.StartLedger = latest.Sequence
+	if w.Lookback > 0 {
+		h, err := w.Client.GetHealth(ctx)
+		if err != nil {
+			return req, err
+		}
+		back := latest.Sequence - min(w.Lookback, latest.Sequence-1)
+		req.StartLedger = min(max(back, h.OldestLedger), latest.Sequence)
+	}
 	return req, nil
 }
 

@@ -129,6 +129,16 @@ func TestWatcherSeesWalletPayments(t *testing.T) {
 	if _, err := w3.Poll(ctx); err != nil || len(again.all) != 0 {
 		t.Fatalf("after a restart: %+v, %v", again.all, err)
 	}
+	// A first start without a cursor reads from the latest ledger (which
+	// holds the short SAC transfer), or from Lookback ledgers before it.
+	for lookback, n := range map[uint32]int{0: 1, 100: len(want)} {
+		first := &sightings{}
+		w4, _ := NewWatcher(c, asset, spt.Passphrase, operator.Address(), reqs, &MemoryCursor{}, first.handle)
+		w4.Lookback = lookback
+		if _, err := w4.Poll(ctx); err != nil || len(first.all) != n {
+			t.Fatalf("first start with lookback %d: %d sightings, %v; want %d", lookback, len(first.all), err, n)
+		}
+	}
 }
 
 func accountSeqOf(t *testing.T, l *simledger.Ledger, kp *keypair.Full) int64 {

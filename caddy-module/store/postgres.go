@@ -18,6 +18,7 @@ func OpenPostgres(ctx context.Context, dsn string) (DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open postgres: %w", err)
 	}
+	limitPool(db)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: connect postgres: %w", err)

@@ -76,6 +76,12 @@ func (s *sqlStore) Prune(ctx context.Context, r Retention, now time.Time) (Prune
 				SELECT tx_hash FROM torplus_submissions WHERE at < ? LIMIT ?)`), paidBefore, batch))
 		}, &p.Submissions)
 	}
+	if err == nil {
+		err = s.batches(ctx, r.Batch, func(tx *sql.Tx, batch int) (int64, error) {
+			return rows(tx.ExecContext(ctx, s.q(`DELETE FROM torplus_sightings WHERE key IN (
+				SELECT key FROM torplus_sightings WHERE seen_at < ? LIMIT ?)`), paidBefore, batch))
+		}, &p.Sightings)
+	}
 	if err == nil && !s.d.numbered {
 		_, err = s.db.ExecContext(ctx, `PRAGMA incremental_vacuum(`+strconv.Itoa(vacuumPages)+`)`)
 	}

@@ -72,6 +72,7 @@ type Pruned struct {
 	Credits  int64 // their credits
 
 	Submissions int64 // transactions settlement sent, past PaidHistory
+	Sightings   int64 // payments seen on the ledger, past PaidHistory
 }
 
 // maxBatches bounds the batches of one kind in one run: a backlog larger

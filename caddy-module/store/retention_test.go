@@ -65,9 +65,17 @@ func testRetention(t *testing.T, db DB) {
 	w := db.(LedgerWatch)
 	must(t, w.RecordSubmission(ctx, "old-submission", pr(1, "").ID, "replay-old", now.Add(-401*day)))
 	must(t, w.RecordSubmission(ctx, "recent-submission", pr(2, "").ID, "replay-recent", now.Add(-399*day)))
+	for key, ago := range map[string]time.Duration{"old-sighting": 401 * day, "recent-sighting": 399 * day} {
+		_, err := w.RecordSighting(ctx, Sighting{Key: key, Zone: testZone, TxHash: key, Ledger: 1, ClosedAt: now.Add(-ago),
+			From: "G", Amount: 1, Verdict: SightingLate, SeenAt: now.Add(-ago)})
+		must(t, err)
+	}
 	p, err := db.(Pruner).Prune(ctx, Retention{Batch: 2}, now)
 	must(t, err)
-	want := Pruned{Expired: 1, Unpaid: 7, Paid: 1, Requests: 1, Credits: 1, Submissions: 1}
+	want := Pruned{Expired: 1, Unpaid: 7, Paid: 1, Requests: 1, Credits: 1, Submissions: 1, Sightings: 1}
+	if seen, err := w.Sightings(ctx, testZone, "", 10); err != nil || len(seen) != 1 || seen[0].Key != "recent-sighting" {
+		t.Errorf("sightings kept: %+v, %v; want the recent one only", seen, err)
+	}
 	for tx, kept := range map[string]bool{"old-submission": false, "recent-submission": true} {
 		if got, err := w.Submitted(ctx, tx); err != nil || got != kept {
 			t.Errorf("submission %s remembered: %v, %v; want %v", tx, got, err, kept)

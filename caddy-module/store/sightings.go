@@ -54,11 +54,16 @@ type LedgerWatch interface {
 	// RecordSighting stores s; a key already stored is kept as it is,
 	// and added reports false.
 	RecordSighting(ctx context.Context, s Sighting) (added bool, err error)
-	// Sightings lists zone's sightings with verdict (all if ""), newest first.
+	// Sightings lists zone's sightings (every zone's if "") with verdict
+	// (all if ""), newest first, at most limit.
 	Sightings(ctx context.Context, zone, verdict string, limit int) ([]Sighting, error)
 	// PaymentRequestByNumber returns zone's request whose id's Number is
 	// n (the newest, should two share one), or ErrNotFound.
 	PaymentRequestByNumber(ctx context.Context, zone string, n uint64) (PaymentRequest, error)
+	// ReopenExpired moves an expired request back to pending when a
+	// payment for it closed on the ledger at paidAt, before it expired
+	// (the watcher read it late); reopened reports whether it did.
+	ReopenExpired(ctx context.Context, id [32]byte, paidAt time.Time) (reopened bool, err error)
 	// RecordSubmission notes that txHash was sent to pay request id with
 	// the payment whose replay key (Payment.Hash) is key.
 	RecordSubmission(ctx context.Context, txHash string, id [32]byte, key string, now time.Time) error
@@ -135,8 +140,8 @@ func (s *sqlStore) RecordSighting(ctx context.Context, g Sighting) (bool, error)
 
 func (s *sqlStore) Sightings(ctx context.Context, zone, verdict string, limit int) ([]Sighting, error) {
 	rows, err := s.rdb.QueryContext(ctx, s.q(`SELECT key, zone, tx_hash, ledger, closed_at, payer, amount, dest,
-		payment_request, verdict, seen_at FROM torplus_sightings WHERE zone = ? AND (? = '' OR verdict = ?)
-		ORDER BY seen_at DESC, key LIMIT ?`), zone, verdict, verdict, limit)
+		payment_request, verdict, seen_at FROM torplus_sightings WHERE (? = '' OR zone = ?) AND (? = '' OR verdict = ?)
+		ORDER BY seen_at DESC, key LIMIT ?`), zone, zone, verdict, verdict, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -168,6 +173,16 @@ func (s *sqlStore) PaymentRequestByNumber(ctx context.Context, zone string, n ui
 		return PaymentRequest{}, ErrNotFound
 	}
 	return p, err
+}
+
+func (s *sqlStore) ReopenExpired(ctx context.Context, id [32]byte, paidAt time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE torplus_payment_requests SET state = ?
+		WHERE id = ? AND state = ? AND expires_at > ?`), string(Pending), id[:], string(Expired), nanos(paidAt))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 func (s *sqlStore) RecordSubmission(ctx context.Context, txHash string, id [32]byte, key string, now time.Time) error {

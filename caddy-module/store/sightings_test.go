@@ -63,6 +63,9 @@ func TestLedgerWatch(t *testing.T) {
 				if err != nil || len(short) != 1 || short[0].Key != g.Key {
 					t.Fatalf("short sightings %+v, %v", short, err)
 				}
+				if every, err := w.Sightings(ctx, "", "", 10); err != nil || len(every) != 3 {
+					t.Fatalf("every zone's sightings %+v, %v", every, err)
+				}
 			})
 			t.Run("request by number", func(t *testing.T) {
 				a, b, c := pr(0x51, "s1"), pr(0x51, "s2"), pr(0x52, "s3")
@@ -77,6 +80,26 @@ func TestLedgerWatch(t *testing.T) {
 					if _, err := w.PaymentRequestByNumber(ctx, testZone, n); !errors.Is(err, ErrNotFound) {
 						t.Errorf("number %x: %v, want ErrNotFound", n, err)
 					}
+				}
+			})
+			t.Run("reopen expired", func(t *testing.T) {
+				p := pr(0x71, "s")
+				must(t, db.PutPaymentRequests(ctx, []PaymentRequest{p}))
+				if ok, err := w.ReopenExpired(ctx, p.ID, t0); err != nil || ok {
+					t.Fatalf("a pending request reopened: %v, %v", ok, err)
+				}
+				_, err := db.ExpirePending(ctx, p.ExpiresAt)
+				must(t, err)
+				for _, c := range []struct {
+					paid time.Time
+					want bool
+				}{{p.ExpiresAt, false}, {p.ExpiresAt.Add(-time.Second), true}} {
+					if ok, err := w.ReopenExpired(ctx, p.ID, c.paid); err != nil || ok != c.want {
+						t.Fatalf("paid at %s: reopened %v, %v; want %v", c.paid, ok, err, c.want)
+					}
+				}
+				if got, err := db.PaymentRequest(ctx, p.ID); err != nil || got.State != Pending {
+					t.Fatalf("reopened request: %s, %v", got.State, err)
 				}
 			})
 			t.Run("submissions", func(t *testing.T) {

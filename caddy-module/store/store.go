@@ -15,7 +15,9 @@
 // Stellar outage lasts): only pending requests expire. BeginSettle is the
 // one atomic pending → settling step: it refuses a second settle of the same
 // request and a second use of the same transaction hash, which is where
-// replay protection lives.
+// replay protection lives. One step goes back: LedgerWatch.ReopenExpired
+// moves an expired request to pending when the ledger shows a payment for
+// it that closed before it expired (read late).
 //
 // Payment requests and credits belong to one zone (site): a credit counts
 // only towards the allowance of its own zone's session.

@@ -1,8 +1,6 @@
 package composetest
 
 import (
-	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -15,7 +13,6 @@ import (
 	"github.com/stellar/go-stellar-sdk/keypair"
 	"github.com/stellar/go-stellar-sdk/network"
 
-	"github.com/torplus/torplus/caddy-module/dashboard"
 	"github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 	"github.com/torplus/torplus/client"
 	"github.com/torplus/torplus/client/clienttest"
@@ -66,13 +63,11 @@ func TestComposeDemoPays(t *testing.T) {
 			t.Fatalf("demo fetch %d: %v", i, err)
 		}
 	}
-	paid, _ := c.Paid()
+	paid, stroops := c.Paid()
 	if paid < 1 {
 		t.Fatalf("12 pages past a 2 KB free round were never paid for")
 	}
-	if d := dashboardData(ctx, t, addrs.dashboard); d.Payments < paid || d.Requests < paid {
-		t.Fatalf("the dashboard shows %d payment requests and %d payments; the client paid %d", d.Requests, d.Payments, paid)
-	}
+	assertDashboardShowsPaid(t, addrs.dashboard, paid, stroops)
 
 	// Real settings, from .env alone.
 	if _, err := p.Run(ctx, "down"); err != nil {
@@ -106,25 +101,6 @@ func TestComposeDemoPays(t *testing.T) {
 	if status != http.StatusPaymentRequired || !strings.Contains(body, clienttest.Operator.Address()) || !strings.Contains(body, `"3.5"`) {
 		t.Fatalf("with .env's payee and price: %d %s", status, body)
 	}
-}
-
-// dashboardData reads the dashboard's figures as JSON.
-func dashboardData(ctx context.Context, t *testing.T, addr string) dashboard.Data {
-	t.Helper()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/?format=json", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("dashboard: %v", err)
-	}
-	defer resp.Body.Close()
-	var d dashboard.Data
-	if err := json.NewDecoder(resp.Body).Decode(&d); err != nil {
-		t.Fatalf("dashboard: %s: %v", resp.Status, err)
-	}
-	return d
 }
 
 // readSite is a file of the example site.

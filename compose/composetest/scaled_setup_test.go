@@ -111,14 +111,16 @@ func (c *container) waitLog(ctx context.Context, t *testing.T, substr string, ti
 }
 
 // scaledSite is the files and keys of one scaled site: the master key (the
-// frontend's, the address visitors use), one data directory per replica
-// with its own instance key, the site's files and the torrc lines that
-// join the private Tor network.
+// frontend's, the address visitors use), the site's files and the torrc
+// lines that join the private Tor network (the hosters' with full
+// descriptors: a microdescriptor hides that the exit reaches 127.0.0.0/8,
+// where the simulated Stellar RPC listens; see internal/tornet).
 type scaledSite struct {
-	master    onion.ID
-	masterDir string // holds hs_ed25519_secret_key, owned by the frontend's user
-	site      string
-	torrc     string
+	master      onion.ID
+	masterDir   string // holds hs_ed25519_secret_key, owned by the frontend's user
+	site        string
+	torrc       string
+	hosterTorrc string
 }
 
 // tempDir makes a short directory (unix sockets live in some) owned by uid,
@@ -182,6 +184,8 @@ func newScaledSite(t *testing.T, tn *tornet.Network, files map[string][]byte) *s
 		t.Fatal(err)
 	}
 	writeFile(t, s.torrc, tn.JoinTorrc(), 0o644)
+	s.hosterTorrc = filepath.Join(filepath.Dir(s.torrc), "hoster.torrc")
+	writeFile(t, s.hosterTorrc, tn.JoinTorrc()+"UseMicrodescriptors 0\n", 0o644)
 	return s
 }
 
@@ -194,38 +198,34 @@ type replica struct {
 }
 
 // startReplica starts the hoster image with deploy/base/Caddyfile, as the
-// StatefulSet does: its key made beforehand (the Secret the pod's init step
-// copies) in its own data directory, settings (the master's address, the
-// ledger) in env.
-func (s *scaledSite) startReplica(ctx context.Context, t *testing.T, e *dockertest.Engine, name string, env map[string]string) *replica {
-	r, _ := s.startHoster(ctx, t, e, name, env)
+// StatefulSet does: its volumes made and its init containers run
+// (newDeployPod: its own onion key from the Secret, the fee account's seed
+// of stellar), settings (the master's address, the store) in env, and the
+// rpc backend on stellar's RPC, reached through the pod's tor.
+func (s *scaledSite) startReplica(ctx context.Context, t *testing.T, e *dockertest.Engine, name string, env map[string]string, stellar *stellarNet) *replica {
+	r, _ := s.startHoster(ctx, t, e, name, env, stellar)
 	return r
 }
 
-// startHoster is startReplica that also returns the data directory.
-func (s *scaledSite) startHoster(ctx context.Context, t *testing.T, e *dockertest.Engine, name string, env map[string]string) (*replica, string) {
+// startHoster is startReplica that also returns the pod's volumes.
+func (s *scaledSite) startHoster(ctx context.Context, t *testing.T, e *dockertest.Engine, name string, env map[string]string, stellar *stellarNet) (*replica, deployPod) {
 	t.Helper()
-	data := tempDir(t, hosterUID)
-	key, _, err := onion.LoadOrCreateKey(filepath.Join(data, "onion"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	chownTree(t, data, hosterUID)
+	pod := newDeployPod(ctx, t, e, stellar.Fee)
 	caddyfile, err := filepath.Abs(deployCaddyfile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &replica{name: name, instance: key.ID(), metricsAddr: "127.0.0.1:" + strconv.Itoa(freePort(t))}
-	args := []string{"--user", fmt.Sprintf("%d:%d", hosterUID, hosterUID),
-		"-v", data + ":/var/lib/torplus", "-v", s.site + ":/srv/site:ro",
-		"-v", caddyfile + ":/etc/torplus/Caddyfile:ro", "-v", s.torrc + ":/etc/torplus/extra.torrc:ro",
-		"-e", "TORPLUS_METRICS_BIND=127.0.0.1", "-e", "TORPLUS_METRICS_PORT=" + strings.TrimPrefix(r.metricsAddr, "127.0.0.1:")}
+	r := &replica{name: name, instance: pod.instance, metricsAddr: "127.0.0.1:" + strconv.Itoa(freePort(t))}
+	args := append(pod.mountArgs(), "--user", fmt.Sprintf("%d:%d", hosterUID, hosterUID), "-v", s.site+":/srv/site:ro",
+		"-v", caddyfile+":/etc/torplus/Caddyfile:ro", "-v", s.hosterTorrc+":/etc/torplus/extra.torrc:ro",
+		"-e", "TORPLUS_STELLAR_RPC="+stellar.RPC,
+		"-e", "TORPLUS_METRICS_BIND=127.0.0.1", "-e", "TORPLUS_METRICS_PORT="+strings.TrimPrefix(r.metricsAddr, "127.0.0.1:"))
 	for k, v := range env {
 		args = append(args, "-e", k+"="+v)
 	}
 	args = append(args, hosterImage, "run", "--config", "/etc/torplus/Caddyfile", "--adapter", "caddyfile")
 	r.container = run(ctx, t, e, name, args...)
-	return r, data
+	return r, pod
 }
 
 // startOnionbalance starts the frontend: its tor, then onionbalance with a

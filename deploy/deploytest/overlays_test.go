@@ -52,10 +52,8 @@ func TestOverlaysRenderAndPassPolicies(t *testing.T) {
 					t.Fatal("the replicas do not use the shared PostgreSQL ledger from Secret torplus-ledger")
 				}
 			}
-			if !envFromSecret(hoster, "TORPLUS_STELLAR_SEED", "torplus-stellar") {
-				t.Fatal("the Stellar seed does not come from Secret torplus-stellar")
-			}
 			cfg := find[*corev1.ConfigMap](t, objs, "torplus-hoster", true)
+			checkStellarSetup(t, hoster, settings, cfg.Data["Caddyfile"])
 			if !strings.Contains(cfg.Data["Caddyfile"], `onionbalance_master "{$TORPLUS_ONIONBALANCE_MASTER}"`) {
 				t.Fatal("the Caddyfile in the ConfigMap does not read the master's address")
 			}
@@ -142,6 +140,8 @@ func TestPolicyChecksCatchViolations(t *testing.T) {
 		{"Ingress", "overlays/single", "resources:\n  - ingress.yaml\n", nil, ErrExposed},
 		{"latest tag", "overlays/single", "images:\n  - name: torplus/hoster\n    newTag: latest\n", nil, ErrImageNotPinned},
 		{"foreign image", "overlays/scaled", "", []string{"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: torplus-onionbalance\nspec:\n  template:\n    spec:\n      containers:\n        - name: onionbalance\n          image: example.org/onionbalance:1.0\n"}, ErrImageNotPinned},
+		{"group-readable Secret", "overlays/single", "", []string{"apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: torplus-hoster\nspec:\n  template:\n    spec:\n      volumes:\n        - name: fee-account\n          secret:\n            secretName: torplus-fee-account\n            defaultMode: 0440\n"}, ErrSecretReadable},
+		{"Secret at the default mode", "overlays/scaled", "", []string{"apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: torplus-hoster\nspec:\n  template:\n    spec:\n      volumes:\n        - name: onion-key\n          secret:\n            secretName: torplus-instance-keys\n            defaultMode: null\n"}, ErrSecretReadable},
 		{"floating postgres", "overlays/scaled", "images:\n  - name: docker.io/library/postgres\n    newTag: \"15\"\n", nil, ErrImageNotPinned},
 	}
 	for _, tt := range tests {

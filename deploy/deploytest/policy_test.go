@@ -21,6 +21,7 @@ var (
 	ErrSecretInConfigMap   = errors.New("secret value in a ConfigMap")
 	ErrExposed             = errors.New("reachable from outside the cluster")
 	ErrImageNotPinned      = errors.New("image is not one of the project's pinned images")
+	ErrSecretReadable      = errors.New("Secret volume's files readable by others than their owner (defaultMode 0400)")
 )
 
 // pinnedImages are the images the manifests may run, with the form a
@@ -70,6 +71,11 @@ func checkPod(name string, spec *corev1.PodSpec) []error {
 	var errs []error
 	if spec.HostNetwork || spec.HostPID || spec.HostIPC {
 		errs = append(errs, fmt.Errorf("%s: host namespaces: %w", name, ErrExposed))
+	}
+	for _, v := range spec.Volumes {
+		if v.Secret != nil && !ownerOnly(v.Secret.DefaultMode, v.Secret.Items) {
+			errs = append(errs, fmt.Errorf("%s volume %s: %w", name, v.Name, ErrSecretReadable))
+		}
 	}
 	podNonRoot := spec.SecurityContext != nil && isTrue(spec.SecurityContext.RunAsNonRoot)
 	podRoot := spec.SecurityContext != nil && spec.SecurityContext.RunAsUser != nil && *spec.SecurityContext.RunAsUser == 0
@@ -169,3 +175,18 @@ func dropsAll(caps []corev1.Capability) bool {
 }
 
 func isTrue(b *bool) bool { return b != nil && *b }
+
+// ownerOnly reports whether a Secret volume's files are for their owner
+// alone: a defaultMode (Kubernetes' own default is 0644) and every item's
+// mode with no group or other bits.
+func ownerOnly(defaultMode *int32, items []corev1.KeyToPath) bool {
+	if defaultMode == nil || *defaultMode&0o077 != 0 {
+		return false
+	}
+	for _, it := range items {
+		if it.Mode != nil && *it.Mode&0o077 != 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -32,7 +32,7 @@ var (
 func JSTransfer(t testing.TB, s *Server, contract [32]byte, payer, fee *keypair.Full, to string, amount int64) (hash, status, balance string) {
 	t.Helper()
 	dir := npmtest.Install(t, JSPackages...)
-	trustCA(t, s)
+	TrustCA(t, s)
 	out := npmtest.Node(t, dir, string(sdkTransferJS), scriptInput(t, map[string]string{
 		"RPC_URL": s.URL, "PASSPHRASE": s.Ledger.NetworkPassphrase(),
 		"CONTRACT":     strkey.MustEncode(strkey.VersionByteContract, contract[:]),
@@ -51,7 +51,7 @@ func JSTransfer(t testing.TB, s *Server, contract [32]byte, payer, fee *keypair.
 func X402Payload(t testing.TB, s *Server, contract [32]byte, payer *keypair.Full, payTo string, amount int64) string {
 	t.Helper()
 	dir := npmtest.Install(t, JSPackages...)
-	trustCA(t, s)
+	TrustCA(t, s)
 	out := npmtest.Node(t, dir, string(x402PayloadJS), scriptInput(t, map[string]string{
 		"RPC_URL": s.URL, "PAYER_SECRET": payer.Seed(), "PAY_TO": payTo,
 		"CONTRACT": strkey.MustEncode(strkey.VersionByteContract, contract[:]), "AMOUNT": strconv.FormatInt(amount, 10)}))
@@ -65,10 +65,10 @@ func X402Payload(t testing.TB, s *Server, contract [32]byte, payer *keypair.Full
 	return payload.Payload.Transaction
 }
 
-// trustCA makes the node processes of this test trust s's certificate
+// TrustCA makes the node processes of this test trust s's certificate
 // (NODE_EXTRA_CA_CERTS, read by node at start, so it is set in the
 // test's environment, which the processes inherit); nothing for http.
-func trustCA(t testing.TB, s *Server) {
+func TrustCA(t testing.TB, s *Server) {
 	if s.CertPEM == nil {
 		return
 	}

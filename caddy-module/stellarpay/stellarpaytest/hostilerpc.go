@@ -48,6 +48,7 @@ func (a *RPCAnswers) Calls(method string) int {
 	return a.calls[method]
 }
 
+// ServeHTTP answers one JSON-RPC request with the result set for its method.
 func (a *RPCAnswers) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	var req struct {

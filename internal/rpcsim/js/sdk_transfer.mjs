@@ -2,8 +2,9 @@
 // AssembledTransaction builds and simulates transfer(from, to, amount),
 // the payer signs its auth entry, the SDK re-simulates, the fee account
 // signs and sends, and the SDK polls getTransaction to the end. Then it
-// reads balance(to). Prints one JSON line.
-import { contract, Keypair, nativeToScVal, scValToNative } from "@stellar/stellar-sdk";
+// reads balance(to) (of its base account when "to" is muxed). Prints one
+// JSON line.
+import { contract, Keypair, MuxedAccount, nativeToScVal, scValToNative } from "@stellar/stellar-sdk";
 
 import { readFileSync } from "node:fs";
 
@@ -39,7 +40,8 @@ const status = sent.getTransactionResponse?.status;
 const bal = await contract.AssembledTransaction.build({
   ...common,
   method: "balance",
-  args: [nativeToScVal(TO, { type: "address" })],
+  // A muxed address (M…) is paid to its base account, whose balance it is.
+  args: [nativeToScVal(TO.startsWith("M") ? MuxedAccount.fromAddress(TO, "0").baseAccount().accountId() : TO, { type: "address" })],
   parseResultXdr: (r) => scValToNative(r).toString(),
 });
 console.log(JSON.stringify({ hash: sent.sendTransactionResponse?.hash, status, balance: bal.result }));

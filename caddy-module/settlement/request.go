@@ -1,9 +1,14 @@
 package settlement
 
 import (
+	"context"
+	"errors"
+	"fmt"
+
 	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
 	"github.com/torplus/torplus/caddy-module/stellarpay/sac"
+	"github.com/torplus/torplus/caddy-module/store"
 )
 
 // payTarget is the id of the request a payment names: a classic
@@ -30,4 +35,33 @@ func payTarget(env string, t sac.Transfer, isSAC bool, want *payreq.ID) (payreq.
 	}
 	lo, _ := payreq.NumberRange(t.To.ID)
 	return lo, nil
+}
+
+// request reads the zone's payment request id; byNumber looks it up by
+// its Number alone (a SAC transfer's muxed id: the other 24 bytes of id
+// are zero).
+func (s *Service) request(ctx context.Context, id payreq.ID, byNumber bool) (store.PaymentRequest, error) {
+	var pr store.PaymentRequest
+	var err error
+	if byNumber {
+		var w store.LedgerWatch
+		if w, err = s.cfg.Store.Watch(ctx); err == nil {
+			pr, err = w.PaymentRequestByNumber(ctx, s.cfg.Zone, id.Number())
+		}
+	} else {
+		pr, err = s.cfg.Store.PaymentRequest(ctx, id)
+	}
+	if err == nil && pr.Zone != s.cfg.Zone {
+		err = store.ErrNotFound // another zone's request: paid there only, on its own backend
+	}
+	if byNumber && errors.Is(err, store.ErrNotFound) {
+		return pr, &stellarpay.Error{Kind: ErrUnknownRequest, Message: fmt.Sprintf("no payment request here has the muxed id %d the transfer pays", id.Number())}
+	}
+	if err != nil {
+		return pr, refusal(err, id)
+	}
+	if pr.State == store.Expired {
+		return pr, refusal(store.ErrExpired, pr.ID)
+	}
+	return pr, nil
 }
