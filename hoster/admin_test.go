@@ -65,7 +65,7 @@ func TestAdminSocketByDefault(t *testing.T) {
 	}
 	resp.Body.Close()
 	_, out, errOut := runHoster(t, nil, "doctor", "--data-dir", dataDir, "--timeout", "10s")
-	if !strings.Contains(out, "ok: Horizon http://127.0.0.1:") || strings.Contains(out, "cannot read the running config") {
+	if !strings.Contains(out, "ok: Stellar RPC http://127.0.0.1:") || strings.Contains(out, "cannot read the running config") {
 		t.Fatalf("doctor did not read the payments through the socket:\n%s%s", out, errOut)
 	}
 	h.stop()
