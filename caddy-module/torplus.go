@@ -18,6 +18,10 @@ import (
 	// The torplus_privacy handler: no Server, Via or Last-Modified header,
 	// ETags sealed under the site's secret.
 	_ "github.com/torplus/torplus/caddy-module/privacy"
+	// The caddy.fs.torplus_precompressed file system: the site's folder
+	// with brotli, zstd and gzip copies of its text files kept in the data
+	// directory.
+	_ "github.com/torplus/torplus/caddy-module/precompress"
 	// The revenue report's admin API route.
 	_ "github.com/torplus/torplus/caddy-module/revenue"
 )

@@ -49,8 +49,9 @@ count (default: every paid TPT request).
 --sign signs the JSON report with the site's Stellar key, read from
 --key-file (a file of mode 0600 holding the S… seed) or from the
 TORPLUS_STELLAR_SEED environment variable; the seed is never printed.
-"hoster revenue verify <file>" checks a signed report (with --horizon,
-also each listed transaction on the ledger); "hoster revenue payout"
+"hoster revenue verify <file>" checks a signed report (with --stellar-rpc
+and --asset-issuer, or --horizon, also each listed transaction on the
+ledger); "hoster revenue payout"
 writes the period's payouts as one unsigned Stellar transaction and CSV.`,
 		CobraFunc: func(cmd *cobra.Command) {
 			f := cmd.Flags()
@@ -61,11 +62,13 @@ writes the period's payouts as one unsigned Stellar transaction and CSV.`,
 			f.StringP("output", "o", "", "Write to this file instead of standard output")
 			cmd.RunE = caddycmd.WrapCommandFuncForCobra(cmdRevenue)
 			verify := &cobra.Command{
-				Use:   "verify [--signer <G…>] [--horizon <url>] [--format json|csv] <file>",
-				Short: "Checks a signed revenue report (and, given --horizon, its transactions on the ledger) and prints it",
+				Use:   "verify [--signer <G…>] [--stellar-rpc <url> --asset-issuer <G…>] [--horizon <url>] [--format json|csv] <file>",
+				Short: "Checks a signed revenue report (and, given --stellar-rpc or --horizon, its transactions on the ledger) and prints it",
 				Args:  cobra.ExactArgs(1),
 			}
 			verify.Flags().String("signer", "", "Require this Stellar account to be the signer")
+			verify.Flags().String("stellar-rpc", "", "Check that each listed transaction exists on this Stellar RPC and paid the site (classic payments and SAC transfers alike, by the asset's SAC events)")
+			verify.Flags().String("asset-issuer", "", "Issuer (G…) of the report's asset, whose SAC --stellar-rpc checks")
 			verify.Flags().String("horizon", "", "Check that each listed transaction exists on this Horizon and paid the site")
 			verify.Flags().String("format", "json", "Print the verified report as json or csv")
 			verify.RunE = caddycmd.WrapCommandFuncForCobra(cmdRevenueVerify)

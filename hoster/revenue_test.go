@@ -44,10 +44,14 @@ var (
 	revenueAuthor = keypair.MustRandom().Address()
 )
 
-// revenueStore writes a store with two paid requests (6 + 2 TPT) in
-// November 2026, the rounds they bought, and what their sessions read in
-// them: session one /a.html only, session two /a.html 1 : /b.html 3.
-func revenueStore(t *testing.T) string {
+// revenueStore writes a store with two paid requests (6 + 2 TPT) to
+// revenueSite in November 2026, the rounds they bought, and what their
+// sessions read in them: session one /a.html only, session two /a.html 1 :
+// /b.html 3.
+func revenueStore(t *testing.T) string { return revenueStoreFor(t, revenueSite) }
+
+// revenueStoreFor is revenueStore with payments to site.
+func revenueStoreFor(t *testing.T, site string) string {
 	path := filepath.Join(t.TempDir(), "store.db")
 	ctx := context.Background()
 	l, err := store.OpenSQLite(ctx, path)
@@ -60,7 +64,7 @@ func revenueStore(t *testing.T) string {
 		id := payreq.ID{byte(i + 1)}
 		session := fmt.Sprintf("t:%d", i)
 		tx := strings.Repeat(string(rune('a'+i)), 64)
-		if err := l.PutPaymentRequests(ctx, []store.PaymentRequest{{Request: payreq.Request{ID: id, Destination: revenueSite,
+		if err := l.PutPaymentRequests(ctx, []store.PaymentRequest{{Request: payreq.Request{ID: id, Destination: site,
 			AssetCode: "TPT", Amount: amount, ExpiresAt: at.Add(time.Hour)}, Session: session, CreatedAt: at}}); err != nil {
 			t.Fatal(err)
 		}

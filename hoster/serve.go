@@ -178,6 +178,11 @@ func serveConfig(o serveOptions) (*caddy.Config, error) {
 			"http":  caddyconfig.JSON(caddyhttp.App{Servers: servers}, nil),
 		},
 	}
+	if o.upstream == "" {
+		if cfg.AppsRaw["caddy.filesystems"], err = siteFilesystem(o.root, dataDir); err != nil {
+			return nil, err
+		}
+	}
 	if o.accessLog {
 		cfg.Logging = accessLogging()
 	}
@@ -202,10 +207,7 @@ func siteHandler(o serveOptions) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return caddyconfig.JSONModuleObject(map[string]any{
-		"root": root,
-		"hide": []string{".*"}, // no dotfiles (.git, .env …) on the onion site
-	}, "handler", "file_server", nil), nil
+	return staticSite(root), nil
 }
 
 // absDataDir is the absolute data directory, by default onionservice's.

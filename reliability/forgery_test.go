@@ -198,8 +198,9 @@ func forge(pr payreq.Request, payer *keypair.Full, seq int64, n int) (string, er
 		func(tx *spt.Tx) { tx.Memo = txnbuild.MemoText("torplus") },
 		func(tx *spt.Tx) { tx.Memo = txnbuild.MemoID(42) },
 		func(tx *spt.Tx) { tx.Memo = txnbuild.MemoReturn(id) },
-		func(tx *spt.Tx) { tx.TimeBounds = txnbuild.NewInfiniteTimeout() },
-		func(tx *spt.Tx) { tx.TimeBounds = txnbuild.NewTimebounds(0, pr.ExpiresAt.Add(time.Hour).Unix()) },
+		// No max_time, or one past the expiry, is what wallets send and is
+		// accepted (stellarpay.Verify); a min_time ahead is not.
+		func(tx *spt.Tx) { tx.TimeBounds = txnbuild.NewTimebounds(time.Now().Add(time.Hour).Unix(), 0) },
 		func(tx *spt.Tx) { tx.Passphrase = network.PublicNetworkPassphrase },
 		func(tx *spt.Tx) { tx.Signers = []*keypair.Full{stranger} },
 		func(tx *spt.Tx) { tx.Signers = []*keypair.Full{} }, // unsigned

@@ -41,7 +41,9 @@ func table(rows []row) string {
 		}
 		if !r.pass() {
 			res = "**miss**"
-			if r.Note != "" {
+			if r.Fails != "" {
+				res += " (" + r.Fails + ")"
+			} else if r.Note != "" {
 				res += " (" + r.Note + ")"
 			}
 		}

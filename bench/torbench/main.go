@@ -9,7 +9,13 @@
 //     over the time the slowest took);
 //   - time to the first byte of a small file on a fresh circuit (from the
 //     SOCKS connect, which builds the rendezvous circuit, to the first
-//     response byte).
+//     response byte);
+//   - page loads in headless Chromium (see pageload.go): the example
+//     site's pages as a new visitor on a fresh circuit, again on the warm
+//     circuit with the cache off, and again with the cache on; time to the
+//     load event (Navigation Timing) and bytes on the wire. Chromium's
+//     connections go through a loopback SOCKS forwarder (socksfwd.go) that
+//     gives tor the visitor's user name, so each visitor has its circuit.
 //
 // Round r measures the two sides in the order A B when r is odd and B A
 // when it is even. It prints one JSON line per measurement to -out, with
@@ -50,7 +56,10 @@ func main() {
 	flag.IntVar(&o.parallel, "parallel", 4, "circuits downloading at once")
 	flag.Int64Var(&o.parSize, "parallel-size", 12_500_000, "bytes each of the -parallel circuits downloads")
 	flag.IntVar(&o.ttfb, "ttfb", 6, "fresh circuits per side and round for the first-byte latency")
-	flag.DurationVar(&o.timeout, "timeout", 25*time.Minute, "bound on the whole run")
+	flag.IntVar(&o.pageRounds, "page-rounds", 5, "rounds of page loads (each loads every page on both sides; 0 skips them)")
+	flag.StringVar(&o.site, "site", "www-example", "the example site whose pages are loaded (both sides serve it)")
+	flag.StringVar(&o.chromium, "chromium", "chromium", "the Chromium binary")
+	flag.DurationVar(&o.timeout, "timeout", 40*time.Minute, "bound on the whole run")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "torbench:", err)
@@ -61,7 +70,9 @@ func main() {
 // options are the command line flags.
 type options struct {
 	hoster, nginx, out     string
+	site, chromium         string
 	rounds, parallel, ttfb int
+	pageRounds             int
 	size, parSize          int64
 	timeout                time.Duration
 }
@@ -78,6 +89,12 @@ type sample struct {
 	TorCPU  float64 `json:"tor_cpu_s,omitempty"` // its tor alone
 	CPUPerG float64 `json:"cpu_s_per_gb,omitempty"`
 	Millis  float64 `json:"ms,omitempty"`
+	// page loads: the page, Navigation Timing's responseStart, and the
+	// GETs that went to the network by Content-Encoding
+	Page        string         `json:"page,omitempty"`
+	FirstByteMs float64        `json:"first_byte_ms,omitempty"`
+	Requests    int            `json:"requests,omitempty"`
+	Encodings   map[string]int `json:"encodings,omitempty"`
 }
 
 func run(o options) error {
@@ -96,6 +113,11 @@ func run(o options) error {
 	www := filepath.Join(dir, "www")
 	if err := writeFiles(www, o.size, o.parSize); err != nil {
 		return err
+	}
+	if o.pageRounds > 0 {
+		if err := copySite(o.site, www); err != nil {
+			return err
+		}
 	}
 	start := time.Now()
 	fmt.Fprintln(os.Stderr, "== private Tor network: starting (bootstrap takes a minute or two)")
@@ -167,6 +189,43 @@ func run(o options) error {
 			}
 		}
 		fmt.Fprintf(os.Stderr, "   tor round %d done (%s)\n", r, time.Since(start).Round(time.Second))
+	}
+	if o.pageRounds > 0 {
+		return loadPages(o, dir, tn, nginx, hoster, enc, start)
+	}
+	return nil
+}
+
+// loadPages runs the page-load rounds: round r loads each page on the two
+// sides in the order A B when r is odd and B A when it is even.
+func loadPages(o options, dir string, tn *tornet.Network, nginx, hoster *side, enc *json.Encoder, start time.Time) error {
+	fwd, err := newSOCKSForwarder(tn.SocksAddr)
+	if err != nil {
+		return err
+	}
+	defer fwd.Close()
+	b, err := startBrowser(o.chromium, filepath.Join(dir, "chromium"), fwd)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	for r := 1; r <= o.pageRounds; r++ {
+		order := []*side{nginx, hoster}
+		if r%2 == 0 {
+			order = []*side{hoster, nginx}
+		}
+		for _, page := range pagesLoaded {
+			for _, s := range order {
+				res, err := pageVisit(b, s, r, page)
+				if err != nil {
+					return err
+				}
+				for _, x := range res {
+					enc.Encode(x)
+				}
+			}
+		}
+		fmt.Fprintf(os.Stderr, "   page-load round %d done (%s)\n", r, time.Since(start).Round(time.Second))
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/torplus/torplus/internal/proc"
+	"github.com/torplus/torplus/internal/sitecache"
 	"github.com/torplus/torplus/internal/tornet"
 )
 
@@ -73,7 +74,10 @@ func writeFiles(www string, size, parSize int64) error {
 }
 
 // startNginx starts nginx (listen … proxy_protocol, sendfile on) on a free
-// loopback port and returns its PID and port.
+// loopback port and returns its PID and port. Text is gzipped as the usual
+// configurations do (Debian's mime.types, gzip_comp_level 5 and the types
+// of the h5bp server configs); the .bin files are not text, so the
+// downloads are not compressed.
 func startNginx(ctx context.Context, p *procs, nginxPath, dir, www string) (pid, port int, err error) {
 	if port, err = freePort(); err != nil {
 		return 0, 0, err
@@ -87,9 +91,17 @@ pid %[1]s/nginx.pid;
 error_log %[1]s/error.log;
 events { worker_connections 1024; }
 http {
+	include /etc/nginx/mime.types;
+	default_type application/octet-stream;
 	access_log off;
 	sendfile on;
 	tcp_nopush on;
+	gzip on;
+	gzip_comp_level 5;
+	gzip_min_length 256;
+	gzip_vary on;
+	gzip_proxied any;
+	gzip_types application/javascript application/json application/xml image/svg+xml text/css text/javascript text/plain text/xml font/ttf font/otf;
 	client_body_temp_path %[1]s/body;
 	proxy_temp_path %[1]s/proxy;
 	fastcgi_temp_path %[1]s/fcgi;
@@ -117,8 +129,10 @@ http {
 
 // startHoster starts the hoster with the torplus meter in front of
 // file_server, listening on a unix socket with the proxy_protocol wrapper,
-// as its onion app sets it up: a free round of 1000 TB, so the metering
-// itself is measured, never a throttle. It returns the PID and the socket.
+// as `hoster serve --root` sets it up (privacy, meter, Cache-Control by
+// fingerprint, file_server sending the torplus_precompressed copies): a
+// free round of 1000 TB, so the metering itself is measured, never a
+// throttle. It returns the PID and the socket.
 func startHoster(ctx context.Context, p *procs, hosterPath, dir, www string) (pid int, socket string, err error) {
 	hd := filepath.Join(dir, "hoster")
 	if err := os.MkdirAll(hd, 0o700); err != nil {
@@ -134,11 +148,18 @@ func startHoster(ctx context.Context, p *procs, hosterPath, dir, www string) (pi
 			proxy_protocol
 		}
 	}
+	filesystem site torplus_precompressed {
+		root ` + www + `
+		cache ` + filepath.Join(hd, "precompressed") + `
+	}
 }
 
 http:// {
 	bind unix/` + socket + `
 	root * ` + www + `
+	torplus_privacy {
+		secret_file ` + filepath.Join(hd, "privacy.key") + `
+	}
 	torplus {
 		price 2.5
 		destination GD6I2TMALZ7TQB2HXGGGB5D5VJIHRJUTRIVN3LOJ4AJMSMC5VAKNEXG5
@@ -147,7 +168,25 @@ http:// {
 		free_budget off
 		store sqlite ` + filepath.Join(hd, "store.db") + `
 	}
-	file_server
+	@fingerprinted path_regexp ` + sitecache.FingerprintPattern + `
+	@other not path_regexp ` + sitecache.FingerprintPattern + `
+	header @fingerprinted {
+		Cache-Control "` + sitecache.Immutable + `"
+		match {
+			status 2xx 304
+		}
+	}
+	header @other {
+		Cache-Control "` + sitecache.Revalidated + `"
+		match {
+			status 2xx 304
+		}
+	}
+	file_server {
+		fs site
+		hide .*
+		precompressed br zstd gzip
+	}
 }
 `
 	path := filepath.Join(dir, "hoster.Caddyfile")

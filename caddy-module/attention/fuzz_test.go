@@ -1,7 +1,9 @@
 package attention
 
 import (
+	"errors"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -21,13 +23,30 @@ func FuzzParseJSON(f *testing.F) {
 
 func FuzzParseForm(f *testing.F) {
 	for _, s := range []string{"session=" + sess + "&path=%2Fa.html&visible_ms=1500", "session=a&session=b",
-		"visible_ms=1.", "visible_ms=+1", "path=%zz", ";;;", "visible_ms=00012.500"} {
+		"visible_ms=1.", "visible_ms=+1", "path=%zz", ";;;", "visible_ms=00012.500",
+		"path=/a.html&visible_ms=1&x=%zz", "&&path=/a+b.html&visible_ms=3&session=", "path=/&path=/&visible_ms=1",
+		"path=/&visible_ms=1&" + strings.Repeat("&", 10_000)} {
 		f.Add([]byte(s))
+	}
+	// ParseForm is url.ParseQuery without the map: it must agree with it.
+	reference := func(body []byte) (Report, error) {
+		v, err := url.ParseQuery(string(body))
+		if err != nil {
+			return Report{}, err
+		}
+		return fromValues(v)
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r, err := ParseForm(body)
 		if err == nil && r.VisibleMS < 0 {
 			t.Fatalf("negative visible time accepted: %+v", r)
+		}
+		want, werr := reference(body)
+		if (err == nil) != (werr == nil) || err == nil && r != want {
+			t.Fatalf("ParseForm(%q) = %+v, %v; url.ParseQuery gives %+v, %v", body, r, err, want, werr)
+		}
+		if err != nil && !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrBadVisible) {
+			t.Fatalf("ParseForm(%q): %v, want ErrMalformed or ErrBadVisible", body, err)
 		}
 	})
 }

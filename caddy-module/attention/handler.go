@@ -93,10 +93,11 @@ type Handler struct {
 	// (default SQLite in Caddy's data dir); attention goes in its own table.
 	Store store.Config `json:"store,omitempty"`
 
-	site  *Site
-	pages Pages
-	log   *zap.Logger
-	now   func() time.Time
+	site      *Site
+	pages     Pages
+	pageCache *pageCache
+	log       *zap.Logger
+	now       func() time.Time
 }
 
 // CaddyModule returns the Caddy module information.
@@ -129,6 +130,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return err
 	}
 	h.pages = Pages{Patterns: h.Pages, Extensions: h.PageExtensions}
+	h.pageCache = new(pageCache)
 	limits := Limits{Slack: time.Duration(h.Slack), FirstReport: time.Duration(h.FirstReport), Burst: h.Burst,
 		PerMinute: h.PerMinute, MaxSessions: h.MaxSessions, SessionTTL: time.Duration(h.SessionTTL), NewPerMinute: h.NewSessions}
 	onErr := func(err error) { h.log.Error("storing attention", zap.Error(err)) }
@@ -200,11 +202,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 
 // accept reads, validates and records one report.
 func (h *Handler) accept(r *http.Request) error {
-	rep, err := ReadRequest(r, h.MaxBody)
-	if err != nil {
-		return err
-	}
-	page, err := CleanPath(rep.Path)
+	rep, page, err := readRequest(r, h.MaxBody)
 	if err != nil {
 		return err
 	}
@@ -221,7 +219,7 @@ func (h *Handler) accept(r *http.Request) error {
 	if repl != nil {
 		root = repl.ReplaceAll(h.Root, ".")
 	}
-	if !h.pages.Is(root, page) {
+	if !h.pageCache.is(h.pages, root, page, now) {
 		return fmt.Errorf("%w: %q", ErrNotAPage, page)
 	}
 	if err := h.site.Tracker.Spend(key, rep.VisibleMS, now); err != nil {

@@ -25,11 +25,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"mime/multipart"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 )
@@ -112,23 +109,29 @@ func Status(err error) int {
 // URLSearchParams, multipart/form-data as it sends FormData), then checks
 // the fields' syntax with Report.Check.
 func ReadRequest(r *http.Request, maxBody int64) (Report, error) {
+	rep, _, err := readRequest(r, maxBody)
+	return rep, err
+}
+
+// readRequest is ReadRequest, also returning the report's clean path.
+func readRequest(r *http.Request, maxBody int64) (Report, string, error) {
 	if r.Method != http.MethodPost {
-		return Report{}, ErrMethod
+		return Report{}, "", ErrMethod
 	}
 	if r.ContentLength > maxBody {
-		return Report{}, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, r.ContentLength, maxBody)
+		return Report{}, "", fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, r.ContentLength, maxBody)
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	buf := bodies.Get().(*[]byte)
+	defer bodies.Put(buf)
+	body, err := readBody(r.Body, (*buf)[:0], maxBody)
+	*buf = body[:0]
 	if err != nil {
-		return Report{}, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	if int64(len(body)) > maxBody {
-		return Report{}, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, maxBody)
+		return Report{}, "", err
 	}
 	ct := r.Header.Get("Content-Type")
-	mt, params, err := mime.ParseMediaType(ct)
+	mt, params, err := mediaType(ct)
 	if err != nil && ct != "" {
-		return Report{}, fmt.Errorf("%w, not %q", ErrContentType, ct)
+		return Report{}, "", fmt.Errorf("%w, not %q", ErrContentType, ct)
 	}
 	var rep Report
 	switch mt {
@@ -139,15 +142,16 @@ func ReadRequest(r *http.Request, maxBody int64) (Report, error) {
 	case "multipart/form-data":
 		rep, err = parseMultipart(body, params["boundary"])
 	default:
-		return Report{}, fmt.Errorf("%w, not %q", ErrContentType, mt)
+		return Report{}, "", fmt.Errorf("%w, not %q", ErrContentType, mt)
 	}
 	if err != nil {
-		return Report{}, err
+		return Report{}, "", err
 	}
-	if err := rep.Check(); err != nil {
-		return Report{}, err
+	clean, err := rep.check()
+	if err != nil {
+		return Report{}, "", err
 	}
-	return rep, nil
+	return rep, clean, nil
 }
 
 // ParseJSON parses a report written as a JSON object. Fields other than
@@ -175,16 +179,6 @@ func ParseJSON(body []byte) (Report, error) {
 	return rep, err
 }
 
-// ParseForm parses a report sent as an application/x-www-form-urlencoded
-// body with the fields session, path and visible_ms.
-func ParseForm(body []byte) (Report, error) {
-	v, err := url.ParseQuery(string(body))
-	if err != nil {
-		return Report{}, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	return fromValues(v)
-}
-
 func parseMultipart(body []byte, boundary string) (Report, error) {
 	if boundary == "" {
 		return Report{}, fmt.Errorf("%w: multipart without a boundary", ErrMalformed)
@@ -199,31 +193,6 @@ func parseMultipart(body []byte, boundary string) (Report, error) {
 		return Report{}, fmt.Errorf("%w: files are not accepted", ErrMalformed)
 	}
 	return fromValues(form.Value)
-}
-
-func fromValues(v map[string][]string) (Report, error) {
-	one := func(k string) (string, error) {
-		if len(v[k]) != 1 {
-			return "", fmt.Errorf("%w: want exactly one %s field", ErrMalformed, k)
-		}
-		return v[k][0], nil
-	}
-	var rep Report
-	var err error
-	if len(v["session"]) > 0 {
-		if rep.Session, err = one("session"); err != nil {
-			return rep, err
-		}
-	}
-	if rep.Path, err = one("path"); err != nil {
-		return rep, err
-	}
-	ms, err := one("visible_ms")
-	if err != nil {
-		return rep, err
-	}
-	rep.VisibleMS, err = parseMS(ms)
-	return rep, err
 }
 
 // parseMS accepts a whole, non-negative number of milliseconds; a fraction
@@ -246,18 +215,23 @@ func parseMS(s string) (int64, error) {
 // Check checks the syntax of the report's fields (not whether the path is
 // a page, nor the time against the clock: a Validator does that).
 func (r Report) Check() error {
+	_, err := r.check()
+	return err
+}
+
+// check is Check, also returning the clean path (CleanPath).
+func (r Report) check() (string, error) {
 	if r.Session != "" && len(r.Session) < MinSessionLen || len(r.Session) > MaxSessionLen {
-		return ErrBadSession
+		return "", ErrBadSession
 	}
 	for i := 0; i < len(r.Session); i++ {
 		c := r.Session[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return ErrBadSession
+			return "", ErrBadSession
 		}
 	}
 	if r.VisibleMS < 0 {
-		return ErrBadVisible
+		return "", ErrBadVisible
 	}
-	_, err := CleanPath(r.Path)
-	return err
+	return CleanPath(r.Path)
 }

@@ -43,22 +43,10 @@ func addRounds(ctx context.Context, tx *sql.Tx, rows []PageRound) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO torplus_attention_rounds (site, session, round, path, visible_ms, reports, bytes)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
-		ON CONFLICT (site, session, round, path) DO UPDATE SET
-			visible_ms = torplus_attention_rounds.visible_ms + excluded.visible_ms,
-			reports = torplus_attention_rounds.reports + excluded.reports,
-			bytes = torplus_attention_rounds.bytes + excluded.bytes`)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	for _, r := range rows {
-		if _, err := stmt.ExecContext(ctx, r.Site, r.Session, r.Round, r.Path, r.VisibleMS, r.Reports, r.Bytes); err != nil {
-			return err
-		}
-	}
-	return nil
+	return upsert(ctx, tx, roundsTable, len(rows), func(i int) []any {
+		r := rows[i]
+		return []any{r.Site, r.Session, r.Round, r.Path, r.VisibleMS, r.Reports, r.Bytes}
+	})
 }
 
 // PageRounds implements Store.

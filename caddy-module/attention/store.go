@@ -108,19 +108,13 @@ func (s *SQLStore) Add(ctx context.Context, rows []Daily, rounds []PageRound) er
 		return err
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO torplus_attention_daily (site, day, path, visible_ms, reports)
-		VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (site, day, path) DO UPDATE SET
-			visible_ms = torplus_attention_daily.visible_ms + excluded.visible_ms,
-			reports = torplus_attention_daily.reports + excluded.reports`)
+	rows, rounds = mergeDaily(rows), mergeRounds(rounds)
+	err = upsert(ctx, tx, dailyTable, len(rows), func(i int) []any {
+		r := rows[i]
+		return []any{r.Site, int64(r.Day), r.Path, r.VisibleMS, r.Reports}
+	})
 	if err != nil {
 		return err
-	}
-	defer stmt.Close()
-	for _, r := range rows {
-		if _, err := stmt.ExecContext(ctx, r.Site, int64(r.Day), r.Path, r.VisibleMS, r.Reports); err != nil {
-			return err
-		}
 	}
 	if err := addRounds(ctx, tx, rounds); err != nil {
 		return err

@@ -207,8 +207,10 @@ func remoteIP(remoteAddr string) (netip.Addr, error) {
 // address is parsed, and the epoch fixed, once per connection where the
 // server registered WithConnCache.
 //
-// Whatever the outcome, Identify removes the TorPlus-Session and
-// TorPlus-PoW headers from r, so that no handler after it sees them: a
+// A browser's token comes in the session cookie (CookieName) instead; the
+// header wins when both come, and a malformed cookie is ignored (the
+// meter sets a new one). Whatever the outcome, Identify removes the
+// TorPlus-Session and TorPlus-PoW headers and the session cookie from r, so that no handler after it sees them: a
 // caller that checks the stamp reads PoWHeader before calling Identify.
 // Under Caddy it sets VisitorVar, an opaque id of the client an owner may
 // pass to its upstream.
@@ -216,6 +218,11 @@ func Identify(r *http.Request, allowClearnet bool) (Key, error) {
 	token := r.Header[sessionKey]
 	delete(r.Header, sessionKey)
 	delete(r.Header, powKey)
+	if c, ok := takeCookie(r.Header); ok && (len(token) == 0 || token[0] == "") {
+		if _, err := ParseToken(c); err == nil { // a bad cookie is replaced, not refused
+			token = []string{c}
+		}
+	}
 	addr, parsed := remoteAddr(r)
 	circuit, cerr := circuitOf(addr, parsed)
 	if cerr != nil && !allowClearnet {

@@ -2,6 +2,8 @@ package meter
 
 import (
 	"testing"
+
+	"github.com/torplus/torplus/caddy-module/identity"
 )
 
 // TestTokenFarming: a fresh TorPlus-Session token per request is not a
@@ -36,6 +38,24 @@ func TestTokenFarming(t *testing.T) {
 			_, got, _ := newClient(c, "", "").fetch(t, u("/half.bin"))
 			for range 5 {
 				if status, n, _ := newClient(c, "", newToken()).fetch(t, u("/big.bin")); status == 200 {
+					got += n
+				}
+			}
+			return got
+		}, free},
+		{"a fresh cookie per request", 8005, func(t *testing.T, c uint32) int64 {
+			var got int64
+			for range 10 {
+				if status, n, _ := newClient(c, "", "").fetch(t, u("/big.bin"), "Cookie", identity.CookieName+"="+newToken()); status == 200 {
+					got += n
+				}
+			}
+			return got
+		}, free},
+		{"circuit first, then cookies", 8006, func(t *testing.T, c uint32) int64 {
+			_, got, _ := newClient(c, "", "").fetch(t, u("/half.bin"))
+			for range 5 {
+				if status, n, _ := newClient(c, "", "").fetch(t, u("/big.bin"), "Cookie", identity.CookieName+"="+newToken()); status == 200 {
 					got += n
 				}
 			}

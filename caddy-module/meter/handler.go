@@ -165,6 +165,12 @@ type Handler struct {
 	SeedFile string `json:"seed_file,omitempty"`
 	SeedEnv  string `json:"seed_env,omitempty"`
 
+	// PaymentSecretFile holds the zone's secret (64 hex digits, mode 0600)
+	// that binds its Payment challenge ids. Default: payment-secret-<zone>
+	// next to the SQLite store (or in Caddy's data dir), made on first use.
+	// Replicas of a zone must share it.
+	PaymentSecretFile string `json:"payment_secret_file,omitempty"`
+
 	// FailedPayments bounds payments that fail verification, per payment
 	// request and per client; past them payments are answered 429 with
 	// Retry-After, unverified (defaults: 5 and 20 a minute).
@@ -175,6 +181,7 @@ type Handler struct {
 	payPath       string
 	settleTimeout time.Duration
 	offlineKey    string
+	offers        offers
 	policy        *policy
 	terms         payreq.Terms
 	freeSize      int64
@@ -199,6 +206,9 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		return err
 	}
 	if err := h.provisionPayments(); err != nil {
+		return err
+	}
+	if err := h.provisionOffers(); err != nil {
 		return err
 	}
 	st, err := acquireState(ctx, h.Zone, h.Store, h.policy, h.freeBudget, h.log)

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/torplus/torplus/caddy-module/identity"
@@ -28,8 +27,11 @@ func endpointPath(endpoint string) string {
 // field xdr to the zone's settlement and answers 200 with the receipt once
 // the session is credited.
 func (h *Handler) servePayment(w http.ResponseWriter, r *http.Request, key identity.Key) error {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return h.serveStatus(w, r)
+	}
 	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
+		w.Header().Set("Allow", "GET, HEAD, POST")
 		return writePayError(w, &stellarpay.Error{Kind: ErrPayMethod, Message: "send the signed envelope with POST, form field xdr"})
 	}
 	env, err := stellarpay.EnvelopeFromForm(w, r)
@@ -45,16 +47,12 @@ func (h *Handler) servePayment(w http.ResponseWriter, r *http.Request, key ident
 	return json.NewEncoder(w).Encode(rc)
 }
 
-// payByAuthorization settles the credential of a request retried with
-// `Authorization: Payment …`. It reports whether it answered the request
-// (a refusal); otherwise the request goes on, its session credited.
-func (h *Handler) payByAuthorization(w http.ResponseWriter, r *http.Request, key identity.Key) (answered bool, err error) {
-	v := r.Header.Get("Authorization")
-	scheme, _, _ := strings.Cut(strings.TrimSpace(v), " ")
-	if !strings.EqualFold(scheme, stellarpay.AuthScheme) {
-		return false, nil
-	}
-	r.Header.Del("Authorization") // the credential is ours, not the upstream's
+// payByAuthorization settles TorPlus's earlier credential, `Authorization:
+// Payment <base64url {id, xdr}>`, taken on private networks only (where
+// the IETF scheme cannot name the network). It reports whether it
+// answered the request (a refusal); otherwise the request goes on, its
+// session credited.
+func (h *Handler) payByAuthorization(w http.ResponseWriter, r *http.Request, key identity.Key, v string) (answered bool, err error) {
 	c, id, err := stellarpay.ParseAuthorization(v)
 	if err == nil {
 		_, err = h.payments.Pay(r.Context(), c.XDR, &id, key.String())

@@ -60,7 +60,7 @@ func FuzzPaymentEndpoint(f *testing.F) {
 		var err error
 		if auth == "" {
 			err = h.servePayment(w, r, fuzzClient)
-		} else if answered, aerr := h.payByAuthorization(w, r, fuzzClient); answered {
+		} else if answered, aerr := h.payByAuthorization(w, r, fuzzClient, auth); answered {
 			err = aerr
 		} else {
 			w.WriteHeader(http.StatusOK) // credited; the request would go on

@@ -10,6 +10,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -164,10 +165,20 @@ func TestPaymentReplayAndRefusals(t *testing.T) {
 			t.Fatalf("operator received %d stroops, want %d", got, payStroops)
 		}
 	})
-	t.Run("GET on the endpoint", func(t *testing.T) {
-		resp, _ := (&client{Client: http.DefaultClient}).get(t, endpoint, "TorPlus-Session", newToken())
-		if resp.StatusCode != 405 || resp.Header.Get("Allow") != "POST" {
-			t.Fatalf("GET answered %s", resp.Status)
+	t.Run("GET on the endpoint is the status", func(t *testing.T) {
+		c := &client{Client: http.DefaultClient}
+		if resp, _ := c.get(t, endpoint, "TorPlus-Session", newToken()); resp.StatusCode != 400 {
+			t.Fatalf("GET without id answered %s", resp.Status)
+		}
+		for id, want := range map[string]string{pr.ID.String(): `{"state":"paid"}`, payreq.NewID().String(): `{"state":"pending"}`} {
+			resp, body := c.get(t, endpoint+"?id="+id, "TorPlus-Session", newToken())
+			if resp.StatusCode != 200 || strings.TrimSpace(string(body)) != want || resp.Header.Get("Cache-Control") != "no-store" {
+				t.Fatalf("status of %s: %s %s, want %s", id, resp.Status, body, want)
+			}
+		}
+		req, _ := http.NewRequest("PUT", endpoint, nil)
+		if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET, HEAD, POST" {
+			t.Fatalf("PUT answered %v, %v", resp, err)
 		}
 	})
 	t.Run("offline ledger survives a reload", func(t *testing.T) {

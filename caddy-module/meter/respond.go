@@ -19,15 +19,14 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, key identity.Ke
 	pr := h.request(r, key, s, now)
 	h.st.metrics.refused.Inc()
 	hdr := w.Header()
-	hdr.Set("WWW-Authenticate", pr.Challenge())
-	hdr.Set("Cache-Control", "no-store")
+	h.offer(hdr, r, pr, now, false, "")
 	if retryAfter > 0 {
 		hdr.Set("Retry-After", strconv.FormatInt(int64(retryAfter/time.Second)+1, 10))
 	}
 	if prefersHTML(r.Header.Get("Accept")) {
 		hdr.Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusPaymentRequired)
-		return pr.WriteHTML(w)
+		return pr.WriteHTML(w, h.payPath+"?id="+pr.ID.String())
 	}
 	hdr.Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusPaymentRequired)

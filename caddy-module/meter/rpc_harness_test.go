@@ -44,6 +44,7 @@ type rpcSite struct {
 	rpc      *rpcsim.Server
 	client   *rpcclient.Client
 	contract [32]byte
+	pass     string // the network's passphrase
 }
 
 // rpcGenesis is clienttest's ledger with TPT's SAC and the fee account.
@@ -57,7 +58,15 @@ func rpcGenesis() simledger.Genesis {
 // startRPCNet starts the simulated RPC, closing a ledger every close.
 func startRPCNet(t *testing.T, close time.Duration) *rpcsim.Server {
 	t.Helper()
-	l, err := simledger.New(rpcGenesis(), nil)
+	return startRPCNetOn(t, close, spt.Passphrase)
+}
+
+// startRPCNetOn starts the simulated RPC of the network passphrase.
+func startRPCNetOn(t *testing.T, close time.Duration, passphrase string) *rpcsim.Server {
+	t.Helper()
+	g := rpcGenesis()
+	g.NetworkPassphrase = passphrase
+	l, err := simledger.New(g, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +96,11 @@ func startRPCSite(t *testing.T, zone string, srv *rpcsim.Server, extra map[strin
 	s.file("f.bin", 1000)
 	c := rpcclient.NewClient(srv.URL, &http.Client{Timeout: 10 * time.Second})
 	t.Cleanup(func() { _ = c.Close() })
-	return &rpcSite{site: s, t: t, zone: zone, rpc: srv, client: c, contract: srv.Ledger.ContractID(tpt)}
+	pass, _ := h["network"].(string)
+	if pass == "" {
+		pass = spt.Passphrase
+	}
+	return &rpcSite{site: s, t: t, zone: zone, rpc: srv, client: c, contract: srv.Ledger.ContractID(tpt), pass: pass}
 }
 
 // request opens a session with token and returns the payment request of
@@ -131,7 +144,7 @@ func (r *rpcSite) awaitServed(token string) bool {
 func (r *rpcSite) transfer(to string, amount int64, ledgers uint32) string {
 	r.t.Helper()
 	ctx := context.Background()
-	w := rpcsim.Wallet{Client: r.client, Passphrase: spt.Passphrase}
+	w := rpcsim.Wallet{Client: r.client, Passphrase: r.pass}
 	call := r.call(payPayer, to, amount)
 	p, err := w.Prepare(ctx, payBroke.Address(), call, payPayer, ledgers)
 	if err != nil {
@@ -163,7 +176,7 @@ type jsOut struct{ XDR, Hash, Status string }
 func (r *rpcSite) js(to string, amount int64, ledgers uint32, send bool) jsOut {
 	r.t.Helper()
 	dir := npmtest.Install(r.t, rpcsim.JSPackages...)
-	in, _ := json.Marshal(map[string]any{"RPC_URL": r.rpc.URL, "PASSPHRASE": spt.Passphrase,
+	in, _ := json.Marshal(map[string]any{"RPC_URL": r.rpc.URL, "PASSPHRASE": r.pass,
 		"CONTRACT": strkey.MustEncode(strkey.VersionByteContract, r.contract[:]), "PAYER_SECRET": payPayer.Seed(),
 		"SOURCE_SECRET": payBroke.Seed(), "TO": to, "AMOUNT": strconv.FormatInt(amount, 10),
 		"LEDGERS": strconv.FormatUint(uint64(ledgers), 10), "SEND": send})
@@ -194,7 +207,7 @@ func (r *rpcSite) call(from *keypair.Full, to string, amount int64) xdr.InvokeCo
 func (r *rpcSite) walletPay(to string, amount int64) string {
 	r.t.Helper()
 	ctx := context.Background()
-	w := rpcsim.Wallet{Client: r.client, Passphrase: spt.Passphrase}
+	w := rpcsim.Wallet{Client: r.client, Passphrase: r.pass}
 	call := r.call(payPayer, to, amount)
 	p, err := w.Prepare(ctx, payPayer.Address(), call, payPayer, 100)
 	if err != nil {

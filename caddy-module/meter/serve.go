@@ -49,6 +49,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if v := r.Header[powKey]; len(v) > 0 {
 		stamp = v[0]
 	}
+	mint := wantsCookie(r)
 	key, err := identity.Identify(r, h.AllowClearnet)
 	switch {
 	case errors.Is(err, identity.ErrClearnetDenied):
@@ -58,11 +59,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	case err != nil:
 		return err
 	}
+	if mint {
+		http.SetCookie(w, identity.NewCookie())
+	}
 	if r.URL.Path == h.payPath {
 		return h.servePayment(w, r, key)
-	}
-	if answered, err := h.payByAuthorization(w, r, key); answered {
-		return err
 	}
 	now := h.st.now()
 	s, err := h.st.load(r.Context(), key)
@@ -80,10 +81,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 			return caddyhttp.Error(http.StatusServiceUnavailable, err)
 		}
 	}
+	if answered, err := h.takeCredential(w, r, key, s, now); answered {
+		return err
+	}
 	if s.transient { // no room in memory: no bytes, but a payment request
 		return h.refuse(w, r, key, s, now, 0)
 	}
 	return h.serve(w, r, next, key, s, now)
+}
+
+// wantsCookie reports whether the response to r sets a session cookie: a
+// browser (it asks for HTML: the page load that comes first) that sent no
+// token. API clients send TorPlus-Session and get none.
+func wantsCookie(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "text/html") && identity.WantsCookie(r)
 }
 
 // serve answers a request of a known session by its round state: at full
@@ -109,7 +120,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.H
 	}
 	w.Header()[remainingKey] = []string{strconv.FormatInt(max(s.remaining(), 0), 10)}
 	if action != Serve {
-		w.Header().Set(PaymentRequestHeader, h.request(r, key, s, now).Challenge())
+		h.offer(w.Header(), r, h.request(r, key, s, now), now, true, "")
 	}
 	if action == Throttle {
 		h.st.metrics.throttles.Inc()

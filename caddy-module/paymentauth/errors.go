@@ -47,6 +47,10 @@ var (
 	// ErrExpired: the challenge's expires time has passed, or it has none
 	// (we always set one, so a missing one was not ours).
 	ErrExpired = newError("payment-expired", "Payment Expired", http.StatusPaymentRequired, "challenge expired")
+	// ErrUsed: the challenge was answered before (a credential is good for
+	// one payment: the draft's single use), or names a payment request
+	// this site does not know.
+	ErrUsed = newError("invalid-challenge", "Invalid Challenge", http.StatusPaymentRequired, "challenge already used or unknown")
 	// ErrMethod: the credential answers a method or intent other than
 	// stellar/charge.
 	ErrMethod = newError("method-unsupported", "Method Unsupported", http.StatusBadRequest, "method or intent not supported")
@@ -60,6 +64,13 @@ var (
 	// ErrSettlement: the transaction was valid but failed on the ledger
 	// (draft-stellar-charge's settlement-failed).
 	ErrSettlement = newError("settlement-failed", "Settlement Failed", http.StatusPaymentRequired, "settlement failed")
+	// ErrUnavailable: the ledger did not answer in time; the payment is
+	// kept and may still land, so the client retries after Retry-After
+	// (503). The draft names no type for it; this one is ours.
+	ErrUnavailable = newError("settlement-pending", "Settlement Pending", http.StatusServiceUnavailable, "settlement outcome not known yet")
+	// ErrTooManyFailures: too many failed payments for this request or
+	// from this client; retry after Retry-After (429). Ours too.
+	ErrTooManyFailures = newError("too-many-failures", "Too Many Failed Payments", http.StatusTooManyRequests, "too many failed payments")
 )
 
 // AsError returns the *Error err wraps, or ErrVerification for any other

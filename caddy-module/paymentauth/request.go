@@ -39,7 +39,9 @@ type Request struct {
 	Amount int64 `json:"-"`
 	// Currency is the SEP-41 token's contract address (C…): TPT's SAC.
 	Currency string `json:"currency"`
-	// Recipient is the payee's Stellar address.
+	// Recipient is the payee's Stellar address. The meter gives the
+	// request's muxed address (M…), which names the request on the ledger,
+	// so a transfer pushed by the client is matched to it.
 	Recipient string `json:"recipient"`
 	// Description is for people; nothing is verified against it.
 	Description string `json:"description,omitempty"`
@@ -90,8 +92,9 @@ func (r Request) Validate() error {
 		return fmt.Errorf("%w: network %q", ErrRequest, n)
 	case !strkey.IsValidContractAddress(r.Currency):
 		return fmt.Errorf("%w: currency %q is not a contract address", ErrRequest, r.Currency)
-	case !strkey.IsValidEd25519PublicKey(r.Recipient) && !strkey.IsValidContractAddress(r.Recipient):
-		return fmt.Errorf("%w: recipient %q is not an account or contract address", ErrRequest, r.Recipient)
+	case !strkey.IsValidEd25519PublicKey(r.Recipient) && !strkey.IsValidMuxedAccountEd25519PublicKey(r.Recipient) &&
+		!strkey.IsValidContractAddress(r.Recipient):
+		return fmt.Errorf("%w: recipient %q is not an account (G… or muxed M…) or contract address", ErrRequest, r.Recipient)
 	}
 	return nil
 }

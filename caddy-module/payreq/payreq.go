@@ -123,22 +123,29 @@ func New(id ID, t Terms, callback string, now time.Time) Request {
 
 // SEP7 returns the request as a SEP-7 pay URI. The memo is the id as a
 // base64 MEMO_HASH; the callback is "url:" + Callback; the network
-// passphrase is given unless it is the public network's.
+// passphrase is given unless it is the public network's. Values are
+// percent-encoded as the SEP's examples are (a space is %20, not the form
+// encoding's +), so a wallet that decodes with decodeURIComponent reads
+// the network passphrase right.
 func (r Request) SEP7() string {
 	q := []string{
-		"destination=" + url.QueryEscape(r.Destination),
+		"destination=" + sep7Escape(r.Destination),
 		"amount=" + r.Amount.String(),
-		"asset_code=" + url.QueryEscape(r.AssetCode),
-		"asset_issuer=" + url.QueryEscape(r.AssetIssuer),
-		"memo=" + url.QueryEscape(base64.StdEncoding.EncodeToString(r.ID[:])),
+		"asset_code=" + sep7Escape(r.AssetCode),
+		"asset_issuer=" + sep7Escape(r.AssetIssuer),
+		"memo=" + sep7Escape(base64.StdEncoding.EncodeToString(r.ID[:])),
 		"memo_type=MEMO_HASH",
 	}
 	if r.Callback != "" {
-		q = append(q, "callback="+url.QueryEscape("url:"+r.Callback))
+		q = append(q, "callback="+sep7Escape("url:"+r.Callback))
 	}
 	if r.NetworkPassphrase != PubnetPassphrase {
-		q = append(q, "network_passphrase="+url.QueryEscape(r.NetworkPassphrase))
+		q = append(q, "network_passphrase="+sep7Escape(r.NetworkPassphrase))
 	}
-	q = append(q, "msg="+url.QueryEscape("TorPlus: "+strconv.FormatInt(r.Bytes, 10)+" bytes"))
+	q = append(q, "msg="+sep7Escape("TorPlus: "+strconv.FormatInt(r.Bytes, 10)+" bytes"))
 	return "web+stellar:pay?" + strings.Join(q, "&")
 }
+
+// sep7Escape percent-encodes a URI parameter value: url.QueryEscape, with
+// spaces as %20 (a literal + is already %2B).
+func sep7Escape(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "+", "%20") }

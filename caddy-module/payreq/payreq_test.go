@@ -113,7 +113,7 @@ func TestParseChallengeRejects(t *testing.T) {
 func TestHTMLPage(t *testing.T) {
 	r := New(NewID(), terms, "http://example.onion/pay", now)
 	var b bytes.Buffer
-	if err := r.WriteHTML(&b); err != nil {
+	if err := r.WriteHTML(&b, "/.well-known/torplus/pay?id="+r.ID.String()); err != nil {
 		t.Fatal(err)
 	}
 	page := b.String()
@@ -121,6 +121,9 @@ func TestHTMLPage(t *testing.T) {
 		`href="web&#43;stellar:pay?destination=` + dest, // the SEP-7 link, not sanitised away
 		`src="data:image/png;base64,iVBOR`,              // a PNG QR code
 		"2.5 TPT</strong> for the next 52 MB", r.ID.String(), issuer,
+		`<code id="address">` + r.Muxed + `</code>`, `<code id="memo">` + r.Memo + `</code>`, `<meta http-equiv="refresh" content="15">`,
+		`var status = "/.well-known/torplus/pay?id=` + r.ID.String() + `"`, // a JS string, escaped as one
+		`name="viewport" content="width=device-width, initial-scale=1"`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
@@ -167,4 +170,23 @@ func FuzzParseSEP7(f *testing.F) {
 			t.Fatalf("URI %q parsed to %v", r.URI, q)
 		}
 	})
+}
+
+// TestSEP7Spaces: spaces are %20, as decodeURIComponent reads them; a
+// literal + stays distinguishable.
+func TestSEP7Spaces(t *testing.T) {
+	tm := terms
+	tm.NetworkPassphrase = "Test SDF Network ; September 2015"
+	uri := New(NewID(), tm, "http://x.onion/pay?a=1+2", now).URI
+	if strings.Count(uri, "+") != 1 {
+		t.Fatalf("URI %q has a + besides the scheme's", uri)
+	}
+	if !strings.Contains(uri, "network_passphrase=Test%20SDF%20Network%20%3B%20September%202015") ||
+		!strings.Contains(uri, "msg=TorPlus%3A%2052428800%20bytes") {
+		t.Fatalf("URI %q", uri)
+	}
+	q, err := ParseSEP7(uri)
+	if err != nil || q.Get("network_passphrase") != tm.NetworkPassphrase || q.Get("callback") != "http://x.onion/pay?a=1+2" {
+		t.Fatalf("parsed %v, %v", q, err)
+	}
 }

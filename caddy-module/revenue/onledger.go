@@ -25,12 +25,18 @@ var (
 // matches one of the errors above. A content provider runs it on a
 // verified report to check its share against the ledger, not the site.
 func CheckTransactions(ctx context.Context, hz horizonclient.ClientInterface, r Report) error {
+	return checkEach(ctx, r, func(t Transaction) error { return checkTransaction(hz, r, t) })
+}
+
+// checkEach runs check on each of the report's transactions and returns
+// every problem, joined, each prefixed with its transaction's hash.
+func checkEach(ctx context.Context, r Report, check func(Transaction) error) error {
 	if r.Destination == "" {
 		return ErrNoSite
 	}
 	var errs []error
 	for _, t := range r.Transactions {
-		if err := checkTransaction(hz, r, t); err != nil {
+		if err := check(t); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", t.TxHash, err))
 		}
 		if ctx.Err() != nil {

@@ -69,6 +69,18 @@ func PayoutTransaction(r Report, terms PayoutTerms) (string, error) {
 	for i, p := range payouts {
 		ops[i] = &txnbuild.Payment{Destination: p.Account, Amount: p.Amount.String(), Asset: asset}
 	}
+	tx, err := payoutTx(r, terms, terms.Sequence, false, 0, ops...)
+	if err != nil {
+		return "", err
+	}
+	return tx.Base64()
+}
+
+// payoutTx is a payout transaction of ops from the site's account with
+// the sequence number after seq and terms' fee and time bounds: with
+// PayoutMemo for classic payments; a SAC call (soroban, where CAP-67
+// forbids a memo) pays resourceFee stroops more, its simulation's.
+func payoutTx(r Report, terms PayoutTerms, seq int64, soroban bool, resourceFee int64, ops ...txnbuild.Operation) (*txnbuild.Transaction, error) {
 	fee := terms.BaseFee
 	if fee == 0 {
 		fee = txnbuild.MinBaseFee
@@ -77,18 +89,22 @@ func PayoutTransaction(r Report, terms PayoutTerms) (string, error) {
 	if terms.Timeout > 0 {
 		bounds = txnbuild.NewTimeout(terms.Timeout)
 	}
+	var memo txnbuild.Memo
+	if !soroban {
+		memo = txnbuild.MemoText(PayoutMemo(r))
+	}
 	tx, err := txnbuild.NewTransaction(txnbuild.TransactionParams{
-		SourceAccount:        &txnbuild.SimpleAccount{AccountID: r.Destination, Sequence: terms.Sequence},
+		SourceAccount:        &txnbuild.SimpleAccount{AccountID: r.Destination, Sequence: seq},
 		IncrementSequenceNum: true,
 		Operations:           ops,
-		BaseFee:              fee,
-		Memo:                 txnbuild.MemoText(PayoutMemo(r)),
+		BaseFee:              fee + resourceFee/int64(max(1, len(ops))),
+		Memo:                 memo,
 		Preconditions:        txnbuild.Preconditions{TimeBounds: bounds},
 	})
 	if err != nil {
-		return "", fmt.Errorf("revenue: building the payout transaction: %w", err)
+		return nil, fmt.Errorf("revenue: building the payout transaction: %w", err)
 	}
-	return tx.Base64()
+	return tx, nil
 }
 
 // PayoutMemo is the payout transaction's text memo: "torplus" and the

@@ -46,9 +46,31 @@ func (p *Payment) HashHex() string { return hex.EncodeToString(p.Hash[:]) }
 // Verify checks a base64 transaction envelope against the payment request
 // exp at time now, offline: size, v1 envelope, one payment operation,
 // destination, asset code and issuer, amount (exp.Amount, in stroops),
-// memo hash (exp.ID), time bounds (exp.ExpiresAt) and the signatures of the
-// source accounts on exp's network. It returns the first refusal found as
-// an *Error.
+// memo hash (exp.ID), time bounds and the signatures of the source
+// accounts on exp's network. It returns the first refusal found as an
+// *Error.
+//
+// What ordinary wallets send is accepted where it is safe:
+//   - a payment or a strict-receive path payment (what SEP-7 tells a wallet
+//     paying from another asset to use): both fix the amount of TPT that
+//     reaches the payee, which is all we check. Whatever the payer sends
+//     along the path is the payer's business.
+//   - no max_time (the SDK's TimeoutInfinite), or a max_time past the
+//     request's expiry: a late landing is seen on the ledger and recorded,
+//     not lost. Payment.MaxTime is then the request's expiry, so the
+//     settlement stops resubmitting it there.
+//
+// Still refused, each for its reason:
+//   - a strict-send path payment (ErrNotPayment): it fixes what leaves the
+//     payer, and what reaches the payee is known only once applied, so it
+//     cannot be checked offline;
+//   - any other operation, or more than one (ErrNotPayment,
+//     ErrOperationCount): the transaction must do nothing but pay;
+//   - a min_time in the future, a max_time already past, or preconditions
+//     other than time bounds (ErrTimeBounds): the transaction could not
+//     land now, or could be held back by conditions we do not check;
+//   - a fee bump (ErrNotV1), another memo (ErrMemo), too little
+//     (ErrAmount), another payee, asset or network.
 //
 // At most one ed25519 verification is made per required signer (the
 // transaction's source and the operation's, so two at most), whatever the
@@ -64,10 +86,10 @@ func Verify(b64 string, exp *payreq.Request, now time.Time) (*Payment, error) {
 		return nil, fail(ErrOperationCount, "transaction has %d operations, exactly one payment is expected", len(tx.Operations))
 	}
 	op := &tx.Operations[0]
-	if op.Body.Type != xdr.OperationTypePayment || op.Body.PaymentOp == nil {
-		return nil, fail(ErrNotPayment, "operation is %s, a payment is expected", op.Body.Type)
+	pay, err := delivery(op)
+	if err != nil {
+		return nil, err
 	}
-	pay := op.Body.PaymentOp
 	keys, err := keysFor(exp)
 	if err != nil {
 		return nil, err
@@ -89,7 +111,22 @@ func Verify(b64 string, exp *payreq.Request, now time.Time) (*Payment, error) {
 	return &Payment{Envelope: b64, Hash: hash, SourceKey: srcKey, Amount: payreq.Amount(pay.Amount), ID: exp.ID, MaxTime: maxTime}, nil
 }
 
-func checkPaymentOp(pay *xdr.PaymentOp, exp *payreq.Request, keys *expectedKeys) error {
+// delivery returns what op delivers to its destination: a payment's
+// amount, or a strict-receive path payment's destination amount.
+func delivery(op *xdr.Operation) (xdr.PaymentOp, error) {
+	switch b := op.Body; {
+	case b.Type == xdr.OperationTypePayment && b.PaymentOp != nil:
+		return *b.PaymentOp, nil
+	case b.Type == xdr.OperationTypePathPaymentStrictReceive && b.PathPaymentStrictReceiveOp != nil:
+		pp := b.PathPaymentStrictReceiveOp
+		return xdr.PaymentOp{Destination: pp.Destination, Asset: pp.DestAsset, Amount: pp.DestAmount}, nil
+	case b.Type == xdr.OperationTypePathPaymentStrictSend:
+		return xdr.PaymentOp{}, fail(ErrNotPayment, "a strict-send path payment fixes what the payer sends, not what the payee receives: pay with a payment or a strict-receive path payment")
+	}
+	return xdr.PaymentOp{}, fail(ErrNotPayment, "operation is %s, a payment is expected", op.Body.Type)
+}
+
+func checkPaymentOp(pay xdr.PaymentOp, exp *payreq.Request, keys *expectedKeys) error {
 	if exp.Amount <= 0 {
 		return fail(ErrExpectation, "expected amount %d is not positive", exp.Amount)
 	}
@@ -134,16 +171,19 @@ func checkTimeBounds(c xdr.Preconditions, exp *payreq.Request, now time.Time) (t
 		}
 		tb = v2.TimeBounds
 	}
-	if tb == nil || tb.MaxTime == 0 {
-		return time.Time{}, fail(ErrTimeBounds, "transaction needs a max_time no later than the request's expiry")
+	if tb == nil {
+		tb = &xdr.TimeBounds{}
 	}
-	maxTime := time.Unix(int64(tb.MaxTime), 0)
+	// No max_time, or one past the request's expiry: settlement stops at
+	// the expiry; a later landing is recorded by the ledger watcher.
+	maxTime := exp.ExpiresAt
+	if mt := uint64(tb.MaxTime); mt != 0 && mt < uint64(exp.ExpiresAt.Unix()) {
+		maxTime = time.Unix(int64(mt), 0)
+	}
 	switch {
-	case int64(tb.MaxTime) < 0 || maxTime.After(exp.ExpiresAt):
-		return time.Time{}, fail(ErrTimeBounds, "max_time %d is after the request's expiry %d", uint64(tb.MaxTime), exp.ExpiresAt.Unix())
-	case now.Unix() > int64(tb.MaxTime):
+	case tb.MaxTime != 0 && uint64(now.Unix()) > uint64(tb.MaxTime):
 		return time.Time{}, fail(ErrTimeBounds, "transaction expired at max_time %d", uint64(tb.MaxTime))
-	case now.Unix() < int64(tb.MinTime):
+	case uint64(tb.MinTime) > uint64(now.Unix()):
 		return time.Time{}, fail(ErrTimeBounds, "transaction is not valid before min_time %d", uint64(tb.MinTime))
 	}
 	return maxTime, nil

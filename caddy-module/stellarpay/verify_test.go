@@ -83,8 +83,18 @@ func TestVerify(t *testing.T) {
 		{name: "text memo", edit: func(tx *spt.Tx) { tx.Memo = txnbuild.MemoText("hi") }, want: ErrMemo},
 		{name: "no memo", edit: func(tx *spt.Tx) { tx.Memo = nil }, want: ErrMemo},
 		{name: "request expired", now: testNow.Add(11 * time.Minute), want: ErrExpired},
-		{name: "max_time after expiry", edit: func(tx *spt.Tx) { tx.TimeBounds = txnbuild.NewTimebounds(0, testNow.Add(11*time.Minute).Unix()) }, want: ErrTimeBounds},
-		{name: "no time bounds", edit: func(tx *spt.Tx) { tx.TimeBounds = txnbuild.TimeBounds{} }, want: ErrTimeBounds},
+		// What wallets send: accepted, settled no later than the expiry.
+		{name: "max_time after expiry", edit: func(tx *spt.Tx) { tx.TimeBounds = txnbuild.NewTimebounds(0, testNow.Add(11*time.Minute).Unix()) }, amount: 25_000_000},
+		{name: "no max_time (TimeoutInfinite)", edit: func(tx *spt.Tx) { tx.TimeBounds = txnbuild.TimeBounds{} }, amount: 25_000_000},
+		{name: "strict-receive path payment", edit: func(tx *spt.Tx) { tx.Ops[0] = pathPay(operator.Address(), "TPT", issuer.Address(), "2.5") }, amount: 25_000_000},
+		{name: "strict-receive path payment, more", edit: func(tx *spt.Tx) { tx.Ops[0] = pathPay(operator.Address(), "TPT", issuer.Address(), "3") }, amount: 30_000_000},
+		{name: "strict-receive path payment, too little", edit: func(tx *spt.Tx) { tx.Ops[0] = pathPay(operator.Address(), "TPT", issuer.Address(), "2.4999999") }, want: ErrAmount},
+		{name: "strict-receive path payment, other asset", edit: func(tx *spt.Tx) { tx.Ops[0] = pathPay(operator.Address(), "TPX", issuer.Address(), "2.5") }, want: ErrAssetCode},
+		{name: "strict-receive path payment, other payee", edit: func(tx *spt.Tx) { tx.Ops[0] = pathPay(stranger.Address(), "TPT", issuer.Address(), "2.5") }, want: ErrDestination},
+		{name: "strict-send path payment", edit: func(tx *spt.Tx) {
+			tx.Ops[0] = &txnbuild.PathPaymentStrictSend{SendAsset: txnbuild.NativeAsset{}, SendAmount: "100",
+				Destination: operator.Address(), DestAsset: txnbuild.CreditAsset{Code: "TPT", Issuer: issuer.Address()}, DestMin: "2.5"}
+		}, want: ErrNotPayment},
 		{name: "transaction expired", edit: func(tx *spt.Tx) { tx.TimeBounds = txnbuild.NewTimebounds(0, testNow.Add(-time.Second).Unix()) }, want: ErrTimeBounds},
 		{name: "not valid yet", edit: func(tx *spt.Tx) {
 			tx.TimeBounds = txnbuild.NewTimebounds(testNow.Add(time.Minute).Unix(), testNow.Add(5*time.Minute).Unix())
@@ -149,6 +159,13 @@ func TestVerify(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pathPay is a strict-receive path payment from XLM delivering amount of
+// code to dest, as a wallet paying from another asset sends it.
+func pathPay(dest, code, issuer, amount string) *txnbuild.PathPaymentStrictReceive {
+	return &txnbuild.PathPaymentStrictReceive{SendAsset: txnbuild.NativeAsset{}, SendMax: "1000",
+		Destination: dest, DestAsset: txnbuild.CreditAsset{Code: code, Issuer: issuer}, DestAmount: amount}
 }
 
 // TestVerifyHashMatchesSDK checks the raw-bytes hash against txnbuild's,

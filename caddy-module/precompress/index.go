@@ -1,0 +1,167 @@
+package precompress
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// queueLen bounds the files waiting to be compressed; a file asked for
+// while the queue is full is queued the next time it is asked for.
+const queueLen = 1024
+
+// version is the state of one source file that its copies were made from.
+type version struct {
+	mod  time.Time
+	size int64
+}
+
+func versionOf(info fs.FileInfo) version { return version{info.ModTime(), info.Size()} }
+
+// entry is what the cache holds for one source file.
+type entry struct {
+	from version
+	have map[string]bool // suffixes with a copy
+}
+
+// index knows which copies are fresh and queues the files that need new
+// ones.
+type index struct {
+	root, cache string
+	log         *zap.Logger
+	mu          sync.RWMutex
+	files       map[string]entry // by path relative to root
+	queued      map[string]bool
+	queue       chan string
+}
+
+func newIndex(root, cache string, log *zap.Logger) *index {
+	return &index{root: root, cache: cache, log: log, files: map[string]entry{},
+		queued: map[string]bool{}, queue: make(chan string, queueLen)}
+}
+
+// sidecar maps "<file><suffix>" to its copy in the cache, when file is a
+// text file in root and its copy is fresh. A stale or missing copy is
+// queued and not found.
+func (x *index) sidecar(name string) (string, bool) {
+	enc, ok := encodingOf(name)
+	if !ok {
+		return "", false
+	}
+	src := strings.TrimSuffix(name, enc.suffix)
+	rel, err := filepath.Rel(x.root, src)
+	if err != nil || !filepath.IsLocal(rel) || !compressible(rel) {
+		return "", false
+	}
+	x.mu.RLock()
+	e, known := x.files[rel]
+	x.mu.RUnlock()
+	info, err := os.Stat(src)
+	if err != nil || !info.Mode().IsRegular() {
+		return "", false
+	}
+	if !known || e.from != versionOf(info) {
+		x.enqueue(context.Background(), rel, false)
+		return "", false
+	}
+	if !e.have[enc.suffix] {
+		return "", false
+	}
+	return filepath.Join(x.cache, rel+enc.suffix), true
+}
+
+// enqueue queues rel unless it is queued already. wait says whether to
+// wait for room (the walk at start) or to give up on a full queue (a
+// request, which comes again).
+func (x *index) enqueue(ctx context.Context, rel string, wait bool) {
+	x.mu.Lock()
+	if x.queued[rel] {
+		x.mu.Unlock()
+		return
+	}
+	x.queued[rel] = true // before the send: the worker clears it when done
+	x.mu.Unlock()
+	if wait {
+		select {
+		case x.queue <- rel:
+			return
+		case <-ctx.Done():
+		}
+	} else {
+		select {
+		case x.queue <- rel:
+			return
+		default:
+		}
+	}
+	x.mu.Lock()
+	delete(x.queued, rel)
+	x.mu.Unlock()
+}
+
+// run walks root once, taking the copies a previous run left that are
+// still fresh and queueing the rest, then compresses what is queued until
+// ctx ends.
+func (x *index) run(ctx context.Context) {
+	var walking sync.WaitGroup
+	walking.Add(1)
+	go func() {
+		defer walking.Done()
+		x.walk(ctx)
+	}()
+	defer walking.Wait()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case rel := <-x.queue:
+			e, err := makeCopies(x.root, x.cache, rel)
+			x.mu.Lock()
+			delete(x.queued, rel)
+			if err == nil {
+				x.files[rel] = e
+			} else {
+				delete(x.files, rel)
+			}
+			x.mu.Unlock()
+			if err != nil {
+				x.log.Debug("precompressing", zap.String("file", rel), zap.Error(err))
+			}
+		}
+	}
+}
+
+// walk looks at every regular text file under root (symbolic links are
+// not followed; such files go out uncompressed).
+func (x *index) walk(ctx context.Context) {
+	filepath.WalkDir(x.root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if d.IsDir() && path != x.root && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir // hidden folders are not served
+		}
+		rel, err := filepath.Rel(x.root, path)
+		if err != nil || !d.Type().IsRegular() || !compressible(rel) {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		if e, ok := existingCopies(x.cache, rel, versionOf(info)); ok {
+			x.mu.Lock()
+			x.files[rel] = e
+			x.mu.Unlock()
+			return nil
+		}
+		x.enqueue(ctx, rel, true)
+		return nil
+	})
+}
