@@ -42,8 +42,8 @@ after the fixes), 2 for a mistake in the flags. Seeds are never printed.`,
 		CobraFunc: func(cmd *cobra.Command) {
 			f := cmd.Flags()
 			f.String("network", "testnet", `Stellar network: "testnet", "pubnet" or a network passphrase`)
-			f.String("stellar-rpc", "", "Stellar RPC URL to check through (and to settle through, in the printed settings)")
-			f.String("horizon", "", "Horizon URL, without --stellar-rpc (default: SDF's Horizon of the network)")
+			f.String("stellar-rpc", "", "Stellar RPC URL to check through, and to settle through in the printed settings (default on testnet: SDF's public RPC)")
+			f.String("horizon", "", "Horizon URL, instead of --stellar-rpc (default on pubnet: SDF's Horizon)")
 			f.String("asset-code", "TPT", "Code of the asset visitors pay in")
 			f.String("asset-issuer", "", "Issuer account (G…) of the asset (required)")
 			f.String("keys-dir", "torplus-keys", "Folder for the key files (made mode 0700)")
@@ -95,7 +95,10 @@ func cmdInit(fl caddycmd.Flags) (int, error) {
 		return ExitUsage, err
 	}
 	if rpc == "" && horizon == "" {
-		horizon = publicHorizon(passphrase)
+		// SDF's public RPC where there is one (testnet); else its Horizon.
+		if rpc = publicRPC(passphrase); rpc == "" {
+			horizon = publicHorizon(passphrase)
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

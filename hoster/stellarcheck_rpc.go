@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/stellar/go-stellar-sdk/clients/rpcclient"
+	"github.com/stellar/go-stellar-sdk/network"
 	protocol "github.com/stellar/go-stellar-sdk/protocols/rpc"
 	"github.com/stellar/go-stellar-sdk/xdr"
 )
@@ -17,6 +18,15 @@ type rpcView struct {
 	url           string
 	client        *rpcclient.Client
 	asset, issuer string
+}
+
+// publicRPC is SDF's public Stellar RPC of a network, or "" where SDF
+// runs none for everyone (pubnet: use a provider's, or your own).
+func publicRPC(passphrase string) string {
+	if passphrase == network.TestNetworkPassphrase {
+		return "https://soroban-testnet.stellar.org"
+	}
+	return ""
 }
 
 // newRPCView talks to url with hc.

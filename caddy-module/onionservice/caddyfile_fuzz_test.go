@@ -15,6 +15,8 @@ func FuzzUnmarshalCaddyfile(f *testing.F) {
 		"onion /a {\n domain \"a b\"\n}",
 		"onion {\n max_streams 8\n max_streams_close_circuit off\n pow_defenses on\n pow_queue_rate 50\n intro_dos_rate_per_sec 10\n}",
 		"onion {\n pow_defenses maybe\n intro_dos_burst_per_sec -1\n}",
+		"onion {\n stellar_socks on\n}",
+		"onion {\n stellar_socks sometimes\n}",
 	} {
 		f.Add(s)
 	}
