@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/torplus/torplus/caddy-module/stellarpay"
 	"github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 	"github.com/torplus/torplus/client"
 	"github.com/torplus/torplus/client/clienttest"
@@ -20,7 +19,7 @@ import (
 // TestStellarWaitsForTor: while the hoster's tor cannot carry anything
 // (its only bridge refuses connections, so it never bootstraps), a
 // visitor's payment is answered with the transient 503
-// ledger_unavailable (the payment is kept for later), nothing lands on the ledger, and the RPC (a
+// settlement-pending problem (the payment is kept for later), nothing lands on the ledger, and the RPC (a
 // listener on 127.0.0.1 counting connections) is never reached: the
 // hoster's Stellar traffic waits for tor, it never goes direct.
 func TestStellarWaitsForTor(t *testing.T) {
@@ -67,10 +66,12 @@ func TestStellarWaitsForTor(t *testing.T) {
 		}
 		recordAnswer(&answers, resp)
 	}
-	// The client's payment was answered 503 ledger_unavailable (the
-	// answers hold it); it then gave up.
-	if refused == nil || !bytes.Contains(answers.Bytes(), []byte(`"error":"`+stellarpay.ErrUnavailable.Code+`"`)) {
-		t.Fatalf("a payment while tor is not ready: %v; want a %d %s answer:\n%s", refused, http.StatusServiceUnavailable, stellarpay.ErrUnavailable.Code, answers.String())
+	// The client's payment was answered 503 settlement-pending, the
+	// Payment scheme's problem for an outcome not known yet (the answers
+	// hold it); it then gave up.
+	pending := []byte(`"type":"https://paymentauth.org/problems/settlement-pending","title":"Settlement Pending","status":503`)
+	if refused == nil || !bytes.Contains(answers.Bytes(), pending) {
+		t.Fatalf("a payment while tor is not ready: %v; want a %d settlement-pending problem:\n%s", refused, http.StatusServiceUnavailable, answers.String())
 	}
 	if after, _ := hz.Ledger.Balance(clienttest.Operator.Address(), clienttest.TPT); after != before {
 		t.Fatalf("the payee's balance moved by %d stroops", after-before)
