@@ -54,8 +54,8 @@ func BenchmarkVerifySACVsEd25519(b *testing.B) {
 }
 
 // vsEd25519 is the side-by-side measurement of a verification against
-// the one ed25519 check it makes (pub, msg, sig). BenchmarkVerifyVsEd25519
-// measures the same way and can call it.
+// the one ed25519 check it makes (pub, msg, sig), for classic payments
+// (BenchmarkVerifyVsEd25519) and SAC ones alike.
 func vsEd25519(b *testing.B, verify func() error, pub ed25519.PublicKey, msg, sig []byte) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()

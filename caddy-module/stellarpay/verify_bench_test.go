@@ -2,7 +2,6 @@ package stellarpay
 
 import (
 	"crypto/ed25519"
-	"runtime"
 	"testing"
 
 	"github.com/stellar/go-stellar-sdk/strkey"
@@ -48,34 +47,10 @@ func BenchmarkEd25519Verify(b *testing.B) {
 // for neither. It reports "ratio", Verify's rate over ed25519's (target
 // ≥ 0.9), and the CPU ns per call of each.
 func BenchmarkVerifyVsEd25519(b *testing.B) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	b64 := spt.MustEnvelope(b, goodTx())
 	exp := expected()
 	pub, msg, sig := baseline(b)
-	const block = 16
-	var inVerify, inEd25519 int64
-	calls := 0
-	for b.Loop() {
-		t0 := threadCPU(b)
-		for range block {
-			if _, err := Verify(b64, exp, testNow); err != nil {
-				b.Fatal(err)
-			}
-		}
-		t1 := threadCPU(b)
-		for range block {
-			if !ed25519.Verify(pub, msg, sig) {
-				b.Fatal("signature does not verify")
-			}
-		}
-		inVerify += t1 - t0
-		inEd25519 += threadCPU(b) - t1
-		calls += block
-	}
-	b.ReportMetric(float64(inEd25519)/float64(inVerify), "ratio")
-	b.ReportMetric(float64(inVerify)/float64(calls), "verify-cpu-ns/op")
-	b.ReportMetric(float64(inEd25519)/float64(calls), "ed25519-cpu-ns/op")
+	vsEd25519(b, func() error { _, err := Verify(b64, exp, testNow); return err }, pub, msg, sig)
 }
 
 // threadCPU returns the calling OS thread's CPU time in nanoseconds.
