@@ -52,7 +52,11 @@ func readPages(path string) ([]pageSample, error) {
 
 // readLines reads every line of a torbench output as a pageSample (the
 // first-byte lines fit it too); no file gives none.
-func readLines(path string) ([]pageSample, error) {
+func readLines(path string) ([]pageSample, error) { return readJSONLines[pageSample](path) }
+
+// readJSONLines reads a file of JSON lines, one T each. No file (that part
+// of the run was skipped) gives nil; an empty file an empty, non-nil slice.
+func readJSONLines[T any](path string) ([]T, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -61,14 +65,14 @@ func readLines(path string) ([]pageSample, error) {
 		return nil, err
 	}
 	defer f.Close()
-	var out []pageSample
+	out := []T{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var s pageSample
-		if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
+		var v T
+		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
-		out = append(out, s)
+		out = append(out, v)
 	}
 	return out, sc.Err()
 }

@@ -1,12 +1,7 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"slices"
 )
 
@@ -24,24 +19,8 @@ type torSample struct {
 // torRows makes the end-to-end rows from bench/torbench's JSON lines; no
 // file (the Tor part was skipped) gives no rows.
 func torRows(path string) ([]row, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var all []torSample
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var s torSample
-		if err := json.Unmarshal(sc.Bytes(), &s); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		all = append(all, s)
-	}
-	if err := sc.Err(); err != nil {
+	all, err := readJSONLines[torSample](path)
+	if all == nil || err != nil { // no file: the Tor part was skipped
 		return nil, err
 	}
 	var rows []row
