@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stellar/go-stellar-sdk/clients/rpcclient"
+	protocol "github.com/stellar/go-stellar-sdk/protocols/rpc"
 	"github.com/stellar/go-stellar-sdk/xdr"
 	"go.uber.org/zap"
 
@@ -57,6 +58,11 @@ func (s *Service) WatchLedger(cfg WatchConfig) error {
 		return err
 	}
 	w.Limit, w.Lookback = watchPage, cfg.Lookback
+	w.Skipped = func(c protocol.Cursor, start uint32, h protocol.GetHealthResponse) {
+		s.cfg.Log.Warn("the saved ledger cursor is outside the RPC's retention window (the watcher was stopped longer than the RPC keeps ledgers, or the cursor is another network's): payments in the ledgers between were not seen; the payee's account history shows them",
+			zap.String("zone", s.cfg.Zone), zap.Uint32("cursor_ledger", c.Ledger), zap.Uint32("resume_ledger", start),
+			zap.Uint32("oldest_ledger", h.OldestLedger), zap.Uint32("latest_ledger", h.LatestLedger))
+	}
 	s.watching.Add(1)
 	go s.watch(w, cfg.Interval)
 	return nil

@@ -114,8 +114,14 @@ type Watcher struct {
 	// requests issued before the watcher first reached the RPC (it was
 	// down, or tor not yet ready) are seen too. Zero starts at the latest.
 	Lookback uint32
+	// Skipped, if set, is told when the saved cursor is outside the RPC's
+	// retention window (the watcher was stopped longer than the RPC keeps
+	// ledgers, or the cursor is another network's) and reading resumes at
+	// ledger start: payments in the ledgers between are not seen.
+	Skipped func(saved protocol.Cursor, start uint32, h protocol.GetHealthResponse)
 
 	cursor string
+	resume uint32            // when non-zero, the next page starts at this ledger, not at the cursor
 	seen   map[string]uint32 // event key → ledger, for answers that repeat
 }
 
@@ -145,14 +151,14 @@ func (w *Watcher) Poll(ctx context.Context) (int, error) {
 	}
 	resp, err := w.Client.GetEvents(ctx, req)
 	if err != nil {
-		return 0, err
+		return 0, w.outsideWindow(ctx, req, err)
 	}
 	next, err := protocol.ParseCursor(resp.Cursor)
 	if err != nil {
 		return 0, fmt.Errorf("%w: cursor %q", ErrWatchAnswer, resp.Cursor)
 	}
 	if req.Pagination.Cursor != nil && next.Cmp(*req.Pagination.Cursor) < 0 {
-		return 0, fmt.Errorf("%w: the cursor went back", ErrWatchAnswer)
+		return 0, w.outsideWindow(ctx, req, fmt.Errorf("%w: the cursor went back", ErrWatchAnswer))
 	}
 	n, err := w.handle(ctx, resp.Events, next)
 	if err != nil {
@@ -161,8 +167,37 @@ func (w *Watcher) Poll(ctx context.Context) (int, error) {
 	if err := w.Cursors.SaveCursor(ctx, resp.Cursor); err != nil {
 		return n, err
 	}
-	w.cursor = resp.Cursor
+	w.cursor, w.resume = resp.Cursor, 0
 	return n, nil
+}
+
+// outsideWindow is called when a page read from the cursor failed with
+// err. If the cursor is outside the RPC's retention window (older than its
+// oldest ledger, or past its latest: another network's), no later read
+// from it can succeed: the next page starts at the oldest ledger still
+// kept (or the latest, for a cursor from the future) and Skipped is told.
+// It returns err either way.
+func (w *Watcher) outsideWindow(ctx context.Context, req protocol.GetEventsRequest, err error) error {
+	if req.Pagination == nil || req.Pagination.Cursor == nil {
+		return err
+	}
+	c := *req.Pagination.Cursor
+	h, herr := w.Client.GetHealth(ctx)
+	if herr != nil || h.OldestLedger == 0 {
+		return err
+	}
+	switch {
+	case c.Ledger < h.OldestLedger:
+		w.resume = h.OldestLedger
+	case c.Ledger > h.LatestLedger+1:
+		w.resume = h.LatestLedger
+	default:
+		return err
+	}
+	if w.Skipped != nil {
+		w.Skipped(c, w.resume, h)
+	}
+	return err
 }
 
 // request builds the getEvents request: the SAC's transfer events whose
@@ -186,6 +221,10 @@ func (w *Watcher) request(ctx context.Context) (protocol.GetEventsRequest, error
 			return req, err
 		}
 		w.cursor = c
+	}
+	if w.resume != 0 {
+		req.StartLedger = w.resume
+		return req, nil
 	}
 	if w.cursor != "" {
 		c, err := protocol.ParseCursor(w.cursor)

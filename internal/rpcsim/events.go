@@ -39,12 +39,15 @@ func (s *Server) getEvents(raw json.RawMessage) (any, error) {
 	}
 	s.mu.Lock()
 	n := s.Ledger.Number()
-	oldest := s.oldest
+	oldest := s.oldestLedger(n)
 	resp := protocol.GetEventsResponse{Events: []protocol.EventInfo{}, LatestLedger: n, OldestLedger: oldest,
 		LatestLedgerCloseTime: s.closeTime(n).Unix(), OldestLedgerCloseTime: s.closeTime(oldest).Unix()}
 	s.mu.Unlock()
-	if after == nil && (req.StartLedger < oldest || req.StartLedger > n) {
-		return nil, invalidParams(fmt.Errorf("startLedger must be between the oldest ledger %d and the latest ledger %d", oldest, n))
+	// A cursor's ledger is the start too: one past the retention window is
+	// refused like a start ledger (a watcher that was down longer than the
+	// window must notice what it can no longer read).
+	if req.StartLedger < oldest || (after == nil && req.StartLedger > n) {
+		return nil, invalidParams(fmt.Errorf("startLedger must be between the oldest ledger: %d and the latest ledger: %d for this rpc instance", oldest, n))
 	}
 	end := n + 1 // exclusive
 	if req.EndLedger != 0 && req.EndLedger < end {

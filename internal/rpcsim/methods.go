@@ -17,7 +17,8 @@ import (
 func (s *Server) getHealth(json.RawMessage) (any, error) {
 	n, t := s.latest()
 	s.mu.Lock()
-	oldest, ot := s.oldest, s.closeTime(s.oldest)
+	oldest := s.oldestLedger(n)
+	ot := s.closeTime(oldest)
 	s.mu.Unlock()
 	return protocol.GetHealthResponse{Status: "healthy", LatestLedger: n, LatestLedgerCloseTime: t.Unix(),
 		OldestLedger: oldest, OldestLedgerCloseTime: ot.Unix(), LedgerRetentionWindow: n - oldest + 1}, nil
@@ -129,8 +130,9 @@ func (s *Server) getTransaction(raw json.RawMessage) (any, error) {
 	}
 	s.mu.Lock()
 	n := s.Ledger.Number()
+	oldest := s.oldestLedger(n)
 	resp := protocol.GetTransactionResponse{LatestLedger: n, LatestLedgerCloseTime: s.closeTime(n).Unix(),
-		OldestLedger: s.oldest, OldestLedgerCloseTime: s.closeTime(s.oldest).Unix()}
+		OldestLedger: oldest, OldestLedgerCloseTime: s.closeTime(oldest).Unix()}
 	s.mu.Unlock()
 	tx, err := s.Ledger.Transaction(req.Hash)
 	if err != nil {

@@ -47,6 +47,12 @@ type Options struct {
 	// TLS serves https with a self-signed certificate for 127.0.0.1
 	// (Server.CertPEM) instead of plain http.
 	TLS bool
+	// Retention is how many ledgers the server keeps, as an RPC's
+	// retention window (a week on SDF's, a day or less on some providers):
+	// getEvents, getHealth and getTransaction see only the latest
+	// Retention ledgers, and a getEvents start or cursor before them is
+	// refused as the real RPC refuses it. Zero keeps every ledger.
+	Retention uint32
 }
 
 // Server is a running simulated Stellar RPC.
@@ -156,6 +162,15 @@ func (s *Server) latest() (uint32, time.Time) {
 	defer s.mu.Unlock()
 	n := s.Ledger.Number()
 	return n, s.closeTime(n)
+}
+
+// oldestLedger is the oldest ledger still retained when n is the latest
+// (s.mu held).
+func (s *Server) oldestLedger(n uint32) uint32 {
+	if r := s.opts.Retention; r > 0 && n >= r && n-r+1 > s.oldest {
+		return n - r + 1
+	}
+	return s.oldest
 }
 
 // closeTime of ledger n (s.mu held); ledgers closed by Submit outside the
