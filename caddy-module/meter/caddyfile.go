@@ -43,8 +43,8 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    allow_clearnet                        # serve non-Tor clients (default 403)
 //	    idle_timeout     <duration>           # default 30m
 //	    max_sessions     <n>                  # default 1000000
-//	    ledger           sqlite [<path>] | postgres <dsn>
-//	    flush_interval   <duration>           # ledger write batching, default 200ms
+//	    store            sqlite [<path>] | postgres <dsn>
+//	    flush_interval   <duration>           # store write batching, default 200ms
 //	    backend          offline | horizon <url> | rpc [<url>]  # settles payments; unset: none (503)
 //	    stellar_rpc      <url>                # the rpc backend's Stellar RPC
 //	    fee_account_seed_file <path>          # rpc: seed (0600) of the account paying SAC payments' fees (XLM only)
