@@ -48,7 +48,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    destination     <G… account>        # the site's account, for the revenue report
 //	    asset_code      <code>              # default TPT
 //	    payee           <prefix/ or pattern> <G…>[:<weight>]...  # content providers; repeatable
-//	    store           sqlite [<path>] | postgres <dsn>  # as the torplus handler's
+//	    store           sqlite [<path>] | postgres <dsn>  # as the torplus handler's, retention block included
 //	}
 func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // directive name
@@ -141,6 +141,9 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 		case "store":
 			if err := h.Store.ParseArgs(args); err != nil {
+				return d.WrapErr(err)
+			}
+			if err := h.Store.ParseBlock(d); err != nil {
 				return d.WrapErr(err)
 			}
 		default:

@@ -43,7 +43,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    allow_clearnet                        # serve non-Tor clients (default 403)
 //	    idle_timeout     <duration>           # default 30m
 //	    max_sessions     <n>                  # default 1000000
-//	    store            sqlite [<path>] | postgres <dsn>
+//	    store            sqlite [<path>] | postgres <dsn> [{ retention settings: store.ParseBlock }]
 //	    flush_interval   <duration>           # store write batching, default 200ms
 //	    backend          offline | horizon <url> | rpc [<url>]  # settles payments; unset: none (503)
 //	    stellar_rpc      <url>                # the rpc backend's Stellar RPC
@@ -190,6 +190,9 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			args := d.RemainingArgs()
 			if err := h.Store.ParseArgs(args); err != nil {
 				return d.Err(err.Error())
+			}
+			if err := h.Store.ParseBlock(d); err != nil {
+				return d.WrapErr(err)
 			}
 		default:
 			return d.Errf("unknown torplus option %q", opt)

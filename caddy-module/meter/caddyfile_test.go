@@ -30,7 +30,10 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		allow_clearnet
 		idle_timeout 1h
 		max_sessions 5000
-		store postgres "postgres://u@127.0.0.1/db"
+		store postgres "postgres://u@127.0.0.1/db" {
+			unpaid_after 12h
+			retain_batch 2000
+		}
 		flush_interval 100ms
 		payment_secret_file /var/lib/torplus/payment-secret
 	}`
@@ -44,6 +47,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		PaymentEndpoint: "/pay", FreeBytesPerMinute: 1_000_000_000, PoWDifficulty: 18, AllowClearnet: true,
 		IdleTimeout: caddy.Duration(time.Hour), MaxSessions: 5000, PaymentSecretFile: "/var/lib/torplus/payment-secret"}
 	want.Store.Driver, want.Store.DSN, want.Store.FlushInterval = "postgres", "postgres://u@127.0.0.1/db", caddy.Duration(100*time.Millisecond)
+	want.Store.Retention.UnpaidAfter, want.Store.Retention.Batch = caddy.Duration(12*time.Hour), 2000
 	got, _ := json.Marshal(h)
 	exp, _ := json.Marshal(want)
 	if string(got) != string(exp) {
@@ -54,7 +58,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 	}
 	for _, bad := range []string{
 		"bogus 1", "round", "round lots", "asset TPT", "store postgres", "ledger", "grace forever",
-		"allow_clearnet yes", "pow hard", "ask_at most",
+		"allow_clearnet yes", "pow hard", "ask_at most", "store sqlite {\nunpaid_after never\n}",
 	} {
 		var h Handler
 		if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("torplus {\n" + bad + "\n}")); err == nil {
