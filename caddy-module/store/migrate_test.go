@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/torplus/torplus/internal/pgtest"
 )
 
@@ -83,46 +85,75 @@ func copyFixture(t *testing.T) string {
 	return path
 }
 
-// TestMigratesFixture: the database today's release wrote before schema
-// versions (testdata/store-v1.db) opens at SchemaVersion with every row
-// readable and every state as it was, and takes new writes; SQLite's
-// incremental vacuum is on.
+// loadPGFixture loads the committed dump of a PostgreSQL database written
+// by the release before schema versions (testdata/store-v1.pg.sql) into a
+// new PostgreSQL server, and returns its DSN.
+func loadPGFixture(t *testing.T) string {
+	t.Helper()
+	dump, err := os.ReadFile(filepath.Join("testdata", "store-v1.pg.sql"))
+	must(t, err)
+	dsn := pgtest.Start(t).DSN
+	conn, err := pgx.Connect(context.Background(), dsn)
+	must(t, err)
+	defer conn.Close(context.Background())
+	_, err = conn.Exec(context.Background(), string(dump)) // no arguments: the simple protocol, many statements
+	must(t, err)
+	return dsn
+}
+
+// TestMigratesFixture: the databases the release before schema versions
+// wrote (testdata/store-v1.db on SQLite, testdata/store-v1.pg.sql on
+// PostgreSQL) open at SchemaVersion with every row readable and every
+// state as it was, and take new writes; SQLite's incremental vacuum is on.
 func TestMigratesFixture(t *testing.T) {
-	ctx := context.Background()
-	path := copyFixture(t)
-	db, err := OpenSQLite(ctx, path)
-	if err != nil {
-		t.Fatalf("opening the fixture: %v", err)
+	fixtures := []struct {
+		name string
+		open func(t *testing.T) (DB, error)
+	}{
+		{"sqlite", func(t *testing.T) (DB, error) { return OpenSQLite(context.Background(), copyFixture(t)) }},
+		{"postgres", func(t *testing.T) (DB, error) { return OpenPostgres(context.Background(), loadPGFixture(t)) }},
 	}
-	defer db.Close()
-	if v, err := SchemaVersionOf(ctx, db); err != nil || v != SchemaVersion {
-		t.Fatalf("schema version %d, %v; want %d", v, err, SchemaVersion)
-	}
-	states := map[byte]State{1: Paid, 2: Pending, 3: Settling}
-	for n, want := range states {
-		p, err := db.PaymentRequest(ctx, pr(n, "").ID)
-		if err != nil || p.State != want || p.Zone != testZone {
-			t.Errorf("request %d = %+v, %v; want %s in %s", n, p, err, want, testZone)
-		}
-	}
-	if b, err := db.CreditedBytes(ctx, testZone, "session:paid"); err != nil || b != pr(1, "").Bytes {
-		t.Errorf("credited %d, %v", b, err)
-	}
-	if rs, err := db.Rounds(ctx, "session:paid"); err != nil || len(rs) != 2 {
-		t.Errorf("rounds %v, %v", rs, err)
-	}
-	if _, err := db.BeginSettle(ctx, pr(2, "").ID, "aa01", t0); !errors.Is(err, ErrTxSeen) {
-		t.Errorf("a used transaction hash after migration: %v, want ErrTxSeen", err)
-	}
-	if _, err := db.FinishSettle(ctx, pr(3, "").ID, "aa03", t0); err != nil {
-		t.Errorf("finishing the settle in flight: %v", err)
-	}
-	must(t, db.PutPaymentRequests(ctx, []PaymentRequest{pr(9, "session:new")}))
-	raw, _, _ := SQL(db)
-	var mode int
-	must(t, raw.QueryRowContext(ctx, `PRAGMA auto_vacuum`).Scan(&mode))
-	if mode != 2 {
-		t.Errorf("auto_vacuum = %d, want 2 (incremental)", mode)
+	for _, fx := range fixtures {
+		t.Run(fx.name, func(t *testing.T) {
+			ctx := context.Background()
+			db, err := fx.open(t)
+			if err != nil {
+				t.Fatalf("opening the fixture: %v", err)
+			}
+			defer db.Close()
+			if v, err := SchemaVersionOf(ctx, db); err != nil || v != SchemaVersion {
+				t.Fatalf("schema version %d, %v; want %d", v, err, SchemaVersion)
+			}
+			states := map[byte]State{1: Paid, 2: Pending, 3: Settling}
+			for n, want := range states {
+				p, err := db.PaymentRequest(ctx, pr(n, "").ID)
+				if err != nil || p.State != want || p.Zone != testZone {
+					t.Errorf("request %d = %+v, %v; want %s in %s", n, p, err, want, testZone)
+				}
+			}
+			if b, err := db.CreditedBytes(ctx, testZone, "session:paid"); err != nil || b != pr(1, "").Bytes {
+				t.Errorf("credited %d, %v", b, err)
+			}
+			if rs, err := db.Rounds(ctx, "session:paid"); err != nil || len(rs) != 2 {
+				t.Errorf("rounds %v, %v", rs, err)
+			}
+			if _, err := db.BeginSettle(ctx, pr(2, "").ID, "aa01", t0); !errors.Is(err, ErrTxSeen) {
+				t.Errorf("a used transaction hash after migration: %v, want ErrTxSeen", err)
+			}
+			if _, err := db.FinishSettle(ctx, pr(3, "").ID, "aa03", t0); err != nil {
+				t.Errorf("finishing the settle in flight: %v", err)
+			}
+			must(t, db.PutPaymentRequests(ctx, []PaymentRequest{pr(9, "session:new")}))
+			if fx.name != "sqlite" {
+				return
+			}
+			raw, _, _ := SQL(db)
+			var mode int
+			must(t, raw.QueryRowContext(ctx, `PRAGMA auto_vacuum`).Scan(&mode))
+			if mode != 2 {
+				t.Errorf("auto_vacuum = %d, want 2 (incremental)", mode)
+			}
+		})
 	}
 }
 
