@@ -3,6 +3,8 @@ package attention
 import (
 	"context"
 	"database/sql"
+
+	"github.com/torplus/torplus/caddy-module/store"
 )
 
 // PageRound is what one metered session read of one page in one round of
@@ -25,6 +27,13 @@ type PageRound struct {
 type pageRoundKey struct {
 	site, session, path string
 	round               int
+}
+
+// Retention deletes a session's per-round rows with the session, and
+// per-day rows once older than the store's paid history.
+func init() {
+	store.RegisterSessionTable("torplus_attention_rounds")
+	store.RegisterDayTable("torplus_attention_daily", "day", "site, day, path")
 }
 
 // createRounds is the DDL of the per-session table; both dialects take it.

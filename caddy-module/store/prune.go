@@ -45,8 +45,12 @@ const paidIdle = `SELECT key FROM torplus_sessions s WHERE s.last_seen < ? AND N
 
 func (s *sqlStore) PruneUnpaidSessions(ctx context.Context, idleBefore time.Time) (int64, error) {
 	var p Pruned
-	err := s.batches(ctx, DefaultRetainBatch, func(tx *sql.Tx, batch int) (int64, error) {
-		return s.deleteSessions(ctx, tx, unpaidIdle, &p, nanos(idleBefore), batch)
+	dependent, _, err := s.registered(ctx)
+	if err != nil {
+		return 0, err
+	}
+	err = s.batches(ctx, DefaultRetainBatch, func(tx *sql.Tx, batch int) (int64, error) {
+		return s.deleteSessions(ctx, tx, unpaidIdle, &p, dependent, nanos(idleBefore), batch)
 	}, &p.Unpaid)
 	return p.Unpaid, err
 }
@@ -54,20 +58,24 @@ func (s *sqlStore) PruneUnpaidSessions(ctx context.Context, idleBefore time.Time
 func (s *sqlStore) Prune(ctx context.Context, r Retention, now time.Time) (Pruned, error) {
 	r = r.withDefaults()
 	var p Pruned
+	dependent, daily, err := s.registered(ctx)
+	if err != nil {
+		return p, err
+	}
 	expiredBefore := nanos(now.Add(-time.Duration(r.ExpiredAfter)))
-	err := s.batches(ctx, r.Batch, func(tx *sql.Tx, batch int) (int64, error) {
+	err = s.batches(ctx, r.Batch, func(tx *sql.Tx, batch int) (int64, error) {
 		return rows(tx.ExecContext(ctx, s.q(`DELETE FROM torplus_payment_requests WHERE id IN (
 			SELECT id FROM torplus_payment_requests WHERE state = '`+string(Expired)+`' AND expires_at < ? LIMIT ?)`), expiredBefore, batch))
 	}, &p.Expired)
 	if err == nil {
 		err = s.batches(ctx, r.Batch, func(tx *sql.Tx, batch int) (int64, error) {
-			return s.deleteSessions(ctx, tx, unpaidIdle, &p, nanos(now.Add(-time.Duration(r.UnpaidAfter))), batch)
+			return s.deleteSessions(ctx, tx, unpaidIdle, &p, dependent, nanos(now.Add(-time.Duration(r.UnpaidAfter))), batch)
 		}, &p.Unpaid)
 	}
 	paidBefore := nanos(now.Add(-time.Duration(r.PaidHistory)))
 	if err == nil {
 		err = s.batches(ctx, r.Batch, func(tx *sql.Tx, batch int) (int64, error) {
-			return s.deleteSessions(ctx, tx, paidIdle, &p, paidBefore, paidBefore, batch)
+			return s.deleteSessions(ctx, tx, paidIdle, &p, dependent, paidBefore, paidBefore, batch)
 		}, &p.Paid)
 	}
 	if err == nil {
@@ -81,6 +89,16 @@ func (s *sqlStore) Prune(ctx context.Context, r Retention, now time.Time) (Prune
 			return rows(tx.ExecContext(ctx, s.q(`DELETE FROM torplus_sightings WHERE key IN (
 				SELECT key FROM torplus_sightings WHERE seen_at < ? LIMIT ?)`), paidBefore, batch))
 		}, &p.Sightings)
+	}
+	oldDay := now.Add(-time.Duration(r.PaidHistory)).Unix() / 86400
+	for _, t := range daily {
+		if err != nil {
+			break
+		}
+		err = s.batches(ctx, r.Batch, func(tx *sql.Tx, batch int) (int64, error) {
+			return rows(tx.ExecContext(ctx, s.q(`DELETE FROM `+t.table+` WHERE (`+t.key+`) IN (
+				SELECT `+t.key+` FROM `+t.table+` WHERE `+t.column+` < ? LIMIT ?)`), oldDay, batch))
+		}, &p.Dependent)
 	}
 	if err == nil && !s.d.numbered {
 		_, err = s.db.ExecContext(ctx, `PRAGMA incremental_vacuum(`+strconv.Itoa(vacuumPages)+`)`)
@@ -114,7 +132,7 @@ func (s *sqlStore) batches(ctx context.Context, batch int, del func(tx *sql.Tx, 
 // credits and paid requests, and returns how many went. Their expired
 // requests are left to ExpiredAfter (none is payable: selectKeys skips
 // any session with a pending or settling one).
-func (s *sqlStore) deleteSessions(ctx context.Context, tx *sql.Tx, selectKeys string, p *Pruned, args ...any) (int64, error) {
+func (s *sqlStore) deleteSessions(ctx context.Context, tx *sql.Tx, selectKeys string, p *Pruned, dependent []string, args ...any) (int64, error) {
 	r, err := tx.QueryContext(ctx, s.q(selectKeys), args...)
 	if err != nil {
 		return 0, err
@@ -133,16 +151,22 @@ func (s *sqlStore) deleteSessions(ctx context.Context, tx *sql.Tx, selectKeys st
 		return 0, err
 	}
 	in := "(?" + strings.Repeat(", ?", len(keys)-1) + ")"
-	for _, q := range []struct {
+	type del struct {
 		table, where string
 		n            *int64
-	}{
+	}
+	var dels []del
+	for _, t := range dependent { // rows of other packages' that belong to the sessions
+		dels = append(dels, del{t, "session IN " + in, &p.Dependent})
+	}
+	dels = append(dels, []del{
 		{"torplus_credits", "session IN " + in, &p.Credits},
 		{"torplus_payment_requests", "state = '" + string(Paid) + "' AND session IN " + in, &p.Requests},
 		{"torplus_rounds", "session IN " + in, nil},
 		{"torplus_leases", "session IN " + in, nil},
 		{"torplus_sessions", "key IN " + in, nil},
-	} {
+	}...)
+	for _, q := range dels {
 		n, err := rows(tx.ExecContext(ctx, s.q(`DELETE FROM `+q.table+` WHERE `+q.where), keys...))
 		if err != nil {
 			return 0, err

@@ -73,6 +73,8 @@ type Pruned struct {
 
 	Submissions int64 // transactions settlement sent, past PaidHistory
 	Sightings   int64 // payments seen on the ledger, past PaidHistory
+
+	Dependent int64 // rows of other packages' registered tables (RegisterSessionTable, RegisterDayTable)
 }
 
 // maxBatches bounds the batches of one kind in one run: a backlog larger
