@@ -134,12 +134,9 @@ func (st *state) sweeper() {
 // payment requests.
 const expireEvery = 15
 
-// pruneAfter is how long a never-paid session's row is kept after its
-// last request: a client back within it finds its spent free round.
-const pruneAfter = 24 * time.Hour
-
-// expireRequests moves overdue pending payment requests to expired, and
-// prunes the rows of sessions that never paid and are long gone.
+// expireRequests moves overdue pending payment requests to expired. The
+// rows of sessions that never paid and are long gone are the store's
+// retention's to delete (store.Retention.UnpaidAfter), not the meter's.
 func (st *state) expireRequests(ctx context.Context) {
 	if err := st.store.Flush(ctx); err != nil {
 		st.log.Error("store write", zap.Error(err))
@@ -147,9 +144,6 @@ func (st *state) expireRequests(ctx context.Context) {
 	now := st.now()
 	if _, err := st.store.ExpirePending(ctx, now); err != nil {
 		st.log.Error("store expiry", zap.Error(err))
-	}
-	if _, err := st.store.PruneUnpaidSessions(ctx, now.Add(-pruneAfter)); err != nil && !errors.Is(err, store.ErrUnsupported) {
-		st.log.Error("store prune", zap.Error(err))
 	}
 }
 

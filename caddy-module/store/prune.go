@@ -20,11 +20,10 @@ var ErrUnsupported = errors.New("store: operation not supported by this database
 // request (expired or not, until ExpirePending marks it), a settling one,
 // or the session either belongs to.
 type Pruner interface {
-	// PruneUnpaidSessions deletes the sessions last seen before idleBefore
+	// Prune runs retention r (defaults filled in) as of now: among the
+	// rest, it deletes the sessions last seen before now - UnpaidAfter
 	// that have no credit and no payment request still payable (pending
-	// or settling), with their rounds and leases, and returns how many went.
-	PruneUnpaidSessions(ctx context.Context, idleBefore time.Time) (int64, error)
-	// Prune runs retention r (defaults filled in) as of now.
+	// or settling), with their rounds and leases.
 	Prune(ctx context.Context, r Retention, now time.Time) (Pruned, error)
 }
 
@@ -42,18 +41,6 @@ const unpaidIdle = `SELECT key FROM torplus_sessions s WHERE s.last_seen < ?
 // seen on the ledger).
 const paidIdle = `SELECT key FROM torplus_sessions s WHERE s.last_seen < ? AND NOT ` + payable + `
 	AND NOT EXISTS (SELECT 1 FROM torplus_credits c WHERE c.session = s.key AND c.at >= ?) LIMIT ?`
-
-func (s *sqlStore) PruneUnpaidSessions(ctx context.Context, idleBefore time.Time) (int64, error) {
-	var p Pruned
-	dependent, _, err := s.registered(ctx)
-	if err != nil {
-		return 0, err
-	}
-	err = s.batches(ctx, DefaultRetainBatch, func(tx *sql.Tx, batch int) (int64, error) {
-		return s.deleteSessions(ctx, tx, unpaidIdle, &p, dependent, nanos(idleBefore), batch)
-	}, &p.Unpaid)
-	return p.Unpaid, err
-}
 
 func (s *sqlStore) Prune(ctx context.Context, r Retention, now time.Time) (Pruned, error) {
 	r = r.withDefaults()
@@ -184,18 +171,6 @@ func rows(res sql.Result, err error) (int64, error) {
 		return 0, err
 	}
 	return res.RowsAffected()
-}
-
-// PruneUnpaidSessions writes what is queued, then prunes (see Pruner).
-func (l *Store) PruneUnpaidSessions(ctx context.Context, idleBefore time.Time) (int64, error) {
-	p, ok := l.DB.(Pruner)
-	if !ok {
-		return 0, ErrUnsupported
-	}
-	if err := l.Flush(ctx); err != nil {
-		return 0, err
-	}
-	return p.PruneUnpaidSessions(ctx, idleBefore)
 }
 
 // Prune writes what is queued, then runs retention (see Pruner).

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/caddyserver/caddy/v2"
 )
 
 // TestConformancePrune: on SQLite and PostgreSQL, pruning deletes exactly
@@ -55,9 +57,9 @@ func testPrune(t *testing.T, db DB) {
 	p.ExpiresAt = t0.Add(24 * time.Hour)
 	must(t, db.PutPaymentRequests(ctx, []PaymentRequest{p}))
 
-	n, err := db.(Pruner).PruneUnpaidSessions(ctx, t0.Add(time.Hour))
-	if err != nil || n != 2 {
-		t.Fatalf("pruned %d, %v; want 2 (circuit:1, session:expired)", n, err)
+	pruned, err := db.(Pruner).Prune(ctx, Retention{UnpaidAfter: caddy.Duration(24 * time.Hour)}, t0.Add(25*time.Hour))
+	if err != nil || pruned.Unpaid != 2 {
+		t.Fatalf("pruned %+v, %v; want 2 unpaid sessions (circuit:1, session:expired)", pruned, err)
 	}
 	tests := []struct {
 		key  string
