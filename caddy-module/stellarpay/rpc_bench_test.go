@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 	"github.com/torplus/torplus/internal/rpcsim"
 )
@@ -19,15 +18,7 @@ func BenchmarkRPCSettleLatency(b *testing.B) {
 	const closeEvery = 200 * time.Millisecond
 	g := sacGenesis(spt.Passphrase)
 	g.Accounts[2].Trustlines[0].Balance = "1000000" // the payer: enough for any b.N
-	l, err := simledger.New(g, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := rpcsim.Start(l, rpcsim.Options{Close: closeEvery})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	l, s := simRPC(b, g, rpcsim.Options{Close: closeEvery})
 	st, err := NewRPCSettler(RPCConfig{URL: s.URL, NetworkPassphrase: spt.Passphrase, FeeAccount: feeKey,
 		Poll: 5 * time.Millisecond, Wait: 5 * time.Second})
 	if err != nil {

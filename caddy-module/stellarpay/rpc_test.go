@@ -15,15 +15,7 @@ import (
 // rpcNet is a simulated RPC closing ledgers every 50 ms and a settler on it.
 func rpcNet(t *testing.T, mutate func(*RPCConfig)) (*rpcsim.Server, *RPCSettler) {
 	t.Helper()
-	l, err := simledger.New(sacGenesis(spt.Passphrase), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := rpcsim.Start(l, rpcsim.Options{Close: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
+	_, s := simRPC(t, sacGenesis(spt.Passphrase), rpcsim.Options{Close: 50 * time.Millisecond})
 	cfg := RPCConfig{URL: s.URL, NetworkPassphrase: spt.Passphrase, FeeAccount: feeKey,
 		Timeout: 5 * time.Second, Poll: 10 * time.Millisecond, Wait: 5 * time.Second,
 		Backoff: Backoff{Attempts: 3, Initial: 10 * time.Millisecond}}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/stellar/go-stellar-sdk/network"
 
-	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
 	"github.com/torplus/torplus/internal/rpcsim"
 )
 
@@ -21,15 +20,7 @@ import (
 // backend with the fee account as source. The same payload settled again
 // credits nothing more.
 func TestRPCSettlesX402Payment(t *testing.T) {
-	l, err := simledger.New(sacGenesis(network.TestNetworkPassphrase), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := rpcsim.Start(l, rpcsim.Options{Close: 200 * time.Millisecond, TLS: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	l, s := simRPC(t, sacGenesis(network.TestNetworkPassphrase), rpcsim.Options{Close: 200 * time.Millisecond, TLS: true})
 	b64 := rpcsim.X402Payload(t, s, l.ContractID(tptAsset), payer, operator.Address(), 25_000_000)
 
 	exp := expected()

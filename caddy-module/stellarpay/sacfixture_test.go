@@ -11,6 +11,7 @@ import (
 	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 	"github.com/torplus/torplus/caddy-module/stellarpay/txenv"
+	"github.com/torplus/torplus/internal/rpcsim"
 )
 
 var (
@@ -93,4 +94,20 @@ func (s sacTx) envelope(t testing.TB, l *simledger.Ledger) string {
 // callArgs returns the call an edited operation makes.
 func callArgs(op *txnbuild.InvokeHostFunction) *xdr.InvokeContractArgs {
 	return op.HostFunction.InvokeContract
+}
+
+// simRPC starts a simulated RPC with opts over a new ledger made from g,
+// stopped when the test ends.
+func simRPC(t testing.TB, g simledger.Genesis, opts rpcsim.Options) (*simledger.Ledger, *rpcsim.Server) {
+	t.Helper()
+	l, err := simledger.New(g, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := rpcsim.Start(l, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return l, s
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/stellar/go-stellar-sdk/txnbuild"
 	"github.com/stellar/go-stellar-sdk/xdr"
 
-	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 	"github.com/torplus/torplus/internal/rpcsim"
 )
@@ -40,15 +39,7 @@ func TestWatcherCursorOutsideRetention(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			l, err := simledger.New(sacGenesis(spt.Passphrase), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, err := rpcsim.Start(l, rpcsim.Options{Close: -1, Retention: retention})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			l, s := simRPC(t, sacGenesis(spt.Passphrase), rpcsim.Options{Close: -1, Retention: retention})
 			c := rpcclient.NewClient(s.URL, &http.Client{Timeout: 10 * time.Second})
 			defer c.Close()
 			ctx := context.Background()
@@ -124,15 +115,7 @@ func TestWatcherCursorOutsideRetention(t *testing.T) {
 // getEvents start or cursor older than its retention window, as the real
 // one does (JSON-RPC invalid params), and keeps no more than the window.
 func TestRPCRefusesCursorOutsideRetention(t *testing.T) {
-	l, err := simledger.New(sacGenesis(spt.Passphrase), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := rpcsim.Start(l, rpcsim.Options{Close: -1, Retention: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	_, s := simRPC(t, sacGenesis(spt.Passphrase), rpcsim.Options{Close: -1, Retention: 3})
 	c := rpcclient.NewClient(s.URL, &http.Client{Timeout: 10 * time.Second})
 	defer c.Close()
 	first := s.CloseLedger()

@@ -45,15 +45,7 @@ func muxed(kp *keypair.Full, id uint64) string {
 // someone else are not reported; a restart from the saved cursor reports
 // nothing twice.
 func TestWatcherSeesWalletPayments(t *testing.T) {
-	l, err := simledger.New(sacGenesis(spt.Passphrase), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := rpcsim.Start(l, rpcsim.Options{Close: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	l, s := simRPC(t, sacGenesis(spt.Passphrase), rpcsim.Options{Close: -1})
 	c := rpcclient.NewClient(s.URL, &http.Client{Timeout: 10 * time.Second})
 	defer c.Close()
 	ctx := context.Background()
