@@ -97,7 +97,7 @@ func startDemo(o *serveOptions, close time.Duration) (*demoNetwork, error) {
 	}
 	m.payTo, m.assetIssuer, m.assetCode, m.network = d.Payee.Address(), d.Issuer.Address(), "TPT", "testnet"
 	m.rpc, m.feeSeedFile = d.RPCURL(), d.FeeSeedFile
-	if err := client.WriteDemo(o.dataDir, client.DemoNetwork{HorizonURL: d.HorizonURL(), NetworkPassphrase: network.TestNetworkPassphrase,
+	if err := client.WriteDemo(o.dataDir, client.DemoNetwork{HorizonURL: d.HorizonURL(), RPCURL: d.RPCURL(), NetworkPassphrase: network.TestNetworkPassphrase,
 		AssetCode: "TPT", AssetIssuer: d.Issuer.Address()}); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("demo: %w", err)

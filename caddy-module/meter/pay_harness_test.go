@@ -94,7 +94,7 @@ func payingClient(t *testing.T, hz *horizonsim.Server, key *keypair.Full, budget
 		HTTP: hc, Horizon: &horizonclient.Client{HorizonURL: hz.URL, HTTP: &http.Client{}}, Key: key,
 		Policy: payclient.Policy{NetworkPassphrase: spt.Passphrase, AssetCode: "TPT", AssetIssuer: payIssuer.Address(),
 			Budget: &payclient.Budget{PerPayment: payStroops, Total: budget}},
-		PayVia: payclient.ViaAuthorization, Logf: t.Logf,
+		Logf: t.Logf,
 	})
 	if err != nil {
 		t.Fatal(err)
