@@ -1,0 +1,63 @@
+package meter
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stellar/go-stellar-sdk/network"
+
+	"github.com/torplus/torplus/caddy-module/x402"
+	"github.com/torplus/torplus/client/wallet"
+	"github.com/torplus/torplus/internal/rpcsim"
+)
+
+// TestX402ThroughFacilitator: with the facilitator option, an x402
+// payment is settled by a second implementation of x402, the x402
+// Foundation's facilitator (@x402/core with @x402/stellar's exact scheme,
+// from npm, pinned), running as a process of its own against the same
+// simulated RPC: its account submits and pays the fee, not the hoster's
+// fee account; the page is served with PAYMENT-RESPONSE naming that
+// transaction, and the payee grows by exactly the amount. The same
+// payload again, from another session, buys nothing.
+func TestX402ThroughFacilitator(t *testing.T) {
+	srv := startRPCNetOn(t, time.Second, network.TestNetworkPassphrase)
+	facilitator := rpcsim.X402Facilitator(t, srv.URL, payFacilitator)
+	r := startRPCSite(t, "facilitated", srv, map[string]any{"network": network.TestNetworkPassphrase, "facilitator": facilitator})
+	token := newToken()
+	_, o := askedAt(t, r.site, r.zone, token)
+	acc := o.required.Accepts[0]
+	amount, _ := x402.ParseAmount(acc.Amount)
+	w := rpcsim.Wallet{Client: r.client, Passphrase: r.pass}
+	tx, err := w.Sponsored(context.Background(), r.call(payPayer, acc.PayTo, amount), payPayer,
+		wallet.Ledgers(time.Duration(acc.MaxTimeoutSeconds)*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, feeSeq := tptOf(t, r.rpc.Ledger, payOperator.Address()), seqOf(t, r.rpc.Ledger, payFee.Address())
+	sig, _ := x402.EncodeSignature(x402.PaymentPayload{X402Version: 2, Resource: &o.required.Resource, Accepted: acc,
+		Payload: x402.ExactPayload{Transaction: tx}})
+	resp, body := payer(token).get(t, r.url(r.zone, "/f.bin"), x402.HeaderSignature, sig)
+	sr, err := x402.DecodeResponse(resp.Header.Get(x402.HeaderResponse))
+	if resp.StatusCode != http.StatusOK || err != nil || !sr.Success {
+		t.Fatalf("%s %s, PAYMENT-RESPONSE %+v (%v)", resp.Status, body, sr, err)
+	}
+	landed, err := r.rpc.Ledger.Transaction(sr.Transaction)
+	if err != nil || !landed.Successful || landed.Source != payFacilitator.Address() {
+		t.Fatalf("PAYMENT-RESPONSE names %s: %+v, %v; want the facilitator's %s", sr.Transaction, landed, err, payFacilitator.Address())
+	}
+	if got := tptOf(t, r.rpc.Ledger, payOperator.Address()) - before; got != amount {
+		t.Fatalf("payee received %d, want %d", got, amount)
+	}
+	if seqOf(t, r.rpc.Ledger, payFee.Address()) != feeSeq {
+		t.Fatal("the hoster's fee account submitted too")
+	}
+	resp, _ = payer(newToken()).get(t, r.url(r.zone, "/f.bin"), x402.HeaderSignature, sig)
+	if resp.StatusCode != http.StatusPaymentRequired {
+		t.Fatalf("the payload again: %s", resp.Status)
+	}
+	if got := tptOf(t, r.rpc.Ledger, payOperator.Address()) - before; got != amount {
+		t.Fatalf("after the replay the payee received %d, want %d", got, amount)
+	}
+}
