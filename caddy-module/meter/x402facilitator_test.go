@@ -2,12 +2,16 @@ package meter
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/stellar/go-stellar-sdk/network"
 
+	"github.com/torplus/torplus/caddy-module/stellarpay"
 	"github.com/torplus/torplus/caddy-module/x402"
 	"github.com/torplus/torplus/client/wallet"
 	"github.com/torplus/torplus/internal/rpcsim"
@@ -59,5 +63,34 @@ func TestX402ThroughFacilitator(t *testing.T) {
 	}
 	if got := tptOf(t, r.rpc.Ledger, payOperator.Address()) - before; got != amount {
 		t.Fatalf("after the replay the payee received %d, want %d", got, amount)
+	}
+}
+
+// TestFacilitatorOption: the facilitator option is refused where it
+// cannot work: not an http(s) URL, a network x402 cannot name, a backend
+// without the ledger the payment is verified at.
+func TestFacilitatorOption(t *testing.T) {
+	for _, tc := range []struct {
+		name, url, backend string
+		x402               bool
+		want               error
+	}{
+		{name: "rpc on testnet", url: "https://x402.example/f", backend: "rpc", x402: true},
+		{name: "unset", backend: "offline"},
+		{name: "not http", url: "ftp://x402.example/", backend: "rpc", x402: true, want: stellarpay.ErrConfig},
+		{name: "no host", url: "https:///f", backend: "rpc", x402: true, want: stellarpay.ErrConfig},
+		{name: "a private network", url: "https://x402.example/f", backend: "rpc", want: stellarpay.ErrConfig},
+		{name: "horizon backend", url: "https://x402.example/f", backend: "horizon", x402: true, want: stellarpay.ErrConfig},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := &Handler{Facilitator: tc.url, Backend: tc.backend, log: zap.NewNop(), offers: offers{x402: tc.x402}}
+			err := h.provisionFacilitator()
+			if !errors.Is(err, tc.want) || (tc.want == nil && err != nil) {
+				t.Fatalf("provisionFacilitator = %v, want %v", err, tc.want)
+			}
+			if set := h.offers.facilitator != nil; tc.want == nil && set != (tc.url != "") {
+				t.Fatalf("facilitator set: %v", set)
+			}
+		})
 	}
 }
