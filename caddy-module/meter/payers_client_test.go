@@ -1,7 +1,6 @@
 package meter
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,22 +15,16 @@ import (
 
 	"github.com/torplus/torplus/caddy-module/paymentauth"
 	payclient "github.com/torplus/torplus/client"
-	"github.com/torplus/torplus/client/clienttest"
 )
 
 // standardClient is the paying client (client package) of r's network,
 // paying through r's simulated RPC in the given formats (nil: its default
-// order) within budget; its log lines go to log.
-func standardClient(t *testing.T, r *rpcSite, formats []payclient.Format, budget *payclient.Budget, log *syncBuffer) *payclient.Client {
+// order) within budget; its log lines go to log (Get runs on the test's
+// goroutine).
+func standardClient(t *testing.T, r *rpcSite, formats []payclient.Format, budget *payclient.Budget, log *strings.Builder) *payclient.Client {
 	t.Helper()
-	socks := clienttest.StartSOCKS(t, "", "")
-	hc, err := payclient.NewHTTPClient(socks.Addr(), "", "", 30*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(hc.CloseIdleConnections)
 	c, err := payclient.New(payclient.Config{
-		HTTP: hc, RPC: r.client, Key: payPayer, Formats: formats,
+		HTTP: socksHTTP(t), RPC: r.client, Key: payPayer, Formats: formats,
 		Policy: payclient.Policy{NetworkPassphrase: r.pass, AssetCode: "TPT", AssetIssuer: payIssuer.Address(), Budget: budget},
 		Logf:   func(f string, args ...any) { fmt.Fprintf(log, f+"\n", args...) },
 	})
@@ -40,24 +32,6 @@ func standardClient(t *testing.T, r *rpcSite, formats []payclient.Format, budget
 		t.Fatal(err)
 	}
 	return c
-}
-
-// syncBuffer is a log both the test and the client write.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // payersRPCSite is a zone on the test network (x402 and the Payment
@@ -107,7 +81,7 @@ func TestClientPaysStandardFormats(t *testing.T) {
 		{name: "default order: a standard first", used: "in payment"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var log syncBuffer
+			var log strings.Builder
 			budget := &payclient.Budget{PerPayment: payStroops, Total: 10 * payStroops}
 			c := standardClient(t, r, tc.formats, budget, &log)
 			before, seq := tptOf(t, r.rpc.Ledger, payOperator.Address()), seqOf(t, r.rpc.Ledger, payPayer.Address())
@@ -131,7 +105,7 @@ func TestClientPaysStandardFormats(t *testing.T) {
 // holds: the payment that would pass it is not made, in any format.
 func TestClientBudgetAcrossFormats(t *testing.T) {
 	r := payersRPCSite(t, "budget")
-	var log syncBuffer
+	var log strings.Builder
 	budget := &payclient.Budget{PerPayment: payStroops, Total: 2 * payStroops}
 	before := tptOf(t, r.rpc.Ledger, payOperator.Address())
 	for i, f := range []payclient.Format{payclient.FormatX402, payclient.FormatPush, payclient.FormatPayment} {
@@ -183,7 +157,7 @@ func TestClientRefusesOffers(t *testing.T) {
 		{name: "push: another site's challenge", url: relay.URL + "/f.bin", formats: every[2:], per: payStroops, total: payStroops, want: payclient.ErrOtherSite},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var log syncBuffer
+			var log strings.Builder
 			budget := &payclient.Budget{PerPayment: tc.per, Total: tc.total}
 			c := standardClient(t, r, tc.formats, budget, &log)
 			before, seq := tptOf(t, r.rpc.Ledger, payPayer.Address()), seqOf(t, r.rpc.Ledger, payPayer.Address())
