@@ -50,7 +50,9 @@ func TestVerifySAC(t *testing.T) {
 		// closing about 2 s after the expiry, is what a client signs.
 		{name: "authorization to the standards' bound, rounded up", tx: sacTx{amount: 25_000_000, ledgers: 120}, wantAmt: 25_000_000,
 			lt: func(lt LedgerTime) LedgerTime { lt.Now = lt.Now.Add(2 * time.Second); return lt }},
-		{name: "authorization one ledger past the standards' bound", tx: sacTx{amount: 25_000_000, ledgers: 121}, want: ErrTimeBounds,
+		{name: "authorization within the tolerance past the bound", tx: sacTx{amount: 25_000_000, ledgers: 122}, wantAmt: 25_000_000,
+			lt: func(lt LedgerTime) LedgerTime { lt.Now = lt.Now.Add(2 * time.Second); return lt }},
+		{name: "authorization past the bound and its tolerance", tx: sacTx{amount: 25_000_000, ledgers: 123}, want: ErrTimeBounds,
 			lt: func(lt LedgerTime) LedgerTime { lt.Now = lt.Now.Add(2 * time.Second); return lt }},
 		{name: "request expired", tx: sacTx{amount: 25_000_000}, want: ErrExpired,
 			lt: func(lt LedgerTime) LedgerTime { lt.Now = lt.Now.Add(time.Hour); return lt }},
