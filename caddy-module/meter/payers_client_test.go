@@ -14,6 +14,7 @@ import (
 	"github.com/stellar/go-stellar-sdk/network"
 
 	"github.com/torplus/torplus/caddy-module/paymentauth"
+	"github.com/torplus/torplus/caddy-module/x402"
 	payclient "github.com/torplus/torplus/client"
 )
 
@@ -135,8 +136,10 @@ func TestClientRefusesOffers(t *testing.T) {
 	// challenges name the real realm, its x402 resource the real host.
 	relay := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		resp, _ := payer(newToken()).get(t, r.url(r.zone, "/f.bin"))
-		for _, k := range []string{"WWW-Authenticate", "Payment-Required", "Cache-Control"} {
-			w.Header()[k] = resp.Header[k]
+		for _, k := range []string{"WWW-Authenticate", x402.HeaderRequired, "Cache-Control"} {
+			for _, v := range resp.Header.Values(k) {
+				w.Header().Add(k, v)
+			}
 		}
 		w.WriteHeader(resp.StatusCode)
 	}))
