@@ -34,7 +34,9 @@ func (h *Handler) payX402(w http.ResponseWriter, r *http.Request, key identity.K
 	if err != nil {
 		return h.refuseX402(w, r, s, pr, now, x402.Status(err), x402.Reason(err))
 	}
-	offered.MaxTimeoutSeconds = p.Accepted.MaxTimeoutSeconds // what the client was offered (Check ignores it)
+	// The facilitator bounds the authorization by maxTimeoutSeconds: what
+	// the client was offered, never more than the request has left.
+	offered.MaxTimeoutSeconds = min(p.Accepted.MaxTimeoutSeconds, h.required(r, pr, now, "").Accepts[0].MaxTimeoutSeconds)
 	rc, err := h.payments.PayVia(r.Context(), p.Payload.Transaction, &pr.ID, key.String(), h.x402Settler(p, offered))
 	if err != nil {
 		setRetryAfter(w.Header(), err)
