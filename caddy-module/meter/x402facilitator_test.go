@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
+	"slices"
 	"testing"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 
 	"github.com/torplus/torplus/caddy-module/stellarpay"
 	"github.com/torplus/torplus/caddy-module/x402"
+	"github.com/torplus/torplus/client/clienttest"
 	"github.com/torplus/torplus/client/wallet"
 	"github.com/torplus/torplus/internal/rpcsim"
 )
@@ -22,13 +25,18 @@ import (
 // Foundation's facilitator (@x402/core with @x402/stellar's exact scheme,
 // from npm, pinned), running as a process of its own against the same
 // simulated RPC: its account submits and pays the fee, not the hoster's
-// fee account; the page is served with PAYMENT-RESPONSE naming that
-// transaction, and the payee grows by exactly the amount. The same
+// fee account; it is reached through the zone's Stellar SOCKS proxy; the
+// page is served with PAYMENT-RESPONSE naming that transaction, and the
+// payee grows by exactly the amount. The same
 // payload again, from another session, buys nothing.
 func TestX402ThroughFacilitator(t *testing.T) {
 	srv := startRPCNetOn(t, time.Second, network.TestNetworkPassphrase)
 	facilitator := rpcsim.X402Facilitator(t, srv.URL, payFacilitator)
-	r := startRPCSite(t, "facilitated", srv, map[string]any{"network": network.TestNetworkPassphrase, "facilitator": facilitator})
+	// The zone's Stellar traffic, the facilitator's included, goes through
+	// a SOCKS proxy standing in for tor, with the Stellar isolation.
+	socks := clienttest.StartSOCKS(t, stellarpay.StellarIsolation, stellarpay.StellarIsolation)
+	r := startRPCSite(t, "facilitated", srv, map[string]any{"network": network.TestNetworkPassphrase, "facilitator": facilitator,
+		"stellar_socks": socks.Addr()})
 	token := newToken()
 	_, o := askedAt(t, r.site, r.zone, token)
 	acc := o.required.Accepts[0]
@@ -56,6 +64,9 @@ func TestX402ThroughFacilitator(t *testing.T) {
 	}
 	if seqOf(t, r.rpc.Ledger, payFee.Address()) != feeSeq {
 		t.Fatal("the hoster's fee account submitted too")
+	}
+	if u, _ := url.Parse(facilitator); !slices.Contains(socks.Targets(), u.Host) {
+		t.Fatalf("the facilitator %s was not reached through the SOCKS proxy (it was asked for %v)", u.Host, socks.Targets())
 	}
 	resp, _ = payer(newToken()).get(t, r.url(r.zone, "/f.bin"), x402.HeaderSignature, sig)
 	if resp.StatusCode != http.StatusPaymentRequired {
