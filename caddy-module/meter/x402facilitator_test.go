@@ -13,6 +13,7 @@ import (
 
 	"github.com/stellar/go-stellar-sdk/network"
 
+	"github.com/torplus/torplus/caddy-module/paymentauth"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
 	"github.com/torplus/torplus/caddy-module/x402"
 	"github.com/torplus/torplus/client/clienttest"
@@ -104,4 +105,41 @@ func TestFacilitatorOption(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestX402FacilitatorRefuses: a facilitator that refuses to settle (this
+// one's RPC is a closed port, so its simulation fails) gets the payer a
+// 402 with PAYMENT-RESPONSE success false; nothing moves, and the request
+// is released: the same session pays it afterwards in another format.
+func TestX402FacilitatorRefuses(t *testing.T) {
+	srv := startRPCNetOn(t, time.Second, network.TestNetworkPassphrase)
+	facilitator := rpcsim.X402Facilitator(t, "http://127.0.0.1:9", payFacilitator)
+	r := startRPCSite(t, "refusing", srv, map[string]any{"network": network.TestNetworkPassphrase, "facilitator": facilitator})
+	token := newToken()
+	pr, o := askedAt(t, r.site, r.zone, token)
+	acc := o.required.Accepts[0]
+	amount, _ := x402.ParseAmount(acc.Amount)
+	w := rpcsim.Wallet{Client: r.client, Passphrase: r.pass}
+	tx, err := w.Sponsored(context.Background(), r.call(payPayer, acc.PayTo, amount), payPayer,
+		wallet.Ledgers(time.Duration(acc.MaxTimeoutSeconds)*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := tptOf(t, r.rpc.Ledger, payOperator.Address())
+	sig, _ := x402.EncodeSignature(x402.PaymentPayload{X402Version: 2, Accepted: acc, Payload: x402.ExactPayload{Transaction: tx}})
+	resp, body := payer(token).get(t, r.url(r.zone, "/f.bin"), x402.HeaderSignature, sig)
+	sr, err := x402.DecodeResponse(resp.Header.Get(x402.HeaderResponse))
+	if resp.StatusCode != http.StatusPaymentRequired || err != nil || sr.Success || sr.ErrorReason == "" {
+		t.Fatalf("%s %s, PAYMENT-RESPONSE %+v (%v)", resp.Status, body, sr, err)
+	}
+	if got := tptOf(t, r.rpc.Ledger, payOperator.Address()); got != before {
+		t.Fatalf("the payee received %d", got-before)
+	}
+	assertCredits(t, r, pr, 0)
+	env := r.transfer(o.charges[0].Recipient, o.charges[0].Amount, 100)
+	resp, body = payer(token).get(t, r.url(r.zone, "/f.bin"), "Authorization", pull(o.challenges[0], env))
+	if resp.StatusCode != http.StatusOK || resp.Header.Get(paymentauth.HeaderReceipt) == "" {
+		t.Fatalf("the released request paid in the Payment scheme: %s %s", resp.Status, body)
+	}
+	assertCredits(t, r, pr, 1)
 }
