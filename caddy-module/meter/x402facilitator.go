@@ -62,7 +62,7 @@ func (h *Handler) x402Settler(p x402.PaymentPayload, req x402.Requirements) stel
 		return nil
 	}
 	f, _ := h.backend.(stellarpay.Finder) // provisionFacilitator made sure of backend rpc
-	return facilitatorSettler{f: h.offers.facilitator, payload: p, req: req, ledger: f}
+	return facilitatorSettler{f: h.offers.facilitator, payload: p, req: req, ledger: f, record: h.payments.RecordSubmission}
 }
 
 // facilitatorSettler submits one x402 payment through a facilitator, as
@@ -72,13 +72,20 @@ type facilitatorSettler struct {
 	payload x402.PaymentPayload
 	req     x402.Requirements
 	ledger  stellarpay.Finder // the zone's RPC, where the transaction must be
+	// record notes the facilitator's transaction as sent for the payment
+	// (settlement.Service.RecordSubmission), so the settlement's worker
+	// and the ledger watcher find it if the look-up here cannot.
+	record func(p *stellarpay.Payment, txHash string) error
 }
 
-// Settle asks the facilitator to settle and looks its transaction up on
-// the zone's ledger. A refusal is definite (nothing was submitted, or
-// the ledger failed it); no answer, or a transaction the ledger does not
-// show, leaves the outcome unknown.
-func (s facilitatorSettler) Settle(ctx context.Context, _ *stellarpay.Payment) (stellarpay.Receipt, error) {
+// Settle asks the facilitator to settle, records the transaction it
+// names as sent for p, and looks it up on the zone's ledger. A refusal is
+// definite (nothing was submitted, or the ledger failed it); a
+// transaction the ledger does not show yet leaves the outcome unknown,
+// and the worker finds it by the record; no answer at all leaves it
+// unknown with nothing to look for, and the worker settles on through
+// the zone's backend (the payer's nonce lets one transaction land).
+func (s facilitatorSettler) Settle(ctx context.Context, p *stellarpay.Payment) (stellarpay.Receipt, error) {
 	r, err := s.f.Settle(ctx, s.payload, s.req)
 	if err != nil {
 		return stellarpay.Receipt{}, &stellarpay.Error{Kind: stellarpay.ErrUnavailable, Message: "the x402 facilitator did not settle: " + err.Error()}
@@ -89,12 +96,14 @@ func (s facilitatorSettler) Settle(ctx context.Context, _ *stellarpay.Payment) (
 	if b, err := hex.DecodeString(r.Transaction); err != nil || len(b) != 32 || s.ledger == nil {
 		return stellarpay.Receipt{}, &stellarpay.Error{Kind: stellarpay.ErrUnavailable, Message: fmt.Sprintf("the x402 facilitator named no transaction (%q)", r.Transaction)}
 	}
+	recErr := s.record(p, r.Transaction)
 	rc, found, err := s.ledger.Find(ctx, r.Transaction)
 	switch {
 	case err != nil:
 		return stellarpay.Receipt{}, err // a failed transaction (ErrRejected), or the RPC unreachable
 	case !found:
-		return stellarpay.Receipt{}, &stellarpay.Error{Kind: stellarpay.ErrUnavailable, Message: "the x402 facilitator's transaction " + r.Transaction + " is not on the ledger (yet)"}
+		return stellarpay.Receipt{}, &stellarpay.Error{Kind: stellarpay.ErrUnavailable,
+			Message: fmt.Sprintf("the x402 facilitator's transaction %s is not on the ledger (yet; recorded: %v)", r.Transaction, recErr == nil)}
 	}
 	rc.Hash = r.Transaction
 	return rc, nil
