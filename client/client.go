@@ -16,24 +16,14 @@ import (
 	"time"
 
 	"github.com/stellar/go-stellar-sdk/clients/horizonclient"
+	"github.com/stellar/go-stellar-sdk/clients/rpcclient"
 	"github.com/stellar/go-stellar-sdk/keypair"
 
 	"github.com/torplus/torplus/caddy-module/paymentauth"
 	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
-)
-
-// PayVia selects how a 402 is paid.
-type PayVia int
-
-const (
-	// ViaAuthorization retries the request with an Authorization: Payment
-	// credential (one round trip; the default). Early notices are always
-	// paid so, on the next request.
-	ViaAuthorization PayVia = iota
-	// ViaCallback POSTs the envelope to the request's SEP-7 callback, then
-	// retries the request plainly.
-	ViaCallback
+	"github.com/torplus/torplus/caddy-module/x402"
+	"github.com/torplus/torplus/client/wallet"
 )
 
 // SeedEnv is the environment variable the paying client's seed is read
@@ -62,7 +52,13 @@ func (e *RefusedError) Unwrap() error { return ErrRefused }
 type Config struct {
 	// HTTP fetches pages and calls back; use NewHTTPClient for Tor.
 	HTTP *http.Client
-	// Horizon reads our account's sequence number.
+	// RPC is the Stellar RPC the standard formats pay through (SAC
+	// transfers: simulated there, and submitted there in push mode). Use
+	// one reached through Tor too, or the RPC's operator learns which
+	// account pays which site when.
+	RPC *rpcclient.Client
+	// Horizon reads our account's sequence number for TorPlus's own
+	// classic payments (FormatClassic, FormatCallback).
 	Horizon *horizonclient.Client
 	// Key signs payments. Load it with stellarpay.LoadSeed; it is never printed.
 	Key *keypair.Full
@@ -70,8 +66,10 @@ type Config struct {
 	Policy Policy
 	// Session is the TorPlus-Session token; a random one when empty.
 	Session string
-	// PayVia selects how 402s are paid.
-	PayVia PayVia
+	// Formats is the order of preference of the ways to pay; empty means
+	// DefaultFormats. Formats the client has no backend for (RPC for the
+	// SAC ones, Horizon for the classic ones) are dropped.
+	Formats []Format
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logf, if set, receives one line per payment (never a secret).
@@ -82,10 +80,11 @@ type Config struct {
 type Client struct {
 	http    *http.Client
 	horizon *horizonclient.Client
+	wallet  *wallet.Wallet // nil without an RPC
 	key     *keypair.Full
 	policy  Policy
 	session string
-	via     PayVia
+	formats []Format
 	now     func() time.Time
 	logf    func(string, ...any)
 
@@ -93,7 +92,7 @@ type Client struct {
 	lastSeq  int64
 	paid     map[payreq.ID]bool
 	unsure   map[payreq.ID]bool // paid, answered without a receipt
-	next     *notice            // an early notice, paid with the next request
+	next     *offer             // an early notice, paid with the next request
 	payments int
 	stroops  int64
 }
@@ -101,15 +100,30 @@ type Client struct {
 // New checks cfg and returns a Client.
 func New(cfg Config) (*Client, error) {
 	switch {
-	case cfg.HTTP == nil || cfg.Horizon == nil:
-		return nil, errors.New("client: HTTP and Horizon clients are required")
+	case cfg.HTTP == nil || (cfg.Horizon == nil && cfg.RPC == nil):
+		return nil, errors.New("client: an HTTP client and a Stellar RPC or Horizon client are required")
 	case cfg.Key == nil:
 		return nil, fmt.Errorf("%w: no key", stellarpay.ErrSeed)
 	case cfg.Policy.Budget == nil || cfg.Policy.NetworkPassphrase == "" || cfg.Policy.AssetCode == "" || cfg.Policy.AssetIssuer == "":
 		return nil, errors.New("client: policy needs a network, an asset and a budget")
 	}
 	c := &Client{http: cfg.HTTP, horizon: cfg.Horizon, key: cfg.Key, policy: cfg.Policy, session: cfg.Session,
-		via: cfg.PayVia, now: cfg.Now, logf: cfg.Logf, paid: map[payreq.ID]bool{}, unsure: map[payreq.ID]bool{}}
+		now: cfg.Now, logf: cfg.Logf, paid: map[payreq.ID]bool{}, unsure: map[payreq.ID]bool{}}
+	if cfg.RPC != nil {
+		c.wallet = &wallet.Wallet{Client: cfg.RPC, Passphrase: cfg.Policy.NetworkPassphrase}
+	}
+	formats := cfg.Formats
+	if len(formats) == 0 {
+		formats = DefaultFormats
+	}
+	for _, f := range formats {
+		if f.sac() && c.wallet != nil || !f.sac() && c.horizon != nil {
+			c.formats = append(c.formats, f)
+		}
+	}
+	if len(c.formats) == 0 {
+		return nil, fmt.Errorf("%w: none of %v can be paid with the RPC and Horizon given", ErrFormat, formats)
+	}
 	if c.session == "" {
 		var b [32]byte
 		if _, err := rand.Read(b[:]); err != nil {
@@ -144,164 +158,53 @@ func (c *Client) Get(ctx context.Context, rawURL string) (*http.Response, error)
 	if err != nil {
 		return nil, err
 	}
-	auth, lastPaid := c.payNotice(ctx, page)
+	cred := c.payNotice(ctx, page)
 	for round := 0; round < 3; round++ {
-		resp, err := c.do(ctx, http.MethodGet, page, auth, nil)
+		resp, err := c.do(ctx, http.MethodGet, page, cred, nil)
 		if err != nil {
 			return nil, err
 		}
 		if resp.StatusCode != http.StatusPaymentRequired {
-			if auth != "" && resp.Header.Get(paymentauth.HeaderReceipt) == "" {
-				c.unconfirmed(lastPaid) // served from what was left; the payment not (yet) taken
+			if cred.value != "" && !cred.confirmed(resp.Header) {
+				c.unconfirmed(cred.id) // served from what was left; the payment not (yet) taken
 			}
 			c.onNotice(resp, page)
 			return resp, nil
 		}
 		body, refusal := readRefusal(resp)
-		ch, pr, err := c.choose(resp.Header, body)
-		if err == nil && lastPaid == (payreq.ID{}) {
-			c.retryUnconfirmed(pr.ID)
+		o, err := c.choose(resp.Header, body, page, c.formats)
+		if err == nil && cred.id == (payreq.ID{}) {
+			c.retryUnconfirmed(o.pr.ID)
 		}
-		if lastPaid != (payreq.ID{}) && (refusal.Code != "" || err != nil || pr.ID == lastPaid) {
+		if cred.id != (payreq.ID{}) && (refusal.Code != "" || err != nil || o.pr.ID == cred.id) {
 			c.forgetSeq() // the payment did not land: trust Horizon's sequence next time
 			return nil, refusal
 		}
 		if err != nil {
 			return nil, err
 		}
-		if auth, err = c.pay(ctx, pr, ch, page, c.via); err != nil {
+		if cred, err = c.pay(ctx, o, page, false); err != nil {
 			return nil, err
 		}
-		lastPaid = pr.ID
 	}
 	return nil, fmt.Errorf("%w: still asked to pay after paying twice", ErrRefused)
 }
 
-// choose picks what to pay from a response: the first Payment challenge
-// our policy accepts (the site lists its fee-sponsored one first), and
-// the request it describes, with the SEP-7 URI and callback of the 402's
-// JSON body when that names the same request.
-func (c *Client) choose(h http.Header, body []byte) (*paymentauth.Challenge, PaymentRequest, error) {
-	cs, err := Challenges(h)
-	if err != nil {
-		return nil, PaymentRequest{}, err
-	}
-	var first error
-	for i := range cs {
-		pr, err := c.policy.Request(cs[i])
-		if err == nil {
-			var js PaymentRequest
-			if json.Unmarshal(body, &js) == nil && js.ID == pr.ID {
-				pr.URI, pr.Callback, pr.Bytes = js.URI, js.Callback, js.Bytes
-			}
-			return &cs[i], pr, nil
-		}
-		if first == nil {
-			first = err
-		}
-	}
-	return nil, PaymentRequest{}, first
+// credential is a payment sent with a request: the header that carries it
+// (empty when it went through the SEP-7 callback) and the request it pays.
+type credential struct {
+	header, value string
+	id            payreq.ID
 }
 
-// notice is an early notice's request, paid with the next request.
-type notice struct {
-	ch *paymentauth.Challenge
-	pr PaymentRequest
-}
-
-// onNotice keeps the request of an early notice: its payment rides on the
-// next request, which the site settles before serving it. The page is
-// already served, so a failure is logged, not returned: the site will ask
-// again with a 402.
-func (c *Client) onNotice(resp *http.Response, page *url.URL) {
-	if resp.Header.Get("WWW-Authenticate") == "" {
-		return
+// confirmed reports whether a served response took the payment: a
+// Payment-Receipt, or x402's PAYMENT-RESPONSE saying success.
+func (cr credential) confirmed(h http.Header) bool {
+	if cr.header == x402.HeaderSignature {
+		s, err := x402.DecodeResponse(h.Get(x402.HeaderResponse))
+		return err == nil && s.Success
 	}
-	ch, pr, err := c.choose(resp.Header, nil)
-	if err != nil {
-		c.logf("early payment request not usable: %v", err)
-		return
-	}
-	c.mu.Lock()
-	c.next = &notice{ch, pr}
-	c.mu.Unlock()
-}
-
-// payNotice pays the early notice kept for the next request, if any, and
-// returns the credential to send with it and the request it pays.
-func (c *Client) payNotice(ctx context.Context, page *url.URL) (string, payreq.ID) {
-	c.mu.Lock()
-	n := c.next
-	c.next = nil
-	c.mu.Unlock()
-	if n == nil {
-		return "", payreq.ID{}
-	}
-	auth, err := c.pay(ctx, n.pr, n.ch, page, ViaAuthorization)
-	if err != nil || auth == "" {
-		if err != nil {
-			c.logf("early payment request not paid: %v", err)
-		}
-		return "", payreq.ID{}
-	}
-	return auth, n.pr.ID
-}
-
-// pay checks pr, signs a payment and sends it via the callback, or
-// returns the Authorization value (a Payment credential answering ch) to
-// send with the next request.
-func (c *Client) pay(ctx context.Context, pr PaymentRequest, ch *paymentauth.Challenge, page *url.URL, via PayVia) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.paid[pr.ID] {
-		return "", nil // paid already (an early notice repeated)
-	}
-	chk, err := c.policy.check(pr, page, c.now())
-	if err != nil {
-		return "", err
-	}
-	if via == ViaCallback && chk.callback == nil {
-		via = ViaAuthorization
-	}
-	if via == ViaAuthorization && ch == nil {
-		return "", fmt.Errorf("%w: no challenge to answer", ErrChallenge)
-	}
-	if err := c.policy.Budget.reserve(chk.stroops); err != nil {
-		return "", err
-	}
-	env, err := c.sign(chk)
-	if err != nil {
-		c.policy.Budget.release(chk.stroops)
-		return "", err
-	}
-	c.paid[pr.ID] = true
-	c.payments++
-	c.stroops += chk.stroops
-	c.logf("paying %s %s to %s (request %s)", pr.Amount, pr.AssetCode, pr.Destination, pr.ID)
-	if via == ViaAuthorization {
-		return paymentauth.Credential{Challenge: *ch,
-			Payload: paymentauth.Payload{Type: paymentauth.PayloadTransaction, Transaction: env}}.String(), nil
-	}
-	form := url.Values{"xdr": {env}}.Encode()
-	resp, err := c.do(ctx, http.MethodPost, chk.callback, "", strings.NewReader(form))
-	if err != nil {
-		c.lastSeq = 0 // unknown outcome: trust Horizon's sequence next time
-		return "", fmt.Errorf("client: paying through %s: %w", chk.callback, err)
-	}
-	if resp.StatusCode/100 != 2 {
-		c.lastSeq = 0
-		_, r := readRefusal(resp)
-		if resp.StatusCode/100 == 4 {
-			c.policy.Budget.release(chk.stroops) // refused before reaching the ledger
-			c.payments--
-			c.stroops -= chk.stroops
-			delete(c.paid, pr.ID)
-		}
-		return "", r
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	return "", nil
+	return h.Get(paymentauth.HeaderReceipt) != ""
 }
 
 // unconfirmed notes that the payment of request id was answered without
@@ -333,14 +236,14 @@ func (c *Client) forgetSeq() {
 	c.lastSeq = 0
 }
 
-func (c *Client) do(ctx context.Context, method string, u *url.URL, auth string, body io.Reader) (*http.Response, error) {
+func (c *Client) do(ctx context.Context, method string, u *url.URL, cred credential, body io.Reader) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set(SessionHeader, c.session)
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
+	if cred.value != "" {
+		req.Header.Set(cred.header, cred.value)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -368,6 +271,9 @@ func readRefusal(resp *http.Response) ([]byte, *RefusedError) {
 		if code, ok := strings.CutPrefix(j.Type, paymentauth.ProblemBase); ok {
 			r.Code, r.Message = code, cmp.Or(j.Detail, j.Title)
 		}
+	}
+	if s, err := x402.DecodeResponse(resp.Header.Get(x402.HeaderResponse)); err == nil && !s.Success && r.Code == "" {
+		r.Code = s.ErrorReason // an x402 refusal, whatever the body
 	}
 	if r.Message == "" {
 		r.Message = http.StatusText(resp.StatusCode)

@@ -18,7 +18,10 @@ import (
 // to the demo payer's seed, so that "torplus-pay -demo <data dir>" pays
 // with no other setting.
 type DemoNetwork struct {
-	HorizonURL        string `json:"horizon_url"`
+	HorizonURL string `json:"horizon_url"`
+	// RPCURL is the demo's simulated Stellar RPC, which the standard
+	// formats pay through; empty in a description written before it.
+	RPCURL            string `json:"rpc_url,omitempty"`
 	NetworkPassphrase string `json:"network_passphrase"`
 	AssetCode         string `json:"asset_code"`
 	AssetIssuer       string `json:"asset_issuer"`
@@ -41,10 +44,11 @@ func ParseDemo(b []byte) (DemoNetwork, error) {
 	if err := json.Unmarshal(b, &d); err != nil {
 		return d, fmt.Errorf("%w: %v", ErrDemo, err)
 	}
-	u, err := url.Parse(d.HorizonURL)
 	switch {
-	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+	case !httpURL(d.HorizonURL):
 		return d, fmt.Errorf("%w: horizon_url must be an http(s) URL", ErrDemo)
+	case d.RPCURL != "" && !httpURL(d.RPCURL):
+		return d, fmt.Errorf("%w: rpc_url must be an http(s) URL", ErrDemo)
 	case d.NetworkPassphrase == "":
 		return d, fmt.Errorf("%w: no network_passphrase", ErrDemo)
 	case !demoAssetCode.MatchString(d.AssetCode):
@@ -53,6 +57,12 @@ func ParseDemo(b []byte) (DemoNetwork, error) {
 		return d, fmt.Errorf("%w: asset_issuer is not an account id (G…)", ErrDemo)
 	}
 	return d, nil
+}
+
+// httpURL reports whether s is an absolute http(s) URL.
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 // LoadDemo reads DemoFile(dataDir).

@@ -20,7 +20,7 @@ import (
 
 // newClient returns a client of the paywall paying from key through a
 // SOCKS5 proxy that requires credentials.
-func newClient(t *testing.T, p *clienttest.Paywall, key *keypair.Full, via client.PayVia, budget *client.Budget) (*client.Client, *clienttest.SOCKS) {
+func newClient(t *testing.T, p *clienttest.Paywall, key *keypair.Full, formats []client.Format, budget *client.Budget) (*client.Client, *clienttest.SOCKS) {
 	t.Helper()
 	socks := clienttest.StartSOCKS(t, "torplus", "isolate-me")
 	hc, err := client.NewHTTPClient(socks.Addr(), "torplus", "isolate-me", 10*time.Second)
@@ -30,8 +30,8 @@ func newClient(t *testing.T, p *clienttest.Paywall, key *keypair.Full, via clien
 	t.Cleanup(hc.CloseIdleConnections) // runs before the proxy's cleanup waits for its connections
 	c, err := client.New(client.Config{
 		HTTP: hc, Horizon: &horizonclient.Client{HorizonURL: p.Horizon.URL, HTTP: &http.Client{}}, Key: key,
-		Policy: client.Policy{NetworkPassphrase: spt.Passphrase, AssetCode: "TPT", AssetIssuer: clienttest.Issuer.Address(), Budget: budget},
-		PayVia: via, Logf: t.Logf,
+		Policy:  client.Policy{NetworkPassphrase: spt.Passphrase, AssetCode: "TPT", AssetIssuer: clienttest.Issuer.Address(), Budget: budget},
+		Formats: formats, Logf: t.Logf,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -42,19 +42,19 @@ func newClient(t *testing.T, p *clienttest.Paywall, key *keypair.Full, via clien
 func TestGetPays(t *testing.T) {
 	tests := []struct {
 		name       string
-		via        client.PayVia
+		formats    []client.Format
 		notice     bool
 		challenges int // 402s the site sends in 7 fetches
 	}{
-		{name: "402 paid with Authorization", via: client.ViaAuthorization, challenges: 4},
-		{name: "402 paid through the SEP-7 callback", via: client.ViaCallback, challenges: 4},
-		{name: "paid early, never stalled", via: client.ViaAuthorization, notice: true, challenges: 1},
+		{name: "402 paid with Authorization", challenges: 4},
+		{name: "402 paid through the SEP-7 callback", formats: []client.Format{client.FormatCallback}, challenges: 4},
+		{name: "paid early, never stalled", notice: true, challenges: 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := clienttest.StartPaywall(t, tc.notice)
 			budget := &client.Budget{PerPayment: 20_000_000, Total: 100_000_000}
-			c, socks := newClient(t, p, clienttest.Payer, tc.via, budget)
+			c, socks := newClient(t, p, clienttest.Payer, tc.formats, budget)
 			for i := range 7 {
 				resp, err := c.Get(context.Background(), p.URL+"/file")
 				if err != nil {
@@ -89,7 +89,7 @@ func TestGetPays(t *testing.T) {
 
 func TestGetWithoutFunds(t *testing.T) {
 	p := clienttest.StartPaywall(t, false)
-	c, _ := newClient(t, p, clienttest.Broke, client.ViaAuthorization, &client.Budget{PerPayment: 20_000_000, Total: 100_000_000})
+	c, _ := newClient(t, p, clienttest.Broke, nil, &client.Budget{PerPayment: 20_000_000, Total: 100_000_000})
 	_, err := c.Get(context.Background(), p.URL+"/file")
 	var refused *client.RefusedError
 	if !errors.As(err, &refused) || refused.Code != "payment_rejected" || refused.Status != http.StatusPaymentRequired {
@@ -105,7 +105,7 @@ func TestGetWithoutFunds(t *testing.T) {
 
 func TestGetOverBudget(t *testing.T) {
 	p := clienttest.StartPaywall(t, false)
-	c, _ := newClient(t, p, clienttest.Payer, client.ViaAuthorization, &client.Budget{PerPayment: 20_000_000, Total: 20_000_000})
+	c, _ := newClient(t, p, clienttest.Payer, nil, &client.Budget{PerPayment: 20_000_000, Total: 20_000_000})
 	var err error
 	for i := 0; i < 4 && err == nil; i++ {
 		var resp *http.Response

@@ -1,26 +1,34 @@
 // Package client is the paying side of TorPlus: it fetches pages through a
 // SOCKS5 proxy (Tor), reads the payment requests the site sends (on a 402,
-// or as an early notice on a normal response), checks that they are sane
-// and within the user's budget, signs the Stellar payment with the user's
-// own key, pays, and carries on, so that the whole loop runs without a
-// browser.
+// or as an early notice on a normal response), checks that they are sane,
+// for this site and within the user's budget, signs the Stellar payment
+// with the user's own key, pays, and carries on, so that the whole loop
+// runs without a browser.
 //
-// Wire format (the IETF HTTP Payment scheme with the stellar charge
-// method, as the site sends and accepts it):
+// It speaks the standards a TorPlus site offers side by side, in the
+// order of Config.Formats (DefaultFormats: a standard first, TorPlus's
+// own classic payment last):
 //
-//	402 response:  WWW-Authenticate: Payment id, realm, method="stellar", intent="charge",
-//	               request="<base64url JCS {amount, currency, recipient, externalId, methodDetails}>", expires
-//	               body: the request as JSON {"id", "destination", "asset_code", "asset_issuer",
-//	               "amount", "network_passphrase", "bytes", "expires_at", "uri"}
-//	early notice:  the same WWW-Authenticate challenges on a 2xx response
-//	paying:        Authorization: Payment <base64url {challenge, payload: {type: "transaction",
-//	               transaction: <base64 signed envelope>}}> on the next request (the retry of a 402)
-//	paying, SEP-7: POST <callback> with form field xdr=<base64 envelope>
-//	session:       TorPlus-Session: <base64url of 32 random bytes> on every request
+//	the IETF Payment scheme, stellar charge (draft-stellar-charge-00):
+//	  402:    WWW-Authenticate: Payment id, realm, method="stellar", intent="charge",
+//	          request="<base64url JCS {amount, currency, recipient, externalId, methodDetails}>", expires
+//	  pull:   Authorization: Payment <base64url {challenge, payload: {type: "transaction",
+//	          transaction}}>, answering the feePayer challenge: a SAC transfer from the all-zeros
+//	          source with the payer's authorization entry signed; the site's fee account submits it
+//	  push:   the client submits its own SAC transfer through its Stellar RPC, waits for the
+//	          ledger, and answers the other challenge with {type: "hash", hash}
+//	x402 v2 (exact on Stellar):
+//	  402:    PAYMENT-REQUIRED: base64 {x402Version: 2, resource, accepts: [{scheme: "exact", ...}]}
+//	  paying: PAYMENT-SIGNATURE: base64 {x402Version: 2, resource, accepted, payload: {transaction}},
+//	          the same sponsored SAC transfer to payTo
+//	TorPlus's own (Horizon only, no Stellar RPC): a classic payment with the request id as
+//	  MEMO_HASH, in a Payment credential or POSTed to the SEP-7 callback of the 402's JSON body
+//	early notice: the same offers on a 2xx response, paid with the next request
+//	session:      TorPlus-Session: <base64url of 32 random bytes> on every request
 //
-// The envelope is a classic payment of the request's amount of the asset
-// to its payee, with the request id as MEMO_HASH: the client needs only
-// the site and Horizon (for its sequence number), no Soroban RPC.
+// Whatever the format, a payment is checked against the Policy (network,
+// asset, the challenge's realm or the x402 resource on the page's host)
+// and takes its amount from the one Budget before anything is signed.
 package client
 
 import (
@@ -36,6 +44,7 @@ import (
 	"github.com/torplus/torplus/caddy-module/paymentauth"
 	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/stellarpay/sac"
+	"github.com/torplus/torplus/caddy-module/x402"
 )
 
 // SessionHeader carries the client's session token.
@@ -44,6 +53,11 @@ const SessionHeader = "TorPlus-Session"
 // ErrChallenge means a response offers no Payment challenge this client
 // can read.
 var ErrChallenge = errors.New("client: no usable Payment challenge")
+
+// ErrOtherSite means a challenge's realm, or an x402 offer's resource, is
+// not the host of the page that asked for it: paying it would pay another
+// site (or a site replaying another's offer).
+var ErrOtherSite = errors.New("client: the payment request is for another site")
 
 // PaymentRequest is what a site asks to be paid for the next round of
 // bytes: the request the hoster's metering handler sends (payreq.Request).
@@ -111,4 +125,28 @@ func (p *Policy) assetContract() (string, error) {
 		return "", err
 	}
 	return strkey.Encode(strkey.VersionByteContract, id[:])
+}
+
+// x402Request returns the payment request an x402 offer describes, in the
+// policy's asset and network: exact, valid, on the policy's network
+// (paymentauth.NetworkID) in the policy's asset (its SAC address). x402
+// names no request, so id is the one the same response's Payment
+// challenges name, or a fresh one; it expires maxTimeoutSeconds after now.
+func (p *Policy) x402Request(req x402.Requirements, id payreq.ID, now time.Time) (PaymentRequest, error) {
+	if err := req.Validate(); err != nil {
+		return PaymentRequest{}, fmt.Errorf("%w: %v", ErrChallenge, err)
+	}
+	if n := paymentauth.NetworkID(p.NetworkPassphrase); req.Network != n {
+		return PaymentRequest{}, fmt.Errorf("%w: %q, we pay on %q", ErrWrongNetwork, req.Network, n)
+	}
+	if sacAddr, err := p.assetContract(); err != nil || req.Asset != sacAddr {
+		return PaymentRequest{}, fmt.Errorf("%w: contract %s, we pay in %s:%s (%s)", ErrWrongAsset, req.Asset, p.AssetCode, p.AssetIssuer, sacAddr)
+	}
+	amount, _ := x402.ParseAmount(req.Amount) // Validate read it
+	if id == (payreq.ID{}) {
+		id = payreq.NewID()
+	}
+	return PaymentRequest{ID: id, Method: payreq.Method, Destination: req.PayTo, AssetCode: p.AssetCode,
+		AssetIssuer: p.AssetIssuer, Amount: payreq.Amount(amount), NetworkPassphrase: p.NetworkPassphrase,
+		ExpiresAt: now.Add(time.Duration(req.MaxTimeoutSeconds) * time.Second)}, nil
 }

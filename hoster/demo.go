@@ -97,7 +97,7 @@ func startDemo(o *serveOptions, close time.Duration) (*demoNetwork, error) {
 	}
 	m.payTo, m.assetIssuer, m.assetCode, m.network = d.Payee.Address(), d.Issuer.Address(), "TPT", "testnet"
 	m.rpc, m.feeSeedFile = d.RPCURL(), d.FeeSeedFile
-	if err := client.WriteDemo(o.dataDir, client.DemoNetwork{HorizonURL: d.HorizonURL(), NetworkPassphrase: network.TestNetworkPassphrase,
+	if err := client.WriteDemo(o.dataDir, client.DemoNetwork{HorizonURL: d.HorizonURL(), RPCURL: d.RPCURL(), NetworkPassphrase: network.TestNetworkPassphrase,
 		AssetCode: "TPT", AssetIssuer: d.Issuer.Address()}); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("demo: %w", err)
@@ -116,7 +116,7 @@ func printDemo(w io.Writer, d *demoNetwork, dataDir string) {
 		d.Payee.Address(), d.Payer.Address(), DemoPayerTPT, d.PayerSeedFile, d.Fee.Address(), DemoFeeXLM)
 	fmt.Fprintf(w, "demo: pay for the site through a tor client (SOCKS 127.0.0.1:9050, or Tor Browser's 9150):\n")
 	fmt.Fprintf(w, "  torplus-pay -demo %s -socks 127.0.0.1:9050 -n 30 -o /dev/null http://%s/\n", dataDir, host)
-	fmt.Fprintf(w, "  (the same in full: torplus-pay -socks 127.0.0.1:9050 -horizon %s -asset-issuer %s -seed-file %s -max-payment 10 -budget 100 -n 30 -o /dev/null http://%s/)\n",
-		d.HorizonURL(), d.Issuer.Address(), d.PayerSeedFile, host)
+	fmt.Fprintf(w, "  (the same in full: torplus-pay -socks 127.0.0.1:9050 -stellar-rpc %s -horizon %s -asset-issuer %s -seed-file %s -max-payment 10 -budget 100 -n 30 -o /dev/null http://%s/)\n",
+		d.RPCURL(), d.HorizonURL(), d.Issuer.Address(), d.PayerSeedFile, host)
 	fmt.Fprintf(w, "  (an x402 client pays with the payer's seed against the RPC above, network stellar:testnet)\n")
 }

@@ -48,7 +48,7 @@ func TestDemoPays(t *testing.T) {
 		t.Fatalf("the demo's payment settings: %+v; want the RPC, its fee account, no SOCKS (the RPC is on loopback)", o.meter)
 	}
 	// What "torplus-pay -demo <data dir>" reads.
-	if d, err := client.LoadDemo(dataDir); err != nil || d.HorizonURL != demo.HorizonURL() || d.AssetIssuer != demo.Issuer.Address() {
+	if d, err := client.LoadDemo(dataDir); err != nil || d.HorizonURL != demo.HorizonURL() || d.RPCURL != demo.RPCURL() || d.AssetIssuer != demo.Issuer.Address() {
 		t.Fatalf("demo network file: %+v, %v", d, err)
 	}
 	sock := runServeConfig(t, o)

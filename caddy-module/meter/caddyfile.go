@@ -49,6 +49,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    stellar_rpc      <url>                # the rpc backend's Stellar RPC
 //	    fee_account_seed_file <path>          # rpc: seed (0600) of the account paying SAC payments' fees (XLM only)
 //	    stellar_socks    <host:port>|unix/<path>  # all Stellar traffic through this SOCKS5 proxy (tor)
+//	    facilitator      <url>                # rpc: an x402 facilitator settles x402 payments (through stellar_socks)
 //	    watch_interval   <duration>           # rpc: how often payments seen on the ledger are read; default 1s
 //	    offline_ledger   <file.json>          # the offline backend's accounts (simledger.Genesis)
 //	    settle_timeout   <duration>           # one settlement, retries included; default 15s
@@ -123,6 +124,8 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			err = oneArg(d, func(v string) error { h.PaymentSecretFile = v; return nil })
 		case "stellar_socks":
 			err = oneArg(d, func(v string) error { h.StellarSOCKS = v; return nil })
+		case "facilitator":
+			err = oneArg(d, func(v string) error { h.Facilitator = v; return nil })
 		case "watch_interval":
 			err = oneArg(d, func(v string) error { return duration(v, &h.WatchInterval) })
 		case "payment_endpoint":

@@ -20,6 +20,7 @@ func FuzzUnmarshalCaddyfile(f *testing.F) {
 		"torplus {\n failed_payments 5 20 1m\n}",
 		"torplus {\n network pubnet\n backend rpc\n stellar_rpc https://rpc.example\n fee_account_seed_file /data/fee.seed\n stellar_socks unix//data/tor/socks\n watch_interval 2s\n}",
 		"torplus {\n network testnet\n backend rpc http://127.0.0.1:8000\n stellar_socks 127.0.0.1:9050\n}",
+		"torplus {\n network testnet\n backend rpc http://127.0.0.1:8000\n facilitator https://x402.example/\n}",
 		"torplus {\n failed_payments -1 0 x\n}",
 		"torplus {\n round -1\n ask_at 1e309\n pow 99999999999\n}",
 		"torplus {\n ask_at NaN\n}",

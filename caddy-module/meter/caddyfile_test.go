@@ -36,6 +36,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		}
 		flush_interval 100ms
 		payment_secret_file /var/lib/torplus/payment-secret
+		facilitator https://x402.example/facilitator
 	}`
 	var h Handler
 	if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser(in)); err != nil {
@@ -45,7 +46,8 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 		Network: "Test SDF Network ; September 2015", FreeRound: 5_000_000, RoundBytes: 50 << 20, AskAt: 0.75,
 		Grace: caddy.Duration(45 * time.Second), ThrottleRate: 16_000, RequestTTL: caddy.Duration(10 * time.Minute),
 		PaymentEndpoint: "/pay", FreeBytesPerMinute: 1_000_000_000, PoWDifficulty: 18, AllowClearnet: true,
-		IdleTimeout: caddy.Duration(time.Hour), MaxSessions: 5000, PaymentSecretFile: "/var/lib/torplus/payment-secret"}
+		IdleTimeout: caddy.Duration(time.Hour), MaxSessions: 5000, PaymentSecretFile: "/var/lib/torplus/payment-secret",
+		Facilitator: "https://x402.example/facilitator"}
 	want.Store.Driver, want.Store.DSN, want.Store.FlushInterval = "postgres", "postgres://u@127.0.0.1/db", caddy.Duration(100*time.Millisecond)
 	want.Store.Retention.UnpaidAfter, want.Store.Retention.Batch = caddy.Duration(12*time.Hour), 2000
 	got, _ := json.Marshal(h)
@@ -58,7 +60,7 @@ func TestUnmarshalCaddyfile(t *testing.T) {
 	}
 	for _, bad := range []string{
 		"bogus 1", "round", "round lots", "asset TPT", "store postgres", "ledger", "grace forever",
-		"allow_clearnet yes", "pow hard", "ask_at most", "store sqlite {\nunpaid_after never\n}",
+		"allow_clearnet yes", "pow hard", "ask_at most", "store sqlite {\nunpaid_after never\n}", "facilitator", "facilitator a b",
 	} {
 		var h Handler
 		if err := h.UnmarshalCaddyfile(caddyfile.NewTestDispenser("torplus {\n" + bad + "\n}")); err == nil {

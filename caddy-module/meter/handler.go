@@ -147,6 +147,13 @@ type Handler struct {
 	// (stellarpay.StellarIsolation), so whoever runs the RPC sees a tor
 	// exit, not the site's server.
 	StellarSOCKS string `json:"stellar_socks,omitempty"`
+	// Facilitator, if set, is the base URL of an x402 facilitator
+	// (POST /settle of x402's facilitator API) that settles the zone's x402
+	// payments instead of the hoster's fee account, reached through
+	// StellarSOCKS when set. It needs the rpc backend: the payment is still
+	// verified at its ledger, and credited only once the facilitator's
+	// transaction is seen successful there.
+	Facilitator string `json:"facilitator,omitempty"`
 	// WatchInterval is how often the rpc backend's ledger watcher asks
 	// for new payments to the destination once caught up (default 1s).
 	WatchInterval caddy.Duration `json:"watch_interval,omitempty"`

@@ -35,9 +35,13 @@ type offers struct {
 	x402    bool   // the network is one x402 clients know
 	asset   string // TPT's SAC address (C…)
 	secret  []byte // binds Payment challenge ids; never logged
+	// facilitator settles x402 payments when the facilitator option
+	// names one; nil: the hoster does (x402facilitator.go).
+	facilitator x402.Facilitator
 }
 
-// provisionOffers derives the SAC address and loads the zone's secret.
+// provisionOffers derives the SAC address, loads the zone's secret and
+// sets up the x402 facilitator, if any.
 func (h *Handler) provisionOffers() error {
 	contract, err := h.assetContract()
 	if err != nil {
@@ -48,8 +52,10 @@ func (h *Handler) provisionOffers() error {
 	if !h.offers.x402 {
 		h.log.Info("torplus: a private Stellar network: x402 is not offered (its clients know testnet and pubnet only)", zap.String("network", id))
 	}
-	h.offers.secret, err = loadSecret(h.secretPath())
-	return err
+	if h.offers.secret, err = loadSecret(h.secretPath()); err != nil {
+		return err
+	}
+	return h.provisionFacilitator()
 }
 
 // offer sets the standard payment headers for pr on a response to r (a

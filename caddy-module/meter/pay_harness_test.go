@@ -84,22 +84,29 @@ func startPaySites(t *testing.T, zones map[string]map[string]any) *site {
 // from key with the given budget in stroops.
 func payingClient(t *testing.T, hz *horizonsim.Server, key *keypair.Full, budget int64) *payclient.Client {
 	t.Helper()
+	c, err := payclient.New(payclient.Config{
+		HTTP: socksHTTP(t), Horizon: &horizonclient.Client{HorizonURL: hz.URL, HTTP: &http.Client{}}, Key: key,
+		Policy: payclient.Policy{NetworkPassphrase: spt.Passphrase, AssetCode: "TPT", AssetIssuer: payIssuer.Address(),
+			Budget: &payclient.Budget{PerPayment: payStroops, Total: budget}},
+		Logf: t.Logf,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// socksHTTP is the paying client's HTTP client, through a SOCKS5 proxy
+// of the test's own.
+func socksHTTP(t *testing.T) *http.Client {
+	t.Helper()
 	socks := clienttest.StartSOCKS(t, "", "")
 	hc, err := payclient.NewHTTPClient(socks.Addr(), "", "", 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(hc.CloseIdleConnections)
-	c, err := payclient.New(payclient.Config{
-		HTTP: hc, Horizon: &horizonclient.Client{HorizonURL: hz.URL, HTTP: &http.Client{}}, Key: key,
-		Policy: payclient.Policy{NetworkPassphrase: spt.Passphrase, AssetCode: "TPT", AssetIssuer: payIssuer.Address(),
-			Budget: &payclient.Budget{PerPayment: payStroops, Total: budget}},
-		PayVia: payclient.ViaAuthorization, Logf: t.Logf,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return hc
 }
 
 // envelope signs a payment of amount TPT from payer for pr at sequence seq.

@@ -30,6 +30,10 @@ import (
 // payFee is the fee account of the rpc backend's tests: it holds XLM only.
 var payFee = spt.Key("fee")
 
+// payFacilitator is the account of the tests' x402 facilitator, a
+// process of its own: it holds XLM only.
+var payFacilitator = spt.Key("x402 facilitator")
+
 //go:embed testdata/sdk_sign_transfer.mjs
 var sdkSignTransferJS string
 
@@ -48,7 +52,8 @@ type rpcSite struct {
 // rpcGenesis is clienttest's ledger with TPT's SAC and the fee account.
 func rpcGenesis() simledger.Genesis {
 	g := clienttest.Genesis()
-	g.Accounts = append(g.Accounts, simledger.AccountSpec{Address: payFee.Address(), Balance: "100"})
+	g.Accounts = append(g.Accounts, simledger.AccountSpec{Address: payFee.Address(), Balance: "100"},
+		simledger.AccountSpec{Address: payFacilitator.Address(), Balance: "100"})
 	g.AssetContracts = []simledger.Asset{tpt}
 	return g
 }

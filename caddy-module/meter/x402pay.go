@@ -17,21 +17,27 @@ import (
 // request: the payload must answer what the site offers (scheme, network,
 // asset, payTo, amount; x402.Check, before any signature work), and its
 // transaction is then verified and settled as any payment of the request.
-// The hoster is its own facilitator: its fee account sponsors the
-// transaction. Success sets PAYMENT-RESPONSE on the served response.
+// The hoster is its own facilitator (its fee account sponsors the
+// transaction), unless the facilitator option names one
+// (x402facilitator.go). Success sets PAYMENT-RESPONSE on the served
+// response.
 func (h *Handler) payX402(w http.ResponseWriter, r *http.Request, key identity.Key, s *session, now time.Time, v string) (bool, error) {
 	pr := h.request(r, key, s, now)
 	if !h.offers.x402 {
 		return h.refuseX402(w, r, s, pr, now, http.StatusPaymentRequired, x402Reason(x402.ErrNetwork))
 	}
 	p, err := x402.DecodeSignature(v)
+	offered := h.requirements(pr, time.Second)
 	if err == nil {
-		err = x402.Check(h.requirements(pr, time.Second), p)
+		err = x402.Check(offered, p)
 	}
 	if err != nil {
 		return h.refuseX402(w, r, s, pr, now, x402.Status(err), x402.Reason(err))
 	}
-	rc, err := h.payments.Pay(r.Context(), p.Payload.Transaction, &pr.ID, key.String())
+	// The facilitator bounds the authorization by maxTimeoutSeconds: what
+	// the client was offered, never more than the request has left.
+	offered.MaxTimeoutSeconds = min(p.Accepted.MaxTimeoutSeconds, h.required(r, pr, now, "").Accepts[0].MaxTimeoutSeconds)
+	rc, err := h.payments.PayVia(r.Context(), p.Payload.Transaction, &pr.ID, key.String(), h.x402Settler(p, offered))
 	if err != nil {
 		setRetryAfter(w.Header(), err)
 		return h.refuseX402(w, r, s, pr, now, refusalStatus(err), x402Reason(err))

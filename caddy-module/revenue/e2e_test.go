@@ -65,7 +65,7 @@ func TestPaymentFollowsItsReader(t *testing.T) {
 	token := newTestToken()
 	c, err := payclient.New(payclient.Config{
 		HTTP: &http.Client{Timeout: 30 * time.Second}, Horizon: &horizonclient.Client{HorizonURL: hz.URL, HTTP: &http.Client{}},
-		Key: clienttest.Payer, Session: token, PayVia: payclient.ViaAuthorization,
+		Key: clienttest.Payer, Session: token,
 		Policy: payclient.Policy{NetworkPassphrase: spt.Passphrase, AssetCode: "TPT", AssetIssuer: clienttest.Issuer.Address(),
 			Budget: &payclient.Budget{PerPayment: 15_000_000, Total: 15_000_000}},
 	})

@@ -40,6 +40,17 @@ const retryAfterUnknown = 5 * time.Second
 // after its payment was credited gets its receipt again and buys nothing
 // more. The Receipt is returned once the zone's session is credited.
 func (s *Service) Pay(ctx context.Context, env string, want *payreq.ID, client string) (Receipt, error) {
+	return s.PayVia(ctx, env, want, client, nil)
+}
+
+// PayVia is Pay with the payment submitted by via instead of the zone's
+// backend (an x402 facilitator): everything else — the request, the
+// failure limits, the verification at the backend's ledger, the store's
+// pending → settling → paid, the credit — stays the zone's. An outcome
+// via leaves unknown is the worker's, which settles on through the
+// zone's backend (the payer's nonce or sequence number lets at most one
+// transaction land). via nil is the backend.
+func (s *Service) PayVia(ctx context.Context, env string, want *payreq.ID, client string, via stellarpay.Settler) (Receipt, error) {
 	if s == nil || s.cfg.Backend == nil {
 		return Receipt{}, &stellarpay.Error{Kind: ErrPaymentsOff, Message: "this site has no payment backend configured"}
 	}
@@ -73,7 +84,10 @@ func (s *Service) Pay(ctx context.Context, env string, want *payreq.ID, client s
 	case pr.State != store.Pending:
 		return Receipt{}, refusal(store.ErrNotPending, pr.ID)
 	}
-	return s.submit(ctx, pay, now)
+	if via == nil {
+		via = s.cfg.Backend
+	}
+	return s.submit(ctx, pay, now, via)
 }
 
 // verify checks the envelope against its request: a classic envelope
@@ -96,16 +110,17 @@ func (s *Service) verify(ctx context.Context, env string, isSAC bool, exp *payre
 	return stellarpay.VerifySAC(env, exp, lt)
 }
 
-// submit is one settlement: BeginSettle, the backend, then FinishSettle,
+// submit is one settlement: BeginSettle, via (the backend or a
+// facilitator), then FinishSettle,
 // ReleaseSettle on a definite refusal, or — outcome unknown — the request
 // stays settling and the worker takes the payment over.
-func (s *Service) submit(ctx context.Context, pay *stellarpay.Payment, now time.Time) (Receipt, error) {
+func (s *Service) submit(ctx context.Context, pay *stellarpay.Payment, now time.Time, via stellarpay.Settler) (Receipt, error) {
 	hash := pay.HashHex()
 	if _, err := s.cfg.Store.BeginSettle(ctx, pay.ID, hash, now); err != nil {
 		return Receipt{}, refusal(err, pay.ID)
 	}
 	sctx, cancel := s.withTimeout()
-	rc, err := s.cfg.Backend.Settle(sctx, pay)
+	rc, err := via.Settle(sctx, pay)
 	cancel()
 	switch {
 	case err == nil:

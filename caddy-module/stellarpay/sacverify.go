@@ -51,13 +51,17 @@ type LedgerTime struct {
 	Close time.Duration
 }
 
+// close is the ledger close interval, 5 s unless set.
+func (lt LedgerTime) close() time.Duration {
+	if lt.Close <= 0 {
+		return 5 * time.Second
+	}
+	return lt.Close
+}
+
 // at estimates when ledger n closes.
 func (lt LedgerTime) at(n uint32) time.Time {
-	c := lt.Close
-	if c <= 0 {
-		c = 5 * time.Second
-	}
-	return lt.Now.Add(time.Duration(int64(n)-int64(lt.Ledger)) * c)
+	return lt.Now.Add(time.Duration(int64(n)-int64(lt.Ledger)) * lt.close())
 }
 
 // VerifySAC checks, offline, a transaction invoking transfer(from, to,
@@ -179,6 +183,21 @@ func checkAuth(d *sacEnvelope, from sac.Address) error {
 	return nil
 }
 
+// expirationTolerance is how many ledgers an authorization may expire
+// past the bound checkExpiration computes: a client computed the same
+// bound a moment earlier, at a latest ledger that may not have moved
+// since, so its ceil can be one more (two when its clock runs ahead), as
+// the x402 Foundation's facilitator for Stellar allows too
+// (SIGNATURE_EXPIRATION_LEDGER_TOLERANCE).
+const expirationTolerance = 2
+
+// checkExpiration checks an authorization's expiration ledger against
+// the request's expiry as both standards bound it (draft-stellar-charge-00
+// and x402's exact on Stellar): no later than the latest ledger plus the
+// ledgers of lt's close time that cover the time left, rounded up, which
+// is what a client that follows them signs, give or take
+// expirationTolerance. It returns the estimated close of that ledger,
+// which may fall a few ledgers after the expiry.
 func checkExpiration(expLedger uint32, exp *request, lt LedgerTime) (time.Time, error) {
 	if lt.Now.After(exp.ExpiresAt) {
 		return time.Time{}, fail(ErrExpired, "payment request expired at %s", exp.ExpiresAt.UTC().Format(time.RFC3339))
@@ -186,12 +205,12 @@ func checkExpiration(expLedger uint32, exp *request, lt LedgerTime) (time.Time, 
 	if expLedger <= lt.Ledger {
 		return time.Time{}, fail(ErrTimeBounds, "authorization expired at ledger %d; ledger %d is closed", expLedger, lt.Ledger)
 	}
-	at := lt.at(expLedger)
-	if at.After(exp.ExpiresAt) {
-		return time.Time{}, fail(ErrTimeBounds, "authorization stays valid to ledger %d (about %s), after the request's expiry %s",
-			expLedger, at.UTC().Format(time.RFC3339), exp.ExpiresAt.UTC().Format(time.RFC3339))
+	c := lt.close()
+	if left := exp.ExpiresAt.Sub(lt.Now); uint64(expLedger-lt.Ledger) > uint64((left+c-1)/c)+expirationTolerance {
+		return time.Time{}, fail(ErrTimeBounds, "authorization stays valid to ledger %d, past ledger %d + %d ledgers of %s to the request's expiry %s (+ %d)",
+			expLedger, lt.Ledger, (left+c-1)/c, c, exp.ExpiresAt.UTC().Format(time.RFC3339), expirationTolerance)
 	}
-	return at, nil
+	return lt.at(expLedger), nil
 }
 
 // sacIDs caches the last asset's contract id, as keysFor caches the keys:

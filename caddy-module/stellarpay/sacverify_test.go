@@ -46,6 +46,14 @@ func TestVerifySAC(t *testing.T) {
 		{name: "authorization already expired", tx: sacTx{amount: 25_000_000}, want: ErrTimeBounds,
 			lt: func(lt LedgerTime) LedgerTime { lt.Ledger += 20; return lt }},
 		{name: "authorization outlives the request", tx: sacTx{amount: 25_000_000, ledgers: 500}, want: ErrTimeBounds},
+		// 598 s left: the standards' ceil(598 / 5) = 120 ledgers, the last
+		// closing about 2 s after the expiry, is what a client signs.
+		{name: "authorization to the standards' bound, rounded up", tx: sacTx{amount: 25_000_000, ledgers: 120}, wantAmt: 25_000_000,
+			lt: func(lt LedgerTime) LedgerTime { lt.Now = lt.Now.Add(2 * time.Second); return lt }},
+		{name: "authorization within the tolerance past the bound", tx: sacTx{amount: 25_000_000, ledgers: 122}, wantAmt: 25_000_000,
+			lt: func(lt LedgerTime) LedgerTime { lt.Now = lt.Now.Add(2 * time.Second); return lt }},
+		{name: "authorization past the bound and its tolerance", tx: sacTx{amount: 25_000_000, ledgers: 123}, want: ErrTimeBounds,
+			lt: func(lt LedgerTime) LedgerTime { lt.Now = lt.Now.Add(2 * time.Second); return lt }},
 		{name: "request expired", tx: sacTx{amount: 25_000_000}, want: ErrExpired,
 			lt: func(lt LedgerTime) LedgerTime { lt.Now = lt.Now.Add(time.Hour); return lt }},
 		{name: "no authorization", want: ErrAuthorization, tx: sacTx{amount: 25_000_000, edit: func(op *txnbuild.InvokeHostFunction) { op.Auth = nil }}},

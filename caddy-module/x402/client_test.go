@@ -10,52 +10,20 @@ import (
 	"testing"
 
 	"github.com/stellar/go-stellar-sdk/keypair"
-	"github.com/torplus/torplus/internal/npmtest"
+	"github.com/torplus/torplus/internal/rpcsim"
 )
-
-// x402Stellar is the reference facilitator for exact on Stellar, pinned
-// with the Stellar SDK it depends on.
-var x402Stellar = []string{"@x402/core@2.9.0", "@x402/stellar@2.9.0", "@stellar/stellar-sdk@14.6.1"}
-
-// facilitatorScript serves the reference facilitator (x402Facilitator from
-// @x402/core with @x402/stellar's exact scheme) on 127.0.0.1 over node's
-// own http module: POST /verify, POST /settle, GET /supported. Its RPC
-// points at a closed port: the refusals the tests ask for are decided
-// before any ledger look-up, and anything that reached the RPC would fail
-// loudly rather than touch a real network.
-const facilitatorScript = `
-import http from "node:http";
-import { x402Facilitator } from "@x402/core/facilitator";
-import { ExactStellarScheme } from "@x402/stellar/exact/facilitator";
-import { createEd25519Signer } from "@x402/stellar";
-const signer = createEd25519Signer(process.env.FACILITATOR_SECRET, "stellar:testnet");
-const f = new x402Facilitator().register(["stellar:testnet"], new ExactStellarScheme([signer], { rpcConfig: { url: "http://127.0.0.1:9" } }));
-const server = http.createServer(async (req, res) => {
-  const chunks = []; for await (const c of req) chunks.push(c);
-  let out;
-  try {
-    if (req.method === "GET" && req.url === "/supported") out = f.getSupported();
-    else if (req.method === "POST" && (req.url === "/verify" || req.url === "/settle")) {
-      const b = JSON.parse(Buffer.concat(chunks).toString());
-      out = req.url === "/verify" ? await f.verify(b.paymentPayload, b.paymentRequirements) : await f.settle(b.paymentPayload, b.paymentRequirements);
-    } else { res.writeHead(404); res.end(); return; }
-  } catch (e) { res.writeHead(500, { "content-type": "application/json" }); res.end(JSON.stringify({ error: String(e) })); return; }
-  res.writeHead(200, { "content-type": "application/json" });
-  res.end(JSON.stringify(out));
-});
-server.listen(0, "127.0.0.1", () => console.log("http://127.0.0.1:" + server.address().port));
-`
 
 // TestClientAgainstReferenceFacilitator runs our Client against the x402
 // Foundation's facilitator.
 func TestClientAgainstReferenceFacilitator(t *testing.T) {
-	dir := npmtest.Install(t, x402Stellar...)
 	kp, err := keypair.FromRawSeed(sha256.Sum256([]byte("facilitator")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("FACILITATOR_SECRET", kp.Seed())
-	c := &Client{URL: npmtest.Serve(t, dir, facilitatorScript)}
+	// Its RPC is a closed port: the refusals asked for here are decided
+	// before any ledger look-up, and anything that reached the RPC would
+	// fail loudly rather than touch a real network.
+	c := &Client{URL: rpcsim.X402Facilitator(t, "http://127.0.0.1:9", kp)}
 	ctx := context.Background()
 
 	t.Run("supported", func(t *testing.T) {

@@ -23,7 +23,29 @@ var (
 	sdkTransferJS []byte
 	//go:embed js/x402_payload.mjs
 	x402PayloadJS []byte
+	//go:embed js/x402_facilitator.mjs
+	x402FacilitatorJS string
 )
+
+// X402FacilitatorPackages are the x402 Foundation's facilitator for exact
+// on Stellar, pinned with the Stellar SDK it depends on.
+var X402FacilitatorPackages = []string{"@x402/core@2.9.0", "@x402/stellar@2.9.0", "@stellar/stellar-sdk@14.6.1"}
+
+// X402Facilitator serves the x402 Foundation's facilitator, unmodified,
+// on 127.0.0.1 for the rest of the test (x402's facilitator API for
+// exact on stellar:testnet, with signer paying the fees and its RPC at
+// rpcURL, plain http allowed for testnet) and returns its base URL. Its
+// fee cap is raised from its default 50,000 stroops to the hoster's
+// (stellarpay.MaxSACResourceFee): the simulated ledger's resource fees
+// are higher than the network's.
+func X402Facilitator(t testing.TB, rpcURL string, signer *keypair.Full) string {
+	t.Helper()
+	dir := npmtest.Install(t, X402FacilitatorPackages...)
+	t.Setenv("FACILITATOR_SECRET", signer.Seed())
+	t.Setenv("RPC_URL", rpcURL)
+	t.Setenv("MAX_FEE_STROOPS", "2000000")
+	return npmtest.Serve(t, dir, x402FacilitatorJS)
+}
 
 // JSTransfer pays amount of the SAC contract from payer to "to" with the
 // official JavaScript SDK's AssembledTransaction against s (fee paid by

@@ -59,8 +59,14 @@ func (s *Server) simulateTransaction(raw json.RawMessage) (any, error) {
 	for i, a := range sim.Auth {
 		auth[i], _ = xdr.MarshalBase64(a)
 	}
+	// The call's token events, as diagnostic events of a successful call:
+	// a facilitator checks them for the one transfer it expects.
+	events := make([]string, len(sim.Events))
+	for i, e := range sim.Events {
+		events[i], _ = xdr.MarshalBase64(xdr.DiagnosticEvent{InSuccessfulContractCall: true, Event: e.ContractEvent()})
+	}
 	return protocol.SimulateTransactionResponse{
-		TransactionDataXDR: data, MinResourceFee: sim.MinResourceFee, LatestLedger: n,
+		TransactionDataXDR: data, MinResourceFee: sim.MinResourceFee, LatestLedger: n, EventsXDR: events,
 		Results: []protocol.SimulateHostFunctionResult{{AuthXDR: &auth, ReturnValueXDR: &ret}},
 	}, nil
 }

@@ -6,7 +6,8 @@
 //
 // It answers getHealth, getNetwork, getLatestLedger, getLedgerEntries
 // (accounts, trustlines, contract instances, contract data),
-// simulateTransaction (SAC transfer and balance), sendTransaction,
+// simulateTransaction (SAC transfer and balance, with the call's token
+// events as diagnostic events), sendTransaction,
 // getTransaction and getEvents, in the shapes of
 // go-stellar-sdk/protocols/rpc. Transactions accepted by sendTransaction
 // wait in a queue until the next ledger closes; ledgers close on a clock

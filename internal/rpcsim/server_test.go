@@ -109,7 +109,6 @@ func TestSendTransactionRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	first, _ := w.Envelope(cx, feeKey, call, p)
-	unsignedWallet := w
 	tests := []struct {
 		name   string
 		env    func() string
@@ -123,9 +122,14 @@ func TestSendTransactionRefusals(t *testing.T) {
 			return e
 		}},
 		{name: "not signed by its source", status: "ERROR", code: xdr.TransactionResultCodeTxBadAuth, env: func() string {
-			acct, _ := c.LoadAccount(cx, payer.Address())
-			e, _ := unsignedWallet.envelope(acct, call, p.Auth, &p.Data, nil)
-			return e
+			signed, _ := w.Envelope(cx, payer, call, p) // then its signature taken off
+			var e xdr.TransactionEnvelope
+			if err := xdr.SafeUnmarshalBase64(signed, &e); err != nil {
+				t.Fatal(err)
+			}
+			e.V1.Signatures = nil
+			out, _ := xdr.MarshalBase64(e)
+			return out
 		}},
 	}
 	for _, tc := range tests {

@@ -5,8 +5,13 @@
 // Usage:
 //
 //	torplus-pay -demo <hoster data dir> -n 30 -o /dev/null http://<onion>.onion/   # a "hoster serve --demo"
-//	TORPLUS_STELLAR_SEED=S... torplus-pay -horizon https://horizon-testnet.stellar.org \
+//	TORPLUS_STELLAR_SEED=S... torplus-pay -stellar-rpc https://soroban-testnet.stellar.org -stellar-via-socks \
 //	    -asset-issuer G... -max-payment 2 -budget 20 -n 10 -o page.html http://<onion>.onion/file
+//
+// With -stellar-rpc it pays in the standard formats (the Payment scheme's
+// stellar charge, pull or push, and x402's exact), as -pay-via orders
+// them; with -horizon alone, TorPlus's own classic payment. The budget
+// (-max-payment, -budget) holds whatever the format.
 //
 // The seed comes from -seed-file (mode 0600) or $TORPLUS_STELLAR_SEED and is
 // never printed. Progress goes to standard error; bodies to -o (standard
@@ -22,9 +27,11 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/stellar/go-stellar-sdk/clients/horizonclient"
+	"github.com/stellar/go-stellar-sdk/clients/rpcclient"
 	"github.com/stellar/go-stellar-sdk/network"
 
 	"github.com/torplus/torplus/caddy-module/payreq"
@@ -47,20 +54,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		socks       = fs.String("socks", "127.0.0.1:9050", "SOCKS5 proxy (Tor's SocksPort)")
 		socksUser   = fs.String("socks-user", "", "SOCKS username (Tor isolates circuits by credentials)")
 		socksPass   = fs.String("socks-pass", "", "SOCKS password")
-		horizonURL  = fs.String("horizon", "", "Horizon URL to read our account's sequence number from (required)")
-		horizonTor  = fs.Bool("horizon-via-socks", false, "reach Horizon through the SOCKS proxy too")
+		rpcURL      = fs.String("stellar-rpc", "", "Stellar RPC URL to pay SAC transfers through (the standard formats)")
+		horizonURL  = fs.String("horizon", "", "Horizon URL to read our account's sequence number from (TorPlus's own classic payments)")
+		stellarTor  = fs.Bool("stellar-via-socks", false, "reach the Stellar RPC and Horizon through the SOCKS proxy too")
 		passphrase  = fs.String("network", network.TestNetworkPassphrase, "Stellar network passphrase to pay on")
 		assetCode   = fs.String("asset-code", "TPT", "asset to pay in")
 		assetIssuer = fs.String("asset-issuer", "", "issuer of the asset (required)")
 		maxPayment  = fs.String("max-payment", "", "most one payment may cost, e.g. 2.5 (required)")
 		budget      = fs.String("budget", "", "most all payments together may cost (required)")
 		seedFile    = fs.String("seed-file", "", "file holding the paying account's secret seed (mode 0600); else $"+client.SeedEnv)
-		via         = fs.String("pay-via", "authorization", "how to pay a 402: authorization (retry with a credential) or callback (SEP-7 POST)")
+		via         = fs.String("pay-via", "", "ways to pay, in order of preference, comma-separated: payment (Payment scheme, pull), x402, push (Payment scheme, push), classic, callback (SEP-7 POST); default "+formatList(client.DefaultFormats))
 		count       = fs.Int("n", 1, "fetch the URL this many times")
 		out         = fs.String("o", "-", "write bodies to this file (- for standard output)")
 		session     = fs.String("session", "", "TorPlus-Session token to send (random if empty)")
 		timeout     = fs.Duration("timeout", 2*time.Minute, "timeout of each request")
-		demo        = fs.String("demo", "", `data directory of a hoster running "serve --demo": pay its simulated network (sets -horizon, -network, -asset-issuer, -seed-file, and a budget)`)
+		demo        = fs.String("demo", "", `data directory of a hoster running "serve --demo": pay its simulated network (sets -stellar-rpc, -horizon, -network, -asset-issuer, -seed-file, and a budget)`)
 	)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: torplus-pay [flags] URL")
@@ -81,14 +89,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case fs.NArg() != 1:
 		fs.Usage()
 		return 2
-	case *horizonURL == "" || *assetIssuer == "":
-		fmt.Fprintln(stderr, "torplus-pay: -horizon and -asset-issuer are required")
+	case (*horizonURL == "" && *rpcURL == "") || *assetIssuer == "":
+		fmt.Fprintln(stderr, "torplus-pay: -stellar-rpc or -horizon, and -asset-issuer, are required")
 		return 2
 	case err1 != nil || err2 != nil || perPayment <= 0 || total <= 0:
 		fmt.Fprintln(stderr, "torplus-pay: -max-payment and -budget must be positive amounts with at most 7 decimals")
-		return 2
-	case *via != "authorization" && *via != "callback":
-		fmt.Fprintln(stderr, "torplus-pay: -pay-via must be authorization or callback")
 		return 2
 	case *count < 1:
 		fmt.Fprintln(stderr, "torplus-pay: -n must be at least 1")
@@ -105,21 +110,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer web.CloseIdleConnections()
-	hzHTTP := &http.Client{Timeout: *timeout}
-	if *horizonTor {
-		hzHTTP = web
+	formats, err := parseFormats(*via)
+	if err != nil {
+		fmt.Fprintln(stderr, "torplus-pay: -pay-via:", err)
+		return 2
 	}
-	payVia := client.ViaAuthorization
-	if *via == "callback" {
-		payVia = client.ViaCallback
+	stellarHTTP := &http.Client{Timeout: *timeout}
+	if *stellarTor {
+		stellarHTTP = web
 	}
-	c, err := client.New(client.Config{
-		HTTP: web, Horizon: &horizonclient.Client{HorizonURL: *horizonURL, HTTP: hzHTTP}, Key: key,
+	cfg := client.Config{
+		HTTP: web, Key: key, Session: *session, Formats: formats,
 		Policy: client.Policy{NetworkPassphrase: *passphrase, AssetCode: *assetCode, AssetIssuer: *assetIssuer,
 			Budget: &client.Budget{PerPayment: int64(perPayment), Total: int64(total)}},
-		Session: *session, PayVia: payVia,
 		Logf: func(format string, args ...any) { fmt.Fprintf(stderr, "torplus-pay: "+format+"\n", args...) },
-	})
+	}
+	if *horizonURL != "" {
+		cfg.Horizon = &horizonclient.Client{HorizonURL: *horizonURL, HTTP: stellarHTTP}
+	}
+	if *rpcURL != "" {
+		cfg.RPC = rpcclient.NewClient(*rpcURL, stellarHTTP)
+		defer cfg.RPC.Close()
+	}
+	c, err := client.New(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "torplus-pay:", err)
 		return 1
@@ -166,4 +179,30 @@ func fetchAll(ctx context.Context, c *client.Client, url string, count int, w, s
 		return 1
 	}
 	return 0
+}
+
+// parseFormats reads -pay-via: format names, comma-separated; empty is
+// the client's default order.
+func parseFormats(s string) ([]client.Format, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []client.Format
+	for _, name := range strings.Split(s, ",") {
+		f, err := client.ParseFormat(strings.TrimSpace(name))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// formatList names formats as -pay-via takes them.
+func formatList(fs []client.Format) string {
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = f.String()
+	}
+	return strings.Join(names, ",")
 }

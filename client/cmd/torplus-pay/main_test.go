@@ -36,6 +36,12 @@ func TestRun(t *testing.T) {
 			stderr: []string{"exceeds the budget"}, operator: 30_000_000},
 		{name: "no seed", args: []string{p.URL + "/file"}, status: 1, stderr: []string{"no usable Stellar seed"}, operator: 30_000_000},
 		{name: "usage", args: []string{"-n", "0", p.URL + "/file"}, status: 2, stderr: []string{"-n must be"}, operator: 30_000_000},
+		{name: "unknown format", args: []string{"-seed-file", seedFile, "-pay-via", "authorization", p.URL + "/file"}, status: 2,
+			stderr: []string{"unknown payment format"}, operator: 30_000_000},
+		{name: "a format without its backend", args: []string{"-seed-file", seedFile, "-pay-via", "x402", p.URL + "/file"}, status: 1,
+			stderr: []string{"none of [x402] can be paid"}, operator: 30_000_000},
+		{name: "through the SEP-7 callback", args: []string{"-seed-file", seedFile, "-pay-via", "callback", p.URL + "/file"}, status: 0,
+			stdout: "the content", stderr: []string{"1 payments, 1.5 TPT", "in callback"}, operator: 45_000_000},
 	}
 	t.Setenv("TORPLUS_STELLAR_SEED", "")
 	for _, tc := range tests {
