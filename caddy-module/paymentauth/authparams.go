@@ -145,6 +145,11 @@ func (p *paramParser) value() (string, error) {
 		case c == '"':
 			return b.String(), nil
 		case c == '\\' && p.i < len(p.s):
+			// quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text ): an
+			// escaped control is as malformed as a bare one (RFC 9110 §5.6.4).
+			if e := p.s[p.i]; (e < 0x20 && e != '\t') || e == 0x7f {
+				return "", fmt.Errorf("%w: control character in quoted-pair", ErrMalformed)
+			}
 			b.WriteByte(p.s[p.i])
 			p.i++
 		case c < 0x20 && c != '\t', c == 0x7f:

@@ -41,6 +41,7 @@ func TestParseChallengesRefuses(t *testing.T) {
 		{"empty id", `Payment id="", realm="r"`},
 		{"unterminated quoted-string", `Payment id="abc`},
 		{"newline in quoted-string", "Payment id=\"a\nb\""},
+		{"escaped control in quoted-string", "Payment id=\"\\\x06\""}, // found by FuzzParseChallenges
 		{"empty value", `Payment id=, realm="r"`},
 		{"stray character", `Payment id="a" ; realm="r"`},
 	}
