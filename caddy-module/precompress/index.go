@@ -2,9 +2,11 @@ package precompress
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -46,17 +48,16 @@ func newIndex(root, cache string, log *zap.Logger) *index {
 		queued: map[string]bool{}, queue: make(chan string, queueLen)}
 }
 
-// sidecar maps "<file><suffix>" to its copy in the cache, when file is a
-// text file in root and its copy is fresh. A stale or missing copy is
-// queued and not found.
+// sidecar maps "<file><suffix>" to its copy in the cache, when file is in
+// root, gets copies with that suffix and its copy is fresh and worth
+// keeping. A stale or missing copy is queued and not found.
 func (x *index) sidecar(name string) (string, bool) {
-	enc, ok := encodingOf(name)
+	src, suffix, k, ok := copyName(name)
 	if !ok {
 		return "", false
 	}
-	src := strings.TrimSuffix(name, enc.suffix)
 	rel, err := filepath.Rel(x.root, src)
-	if err != nil || !filepath.IsLocal(rel) || !compressible(rel) {
+	if err != nil || !filepath.IsLocal(rel) || kindOf(rel) != k {
 		return "", false
 	}
 	x.mu.RLock()
@@ -70,10 +71,10 @@ func (x *index) sidecar(name string) (string, bool) {
 		x.enqueue(context.Background(), rel, false)
 		return "", false
 	}
-	if !e.have[enc.suffix] {
+	if !e.have[suffix] {
 		return "", false
 	}
-	return filepath.Join(x.cache, rel+enc.suffix), true
+	return filepath.Join(x.cache, rel+suffix), true
 }
 
 // enqueue queues rel unless it is queued already. wait says whether to
@@ -106,9 +107,13 @@ func (x *index) enqueue(ctx context.Context, rel string, wait bool) {
 }
 
 // run walks root once, taking the copies a previous run left that are
-// still fresh and queueing the rest, then compresses what is queued until
-// ctx ends.
+// still fresh and queueing the rest, then makes the copies of what is
+// queued until ctx ends: one file at a time, on a thread of its own at the
+// lowest CPU priority (the thread is never unlocked, so it ends with run
+// and its priority never passes to other goroutines).
 func (x *index) run(ctx context.Context) {
+	runtime.LockOSThread()
+	lowerPriority()
 	var walking sync.WaitGroup
 	walking.Add(1)
 	go func() {
@@ -124,21 +129,21 @@ func (x *index) run(ctx context.Context) {
 			e, err := makeCopies(ctx, x.root, x.cache, rel)
 			x.mu.Lock()
 			delete(x.queued, rel)
-			if err == nil {
+			if err == nil || errors.Is(err, ErrKeptAsIs) {
 				x.files[rel] = e
 			} else {
 				delete(x.files, rel)
 			}
 			x.mu.Unlock()
 			if err != nil {
-				x.log.Debug("precompressing", zap.String("file", rel), zap.Error(err))
+				x.log.Debug("making copies", zap.String("file", rel), zap.Error(err))
 			}
 		}
 	}
 }
 
-// walk looks at every regular text file under root (symbolic links are
-// not followed; such files go out uncompressed).
+// walk looks at every regular file under root that gets copies (symbolic
+// links are not followed; such files go out as they are).
 func (x *index) walk(ctx context.Context) {
 	filepath.WalkDir(x.root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || ctx.Err() != nil {
@@ -148,14 +153,18 @@ func (x *index) walk(ctx context.Context) {
 			return filepath.SkipDir // hidden folders are not served
 		}
 		rel, err := filepath.Rel(x.root, path)
-		if err != nil || !d.Type().IsRegular() || !compressible(rel) {
+		if err != nil || !d.Type().IsRegular() {
+			return nil
+		}
+		k := kindOf(rel)
+		if k == nil {
 			return nil
 		}
 		info, err := d.Info()
 		if err != nil {
 			return nil
 		}
-		if e, ok := existingCopies(x.cache, rel, versionOf(info)); ok {
+		if e, ok := existingCopies(x.cache, rel, k, versionOf(info)); ok {
 			x.mu.Lock()
 			x.files[rel] = e
 			x.mu.Unlock()
