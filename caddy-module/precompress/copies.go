@@ -35,12 +35,20 @@ type kind struct {
 	make func(ctx context.Context, ext string, data []byte) ([][]byte, error)
 }
 
-// kinds are the source files with copies: text compressed (compress.go)
-// and images in newer formats (images.go).
-var kinds = []*kind{&textKind, &imageKind}
+// kindsFor are the kinds of copies made with procs Ps (GOMAXPROCS): text
+// compressed (compress.go) always, images in newer formats (images.go)
+// only with two or more. An image is encoded in WebAssembly, which the Go
+// scheduler cannot preempt: the worker holds its P until the encode ends,
+// and on one P that would stop serving for as long.
+func kindsFor(procs int) []*kind {
+	if procs < 2 {
+		return []*kind{&textKind}
+	}
+	return []*kind{&textKind, &imageKind}
+}
 
-// kindOf is the kind of copies the file rel gets, or nil.
-func kindOf(rel string) *kind {
+// kindOf is the kind among kinds of the copies the file rel gets, or nil.
+func kindOf(kinds []*kind, rel string) *kind {
 	ext := strings.ToLower(filepath.Ext(rel))
 	for _, k := range kinds {
 		if k.exts[ext] {
@@ -50,9 +58,9 @@ func kindOf(rel string) *kind {
 	return nil
 }
 
-// copyName splits name, "<file><suffix>", into the file and the kind whose
-// copies end in suffix.
-func copyName(name string) (src, suffix string, k *kind, ok bool) {
+// copyName splits name, "<file><suffix>", into the file and the kind among
+// kinds whose copies end in suffix.
+func copyName(kinds []*kind, name string) (src, suffix string, k *kind, ok bool) {
 	for _, k := range kinds {
 		for _, s := range k.suffixes {
 			if strings.HasSuffix(name, s) {
@@ -63,13 +71,12 @@ func copyName(name string) (src, suffix string, k *kind, ok bool) {
 	return "", "", nil, false
 }
 
-// makeCopies writes the copies of root/rel into cache (each by a rename,
+// makeCopies writes the copies of kind k (nil: none) of root/rel into cache (each by a rename,
 // so a reader sees a whole copy or none), dated like the file. A copy
 // that saves under 5 % is written empty, the mark of a copy not worth
 // keeping, so a later start does not make it again; so is every copy of
 // a file outside MinSize–MaxSize or kept as it is (ErrKeptAsIs).
-func makeCopies(ctx context.Context, root, cache, rel string) (entry, error) {
-	k := kindOf(rel)
+func makeCopies(ctx context.Context, root, cache, rel string, k *kind) (entry, error) {
 	src := filepath.Join(root, rel)
 	info, err := os.Stat(src)
 	if err != nil {
@@ -117,7 +124,9 @@ func makeCopies(ctx context.Context, root, cache, rel string) (entry, error) {
 		if err := writeCopy(dst+suffix, c, from); err != nil {
 			return entry{}, err
 		}
-		e.have[suffix] = len(c) > 0
+		if len(c) > 0 {
+			e.have[suffix] = true
+		}
 	}
 	if now, err := os.Stat(src); err != nil || versionOf(now) != from {
 		return entry{}, errChanged
@@ -159,7 +168,9 @@ func existingCopies(cache, rel string, k *kind, from version) (entry, bool) {
 		if err != nil || !info.ModTime().Equal(from.mod) {
 			return entry{}, false
 		}
-		e.have[suffix] = info.Size() > 0
+		if info.Size() > 0 {
+			e.have[suffix] = true
+		}
 	}
 	return e, true
 }

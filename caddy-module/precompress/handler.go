@@ -76,8 +76,9 @@ func (h *ImageCopies) ServeHTTP(w http.ResponseWriter, r *http.Request, next cad
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return next.ServeHTTP(w, r)
 	}
-	own, ok := imageTypes[strings.ToLower(path.Ext(r.URL.Path))]
-	if !ok || kindOf(r.URL.Path) != &imageKind {
+	ext := strings.ToLower(path.Ext(r.URL.Path))
+	own := imageTypes[ext]
+	if !imageKind.exts[ext] {
 		return next.ServeHTTP(w, r)
 	}
 	w.Header().Add("Vary", "Accept")

@@ -41,23 +41,24 @@ type index struct {
 	files       map[string]entry // by path relative to root
 	queued      map[string]bool
 	queue       chan string
+	kinds       []*kind // the kinds of copies made
 }
 
 func newIndex(root, cache string, log *zap.Logger) *index {
 	return &index{root: root, cache: cache, log: log, files: map[string]entry{},
-		queued: map[string]bool{}, queue: make(chan string, queueLen)}
+		queued: map[string]bool{}, queue: make(chan string, queueLen), kinds: kindsFor(runtime.GOMAXPROCS(0))}
 }
 
 // sidecar maps "<file><suffix>" to its copy in the cache, when file is in
 // root, gets copies with that suffix and its copy is fresh and worth
 // keeping. A stale or missing copy is queued and not found.
 func (x *index) sidecar(name string) (string, bool) {
-	src, suffix, k, ok := copyName(name)
+	src, suffix, k, ok := copyName(x.kinds, name)
 	if !ok {
 		return "", false
 	}
 	rel, err := filepath.Rel(x.root, src)
-	if err != nil || !filepath.IsLocal(rel) || kindOf(rel) != k {
+	if err != nil || !filepath.IsLocal(rel) || kindOf(x.kinds, rel) != k {
 		return "", false
 	}
 	x.mu.RLock()
@@ -108,9 +109,10 @@ func (x *index) enqueue(ctx context.Context, rel string, wait bool) {
 
 // run walks root once, taking the copies a previous run left that are
 // still fresh and queueing the rest, then makes the copies of what is
-// queued until ctx ends: one file at a time, on a thread of its own at the
-// lowest CPU priority (the thread is never unlocked, so it ends with run
-// and its priority never passes to other goroutines).
+// queued until ctx ends: one file at a time, resting after each as long as
+// it took, on a thread of its own at a low CPU priority (the thread is
+// never unlocked, so it ends with run and its priority never passes to
+// other goroutines).
 func (x *index) run(ctx context.Context) {
 	runtime.LockOSThread()
 	lowerPriority()
@@ -126,7 +128,9 @@ func (x *index) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case rel := <-x.queue:
-			e, err := makeCopies(ctx, x.root, x.cache, rel)
+			k := kindOf(x.kinds, rel)
+			began := time.Now()
+			e, err := makeCopies(ctx, x.root, x.cache, rel, k)
 			x.mu.Lock()
 			delete(x.queued, rel)
 			if err == nil || errors.Is(err, ErrKeptAsIs) {
@@ -138,7 +142,24 @@ func (x *index) run(ctx context.Context) {
 			if err != nil {
 				x.log.Debug("making copies", zap.String("file", rel), zap.Error(err))
 			}
+			if !rest(ctx, time.Since(began)) {
+				return
+			}
 		}
+	}
+}
+
+// rest waits for d, the time the last file took, so the worker uses at
+// most half of one core however many files change; false when ctx ends
+// first.
+func rest(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 
@@ -156,7 +177,7 @@ func (x *index) walk(ctx context.Context) {
 		if err != nil || !d.Type().IsRegular() {
 			return nil
 		}
-		k := kindOf(rel)
+		k := kindOf(x.kinds, rel)
 		if k == nil {
 			return nil
 		}

@@ -2,9 +2,12 @@ package precompress
 
 import "syscall"
 
-// lowerPriority gives the calling thread the lowest CPU priority (nice
-// 19). On Linux a nice value belongs to a thread, so the rest of the
-// process keeps its own.
+// lowerPriority gives the calling thread a low CPU priority (nice 10: a
+// tenth of a nice-0 thread's share of a busy core). On Linux a nice value
+// belongs to a thread, so the rest of the process keeps its own. Not 19:
+// the thread holds one of Go's Ps while it works (see kindsFor), and on a
+// machine kept busy by other processes a thread that never runs would
+// keep that P from the server for long.
 func lowerPriority() {
-	syscall.Setpriority(syscall.PRIO_PROCESS, syscall.Gettid(), 19)
+	syscall.Setpriority(syscall.PRIO_PROCESS, syscall.Gettid(), 10)
 }
