@@ -164,8 +164,12 @@ func rest(ctx context.Context, d time.Duration) bool {
 }
 
 // walk looks at every regular file under root that gets copies (symbolic
-// links are not followed; such files go out as they are).
+// links are not followed; such files go out as they are), and queues
+// those without fresh copies in the order of kinds: all text before any
+// image, since a text file's copies take milliseconds and an image's a
+// good part of a second.
 func (x *index) walk(ctx context.Context) {
+	later := map[*kind][]string{}
 	filepath.WalkDir(x.root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || ctx.Err() != nil {
 			return ctx.Err()
@@ -191,7 +195,16 @@ func (x *index) walk(ctx context.Context) {
 			x.mu.Unlock()
 			return nil
 		}
-		x.enqueue(ctx, rel, true)
+		if k == x.kinds[0] {
+			x.enqueue(ctx, rel, true)
+		} else {
+			later[k] = append(later[k], rel)
+		}
 		return nil
 	})
+	for _, k := range x.kinds[1:] {
+		for _, rel := range later[k] {
+			x.enqueue(ctx, rel, true)
+		}
+	}
 }
