@@ -42,6 +42,12 @@ var (
 	ErrBadImage = fmt.Errorf("%w: does not decode", ErrKeptAsIs)
 )
 
+// The encoder is libwebp compiled to WebAssembly (github.com/gen2brain/webp
+// on wazero): no cgo, the same bytes on every machine. Build with
+// -tags nodynamic (make build, the Dockerfile and bench/run do): without
+// it the package also links purego, to try a system libwebp first, which
+// makes a CGO_ENABLED=0 binary dynamically linked.
+
 // imageKind is the JPEG and PNG images, with a WebP copy each, chosen by
 // the request's Accept (the torplus_image_copies handler).
 var imageKind = kind{
