@@ -33,21 +33,7 @@ import (
 func TestMeteredThroughCaddy(t *testing.T) {
 	root := site(t)
 	cache := filepath.Join(t.TempDir(), "precompressed")
-	srv := attentiontest.Start(t, fmt.Sprintf("\tfilesystem site torplus_precompressed {\n\t\troot %s\n\t\tcache %s\n\t}", root, cache),
-		fmt.Sprintf(`	root * %s
-	route {
-		torplus {
-			price 1
-			destination %s
-			asset TPT %s
-			allow_clearnet
-			store sqlite %s
-		}
-		file_server {
-			fs site
-			precompressed br zstd gzip
-		}
-	}`, root, keypair.MustRandom().Address(), keypair.MustRandom().Address(), filepath.Join(t.TempDir(), "store.db")))
+	srv := meteredSite(t, root, cache)
 	for _, suffix := range []string{".br", ".zst", ".gz"} { // wait for the copies
 		waitCopyFile(t, filepath.Join(cache, "css/site.css"+suffix))
 	}
@@ -69,18 +55,7 @@ func TestMeteredThroughCaddy(t *testing.T) {
 		{"br;q=0, gzip", "gzip", copyLen(".gz")},
 	} {
 		t.Run(strconv.Quote(tc.accept), func(t *testing.T) {
-			token := newToken(t)
-			req, _ := http.NewRequest("GET", srv.Site+"/css/site.css", nil)
-			req.Header.Set(identity.SessionHeader, token)
-			req.Header.Set("Accept-Encoding", tc.accept)
-			tr := &http.Transport{DisableCompression: true}
-			defer tr.CloseIdleConnections()
-			resp, err := (&http.Client{Transport: tr}).Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
+			resp, body, token := get(t, "GET", srv.Site+"/css/site.css", "Accept-Encoding", tc.accept)
 			if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != tc.wantEncoding || int64(len(body)) != tc.wantLen {
 				t.Fatalf("%s, Content-Encoding %q, %d bytes; want 200, %q, %d", resp.Status,
 					resp.Header.Get("Content-Encoding"), len(body), tc.wantEncoding, tc.wantLen)
@@ -164,10 +139,10 @@ func imageSite(t *testing.T) string {
 	return root
 }
 
-// imageServer runs a real Caddy as `hoster serve` sets it up: the meter,
+// meteredSite runs a real Caddy as `hoster serve` sets it up: the meter,
 // torplus_cache_control, torplus_image_copies, file_server on this file
-// system.
-func imageServer(t *testing.T, root, cache string) *attentiontest.Server {
+// system with precompressed br zstd gzip.
+func meteredSite(t *testing.T, root, cache string) *attentiontest.Server {
 	t.Helper()
 	return attentiontest.Start(t, fmt.Sprintf("\tfilesystem site torplus_precompressed {\n\t\troot %s\n\t\tcache %s\n\t}", root, cache),
 		fmt.Sprintf(`	root * %s
@@ -224,7 +199,7 @@ func get(t *testing.T, method, url string, header ...string) (*http.Response, []
 func TestImageCopiesThroughCaddy(t *testing.T) {
 	root := imageSite(t)
 	cache := filepath.Join(t.TempDir(), "precompressed")
-	srv := imageServer(t, root, cache)
+	srv := meteredSite(t, root, cache)
 	for _, name := range []string{"img/field.92f1c85100.jpg", "img/photo.jpg", "img/onion.png"} {
 		waitCopyFile(t, filepath.Join(cache, name+".webp"))
 	}
@@ -309,7 +284,7 @@ func TestImageCopiesThroughCaddy(t *testing.T) {
 func TestImageChangedWhileServed(t *testing.T) {
 	root := imageSite(t)
 	cache := filepath.Join(t.TempDir(), "precompressed")
-	srv := imageServer(t, root, cache)
+	srv := meteredSite(t, root, cache)
 	copyPath := filepath.Join(cache, "img/photo.jpg.webp")
 	waitCopyFile(t, copyPath)
 	old, _ := os.ReadFile(copyPath)

@@ -142,24 +142,12 @@ func (x *index) run(ctx context.Context) {
 			if err != nil {
 				x.log.Debug("making copies", zap.String("file", rel), zap.Error(err))
 			}
-			if !rest(ctx, time.Since(began)) {
+			select { // rest as long as the file took
+			case <-time.After(time.Since(began)):
+			case <-ctx.Done():
 				return
 			}
 		}
-	}
-}
-
-// rest waits for d, the time the last file took, so the worker uses at
-// most half of one core however many files change; false when ctx ends
-// first.
-func rest(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }
 
