@@ -58,7 +58,7 @@ func (x *index) sidecar(name string) (string, bool) {
 		return "", false
 	}
 	rel, err := filepath.Rel(x.root, src)
-	if err != nil || !filepath.IsLocal(rel) || kindOf(x.kinds, rel) != k {
+	if err != nil || !filepath.IsLocal(rel) || kindOf(x.kinds, rel) != k || hidden(rel) {
 		return "", false
 	}
 	x.mu.RLock()
@@ -76,6 +76,13 @@ func (x *index) sidecar(name string) (string, bool) {
 		return "", false
 	}
 	return filepath.Join(x.cache, rel+suffix), true
+}
+
+// hidden reports whether rel is a dotfile or in a dot folder, which the
+// walk skips and hoster serve never serves: a visitor's request does not
+// queue it.
+func hidden(rel string) bool {
+	return strings.HasPrefix(rel, ".") || strings.Contains(rel, string(filepath.Separator)+".")
 }
 
 // enqueue queues rel unless it is queued already. wait says whether to
@@ -162,8 +169,11 @@ func (x *index) walk(ctx context.Context) {
 		if err != nil || ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if d.IsDir() && path != x.root && strings.HasPrefix(d.Name(), ".") {
-			return filepath.SkipDir // hidden folders are not served
+		if path != x.root && strings.HasPrefix(d.Name(), ".") { // dotfiles are not served
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
 		}
 		rel, err := filepath.Rel(x.root, path)
 		if err != nil || !d.Type().IsRegular() {

@@ -180,6 +180,13 @@ func TestCopiesInCacheNotRoot(t *testing.T) {
 	if again {
 		t.Fatal("asking for tiny.txt.br queued it again")
 	}
+	f.Stat(filepath.Join(root, ".git/config.txt.br"))
+	f.idx.mu.RLock()
+	dot := f.idx.queued[".git/config.txt"]
+	f.idx.mu.RUnlock()
+	if dot {
+		t.Fatal("asking for .git/config.txt.br queued a file of a dot folder")
+	}
 	if after := listing(t, root); after != before {
 		t.Fatalf("the owner's folder changed:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
