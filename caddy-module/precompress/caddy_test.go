@@ -71,13 +71,13 @@ func TestMeteredThroughCaddy(t *testing.T) {
 // waitCopyFile waits (bounded) for a copy to be in the cache.
 func waitCopyFile(t *testing.T, path string) {
 	t.Helper()
-	for range 500 {
+	for range 3000 { // 30 s: the worker runs at nice 10, slow on a busy machine
 		if _, err := os.Stat(path); err == nil {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatalf("%s was not made within 5 s", path)
+	t.Fatalf("%s was not made within 30 s", path)
 }
 
 // newToken is a fresh TorPlus-Session token, a fresh metered session.
@@ -306,7 +306,7 @@ func TestImageChangedWhileServed(t *testing.T) {
 	if resp.Header.Get("Content-Type") != "image/jpeg" || !bytes.Equal(body, replacement) {
 		t.Fatalf("right after the change: %q, %d bytes; want the new JPEG's %d", resp.Header.Get("Content-Type"), len(body), len(replacement))
 	}
-	for range 500 {
+	for range 3000 { // 30 s: the worker runs at nice 10, slow on a busy machine
 		resp, body, _ = get(t, "GET", url, "Accept", chromiumAccept)
 		if resp.Header.Get("Content-Type") == "image/webp" {
 			break

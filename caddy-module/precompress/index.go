@@ -117,7 +117,8 @@ func (x *index) enqueue(ctx context.Context, rel string, wait bool) {
 // run walks root once, taking the copies a previous run left that are
 // still fresh and queueing the rest, then makes the copies of what is
 // queued until ctx ends: one file at a time, resting after each as long as
-// it took, on a thread of its own at a low CPU priority (the thread is
+// it used the CPU (so it takes at most half of one core, however many
+// files change), on a thread of its own at a low CPU priority (the thread is
 // never unlocked, so it ends with run and its priority never passes to
 // other goroutines).
 func (x *index) run(ctx context.Context) {
@@ -136,7 +137,7 @@ func (x *index) run(ctx context.Context) {
 			return
 		case rel := <-x.queue:
 			k := kindOf(x.kinds, rel)
-			began := time.Now()
+			began := threadCPU()
 			e, err := makeCopies(ctx, x.root, x.cache, rel, k)
 			x.mu.Lock()
 			delete(x.queued, rel)
@@ -149,8 +150,8 @@ func (x *index) run(ctx context.Context) {
 			if err != nil {
 				x.log.Debug("making copies", zap.String("file", rel), zap.Error(err))
 			}
-			select { // rest as long as the file took
-			case <-time.After(time.Since(began)):
+			select { // rest as long as the file took of the CPU
+			case <-time.After(threadCPU() - began):
 			case <-ctx.Done():
 				return
 			}
