@@ -11,12 +11,15 @@ import (
 	"github.com/gen2brain/webp"
 )
 
-// MaxPixels bounds the images that get copies (4096 × 4096): making one
-// holds the decoded image a few times over (about 12 bytes a pixel: the
-// decoder's planes, the encoder's RGBA input and its own buffers), so a
-// small file claiming a huge picture (a decompression bomb) is refused
-// from its header, before anything is decoded.
-const MaxPixels = 4096 * 4096
+// MaxPixels bounds the images that get copies (4 megapixels: 2048 ×
+// 2048, 2560 × 1600): making one holds the decoded image several times
+// over (the decoder's planes, the encoder's RGBA input, its copy in the
+// WebAssembly memory and libwebp's own buffers), about 35 bytes a pixel at
+// the peak (a 3840 × 2160 photograph took the process to 295 MB resident),
+// so at most about 150 MB, inside a pod's memory limit. A small file
+// claiming a huge picture (a decompression bomb) is refused from its
+// header, before anything is decoded. Larger images are sent as they are.
+const MaxPixels = 4 << 20
 
 // WebPQuality is the quality of the WebP copies of JPEG photographs:
 // libwebp's scale, on which 75 is its default and 80 is what image CDNs
