@@ -15,7 +15,10 @@ ARG BASE_IMAGE=debian:bookworm-slim
 
 FROM ${GO_IMAGE} AS build
 ARG GOPROXY=https://proxy.golang.org,direct
-ENV CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local GOPROXY=${GOPROXY}
+# nodynamic: the WebP encoder (github.com/gen2brain/webp) runs in
+# WebAssembly only; without the tag it would link purego, which makes a
+# CGO_ENABLED=0 binary dynamically linked and looks for a system libwebp.
+ENV CGO_ENABLED=0 GOFLAGS="-buildvcs=false -tags=nodynamic" GOTOOLCHAIN=local GOPROXY=${GOPROXY}
 WORKDIR /src
 # Modules first, so a source change does not download them again. With
 # GOPROXY=off the download is skipped and vendor/ must be in the context.

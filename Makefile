@@ -12,8 +12,11 @@ check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+# nodynamic: the WebP encoder runs in WebAssembly only, and the binary
+# links no purego (which would make a CGO_ENABLED=0 build dynamic and look
+# for a system libwebp); see caddy-module/precompress/images.go.
 build:
-	$(GO) build -o bin/hoster ./hoster
+	$(GO) build -tags nodynamic -o bin/hoster ./hoster
 
 # Performance: plain Caddy vs the metered hoster vs haproxy+nginx, and the Go
 # benchmarks, as ratios measured in one run (docs/BENCHMARKS.md). Not a test.

@@ -22,8 +22,10 @@ import (
 	// ETags sealed under the site's secret.
 	_ "github.com/torplus/torplus/caddy-module/privacy"
 	// The caddy.fs.torplus_precompressed file system: the site's folder
-	// with brotli, zstd and gzip copies of its text files kept in the data
-	// directory.
+	// with brotli, zstd and gzip copies of its text files and WebP copies
+	// of its images kept in the data directory; and the
+	// torplus_image_copies handler, which sends an image's copy to a
+	// client whose Accept names its type.
 	_ "github.com/torplus/torplus/caddy-module/precompress"
 	// The revenue report's admin API route.
 	_ "github.com/torplus/torplus/caddy-module/revenue"

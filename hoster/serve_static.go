@@ -14,7 +14,8 @@ const siteFS = "torplus_site"
 
 // siteFilesystem is the caddy.filesystems app with the folder of --root
 // as a torplus_precompressed file system: brotli, zstd and gzip copies of
-// its text files in <data dir>/precompressed.
+// its text files and WebP copies of its JPEG and PNG images in
+// <data dir>/precompressed.
 func siteFilesystem(root, dataDir string) (json.RawMessage, error) {
 	abs, err := filepath.Abs(rootOrDot(root))
 	if err != nil {
@@ -28,9 +29,10 @@ func siteFilesystem(root, dataDir string) (json.RawMessage, error) {
 }
 
 // staticSite serves the folder root: torplus_cache_control (a year for
-// fingerprinted assets, revalidation for the rest), then file_server on
-// siteFS, sending the compressed copy that the request's Accept-Encoding
-// prefers.
+// fingerprinted assets, revalidation for the rest), torplus_image_copies
+// (an image's WebP copy for a client whose Accept names it), then
+// file_server on siteFS, sending the compressed copy that the request's
+// Accept-Encoding prefers.
 func staticSite(root string) json.RawMessage {
 	fileServer := caddyconfig.JSONModuleObject(map[string]any{
 		"root":                root,
@@ -40,6 +42,8 @@ func staticSite(root string) json.RawMessage {
 		"precompressed_order": []string{"br", "zstd", "gzip"},
 	}, "handler", "file_server", nil)
 	return caddyconfig.JSONModuleObject(map[string]any{"routes": []map[string]any{{"handle": []json.RawMessage{
-		caddyconfig.JSONModuleObject(struct{}{}, "handler", "torplus_cache_control", nil), fileServer,
+		caddyconfig.JSONModuleObject(struct{}{}, "handler", "torplus_cache_control", nil),
+		caddyconfig.JSONModuleObject(precompress.ImageCopies{FileSystem: siteFS, Root: root}, "handler", "torplus_image_copies", nil),
+		fileServer,
 	}}}}, "handler", "subroute", nil)
 }

@@ -251,8 +251,9 @@ photographs, Alpine.js and the attention beacon) from the two onion services of 
 part, which serve the same copy of the folder: **tor → nginx** with the configuration
 people use ('include mime.types', 'sendfile on', 'gzip on', 'gzip_comp_level 5' and the
 text types of the h5bp server configs) and **tor → hoster** set up as 'hoster serve
---root' (privacy, meter, Cache-Control by fingerprint, file_server on the
-'torplus_precompressed' file system). Chromium cannot give a SOCKS user name, so its
+--root' (privacy, meter, Cache-Control by fingerprint, an image's WebP copy for an
+'Accept' that names it, file_server on the 'torplus_precompressed' file system; Chromium's
+own image 'Accept' names WebP and AVIF, as Tor Browser's does). Chromium cannot give a SOCKS user name, so its
 connections go through a loopback SOCKS5 forwarder ('bench/torbench/socksfwd.go') that
 logs in to tor as the visitor of the moment: each visitor is a new browser context (a
 fresh profile: no cache, no cookies, no connections) on a circuit of its own. Chromium

@@ -130,7 +130,8 @@ http {
 // startHoster starts the hoster with the torplus meter in front of
 // file_server, listening on a unix socket with the proxy_protocol wrapper,
 // as `hoster serve --root` sets it up (privacy, meter, Cache-Control by
-// fingerprint, file_server sending the torplus_precompressed copies): a
+// fingerprint, an image's WebP copy by Accept, file_server sending the
+// torplus_precompressed copies): a
 // free round of 1000 TB, so the metering itself is measured, never a
 // throttle. It returns the PID and the socket.
 func startHoster(ctx context.Context, p *procs, hosterPath, dir, www string) (pid int, socket string, err error) {
@@ -169,6 +170,9 @@ http:// {
 		store sqlite ` + filepath.Join(hd, "store.db") + `
 	}
 	torplus_cache_control
+	torplus_image_copies {
+		fs site
+	}
 	file_server {
 		fs site
 		hide .*

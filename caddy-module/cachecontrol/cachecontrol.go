@@ -49,10 +49,18 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 }
 
 // ServeHTTP passes the request on with a writer that sets Cache-Control
-// when the status is written.
+// when the status is written. The policy follows the path the client
+// asked for, which is what it caches under, not the one a rewrite made of
+// it (torplus_image_copies sends "<photo>.jpg" as "<photo>.jpg.webp"; a
+// rewrite of /app.js to /app.3f9a2c1b.js must not make /app.js
+// immutable).
 func (Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	p := r.URL.Path
+	if orig, ok := r.Context().Value(caddyhttp.OriginalRequestCtxKey).(http.Request); ok && orig.URL != nil {
+		p = orig.URL.Path
+	}
 	v := Revalidated
-	if Fingerprinted(r.URL.Path) {
+	if Fingerprinted(p) {
 		v = Immutable
 	}
 	return next.ServeHTTP(&writer{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}, value: v}, r)

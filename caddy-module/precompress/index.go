@@ -2,9 +2,11 @@ package precompress
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -39,24 +41,24 @@ type index struct {
 	files       map[string]entry // by path relative to root
 	queued      map[string]bool
 	queue       chan string
+	kinds       []*kind // the kinds of copies made
 }
 
 func newIndex(root, cache string, log *zap.Logger) *index {
 	return &index{root: root, cache: cache, log: log, files: map[string]entry{},
-		queued: map[string]bool{}, queue: make(chan string, queueLen)}
+		queued: map[string]bool{}, queue: make(chan string, queueLen), kinds: kindsFor(runtime.GOMAXPROCS(0))}
 }
 
-// sidecar maps "<file><suffix>" to its copy in the cache, when file is a
-// text file in root and its copy is fresh. A stale or missing copy is
-// queued and not found.
+// sidecar maps "<file><suffix>" to its copy in the cache, when file is in
+// root, gets copies with that suffix and its copy is fresh and worth
+// keeping. A stale or missing copy is queued and not found.
 func (x *index) sidecar(name string) (string, bool) {
-	enc, ok := encodingOf(name)
+	src, suffix, k, ok := copyName(x.kinds, name)
 	if !ok {
 		return "", false
 	}
-	src := strings.TrimSuffix(name, enc.suffix)
 	rel, err := filepath.Rel(x.root, src)
-	if err != nil || !filepath.IsLocal(rel) || !compressible(rel) {
+	if err != nil || !filepath.IsLocal(rel) || kindOf(x.kinds, rel) != k || hidden(rel) {
 		return "", false
 	}
 	x.mu.RLock()
@@ -70,10 +72,17 @@ func (x *index) sidecar(name string) (string, bool) {
 		x.enqueue(context.Background(), rel, false)
 		return "", false
 	}
-	if !e.have[enc.suffix] {
+	if !e.have[suffix] {
 		return "", false
 	}
-	return filepath.Join(x.cache, rel+enc.suffix), true
+	return filepath.Join(x.cache, rel+suffix), true
+}
+
+// hidden reports whether rel is a dotfile or in a dot folder, which the
+// walk skips and hoster serve never serves: a visitor's request does not
+// queue it.
+func hidden(rel string) bool {
+	return strings.HasPrefix(rel, ".") || strings.Contains(rel, string(filepath.Separator)+".")
 }
 
 // enqueue queues rel unless it is queued already. wait says whether to
@@ -106,9 +115,15 @@ func (x *index) enqueue(ctx context.Context, rel string, wait bool) {
 }
 
 // run walks root once, taking the copies a previous run left that are
-// still fresh and queueing the rest, then compresses what is queued until
-// ctx ends.
+// still fresh and queueing the rest, then makes the copies of what is
+// queued until ctx ends: one file at a time, resting after each as long as
+// it used the CPU (so it takes at most half of one core, however many
+// files change), on a thread of its own at a low CPU priority (the thread is
+// never unlocked, so it ends with run and its priority never passes to
+// other goroutines).
 func (x *index) run(ctx context.Context) {
+	runtime.LockOSThread()
+	lowerPriority()
 	var walking sync.WaitGroup
 	walking.Add(1)
 	go func() {
@@ -121,47 +136,74 @@ func (x *index) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case rel := <-x.queue:
-			e, err := makeCopies(ctx, x.root, x.cache, rel)
+			k := kindOf(x.kinds, rel)
+			began := threadCPU()
+			e, err := makeCopies(ctx, x.root, x.cache, rel, k)
 			x.mu.Lock()
 			delete(x.queued, rel)
-			if err == nil {
+			if err == nil || errors.Is(err, ErrKeptAsIs) {
 				x.files[rel] = e
 			} else {
 				delete(x.files, rel)
 			}
 			x.mu.Unlock()
 			if err != nil {
-				x.log.Debug("precompressing", zap.String("file", rel), zap.Error(err))
+				x.log.Debug("making copies", zap.String("file", rel), zap.Error(err))
+			}
+			select { // rest as long as the file took of the CPU
+			case <-time.After(threadCPU() - began):
+			case <-ctx.Done():
+				return
 			}
 		}
 	}
 }
 
-// walk looks at every regular text file under root (symbolic links are
-// not followed; such files go out uncompressed).
+// walk looks at every regular file under root that gets copies (symbolic
+// links are not followed; such files go out as they are), and queues
+// those without fresh copies in the order of kinds: all text before any
+// image, since a text file's copies take milliseconds and an image's a
+// good part of a second.
 func (x *index) walk(ctx context.Context) {
+	later := map[*kind][]string{}
 	filepath.WalkDir(x.root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if d.IsDir() && path != x.root && strings.HasPrefix(d.Name(), ".") {
-			return filepath.SkipDir // hidden folders are not served
+		if path != x.root && strings.HasPrefix(d.Name(), ".") { // dotfiles are not served
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
 		}
 		rel, err := filepath.Rel(x.root, path)
-		if err != nil || !d.Type().IsRegular() || !compressible(rel) {
+		if err != nil || !d.Type().IsRegular() {
+			return nil
+		}
+		k := kindOf(x.kinds, rel)
+		if k == nil {
 			return nil
 		}
 		info, err := d.Info()
 		if err != nil {
 			return nil
 		}
-		if e, ok := existingCopies(x.cache, rel, versionOf(info)); ok {
+		if e, ok := existingCopies(x.cache, rel, k, versionOf(info)); ok {
 			x.mu.Lock()
 			x.files[rel] = e
 			x.mu.Unlock()
 			return nil
 		}
-		x.enqueue(ctx, rel, true)
+		if k == x.kinds[0] {
+			x.enqueue(ctx, rel, true)
+		} else {
+			later[k] = append(later[k], rel)
+		}
 		return nil
 	})
+	for _, k := range x.kinds[1:] {
+		for _, rel := range later[k] {
+			x.enqueue(ctx, rel, true)
+		}
+	}
 }

@@ -1,18 +1,26 @@
 // Package precompress is the caddy.fs.torplus_precompressed file system:
-// the site owner's folder as it is, plus brotli, zstd and gzip copies of
-// its text files, made in the background at start and again whenever a
-// file changes, and kept in a cache folder of the data directory (never in
-// the owner's folder). Caddy's file_server, with
+// the site owner's folder as it is, plus copies of its files that send
+// fewer bytes — brotli, zstd and gzip copies of its text files, WebP
+// copies of its JPEG and PNG images — made in the background at start and
+// again whenever a file changes, and kept in a cache folder of the data
+// directory (never in the owner's folder). One worker makes them, one file
+// at a time, at the lowest CPU priority; images over MaxPixels, and those
+// whose copy would look different, are sent as they are.
+//
+// Caddy's file_server, with
 //
 //	precompressed br zstd gzip
 //
 // asks this file system for "<file>.br", "<file>.zst" or "<file>.gz" in the
 // order of the request's Accept-Encoding, and sends the first it finds with
-// its Content-Encoding; a copy that is missing or older than its file is
-// not found, so the file goes out as it is until the copy is remade. Every
-// file comes back as an *os.File, so the meter's sendfile path carries
-// compressed bytes too, and the meter (before the file server) counts what
-// goes on the wire.
+// its Content-Encoding. The torplus_image_copies handler (ImageCopies),
+// right before file_server, turns a request for an image into one for
+// "<image>.webp" when the request's Accept prefers WebP. A copy that is
+// missing, older than its file, or not worth keeping (it saves under 5 %)
+// is not found, so the file goes out as it is until the copy is remade.
+// Every file comes back as an *os.File, so the meter's sendfile path
+// carries the copies too, and the meter (before the file server) counts
+// what goes on the wire.
 //
 // Caddyfile:
 //
@@ -24,6 +32,9 @@
 //	}
 //	:80 {
 //		root * /srv/site
+//		torplus_image_copies {
+//			fs site
+//		}
 //		file_server {
 //			fs site
 //			precompressed br zstd gzip
@@ -57,7 +68,7 @@ var ErrConfig = errors.New("torplus_precompressed")
 type FS struct {
 	// Root is the site owner's folder.
 	Root string `json:"root,omitempty"`
-	// Cache is the folder the compressed copies are kept in (made 0700).
+	// Cache is the folder the copies are kept in (made 0700).
 	// It must not be inside Root.
 	Cache string `json:"cache,omitempty"`
 
@@ -74,7 +85,7 @@ func (FS) CaddyModule() caddy.ModuleInfo {
 	}
 }
 
-// Provision checks the folders and starts compressing in the background.
+// Provision checks the folders and starts making copies in the background.
 func (f *FS) Provision(ctx caddy.Context) error {
 	f.log = ctx.Logger()
 	return f.start()
@@ -126,8 +137,8 @@ func (f *FS) Cleanup() error {
 	return nil
 }
 
-// Open opens name: a fresh compressed copy for "<file>.br|.zst|.gz" of a
-// file in Root, else name itself. Caddy calls it twice per file served:
+// Open opens name: a fresh copy for "<file>.br|.zst|.gz|.webp" of a file
+// in Root, else name itself. Caddy calls it twice per file served:
 // its file-system map hides Stat (the wrapper it puts around every file
 // system has only Open), so file_server's fs.Stat opens, stats and closes
 // the file before opening it again to send it.
