@@ -20,7 +20,7 @@ import (
 // backend with the fee account as source. The same payload settled again
 // credits nothing more.
 func TestRPCSettlesX402Payment(t *testing.T) {
-	l, s := simRPC(t, sacGenesis(network.TestNetworkPassphrase), rpcsim.Options{Close: 200 * time.Millisecond, TLS: true})
+	l, s := simRPC(t, sacGenesis(network.TestNetworkPassphrase), rpcsim.Options{Close: time.Second, TLS: true}) // the x402 client allows maxTimeoutSeconds / 5 s ledgers: 12 closes
 	b64 := rpcsim.X402Payload(t, s, l.ContractID(tptAsset), payer, operator.Address(), 25_000_000)
 
 	exp := expected()

@@ -35,7 +35,9 @@ func TestJavaScriptSDKPaysThroughSAC(t *testing.T) {
 // one transfer of the asked amount to payTo on the SAC, with the payer's
 // address credential signed over the testnet preimage.
 func TestX402ClientCreatesPayload(t *testing.T) {
-	s, _ := startWith(t, Options{Close: 200 * time.Millisecond, TLS: true})
+	// 1 s ledgers: the client allows maxTimeoutSeconds / 5 s ledgers (12
+	// closes) between reading the latest ledger and simulating.
+	s, _ := startWith(t, Options{Close: time.Second, TLS: true})
 	contract := s.Ledger.ContractID(tpt)
 	b64 := X402Payload(t, s, contract, payer, operator.Address(), 12_345)
 	var env xdr.TransactionEnvelope
