@@ -19,7 +19,9 @@ import (
 // Markdown table (-table) with its row; asked for a target that does not
 // exist, it fails.
 func TestRunScript(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	// Bounded, with room for a cold build cache on a loaded machine (the
+	// fuzzing build of one package took over 5 min at a load average of 20).
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	rows := filepath.Join(t.TempDir(), "tally.jsonl")
 	table := filepath.Join(t.TempDir(), "table.md")
