@@ -47,18 +47,11 @@ func Lookup(ctx context.Context, zone string, cfg store.Config, key identity.Key
 	if err != nil {
 		return Served{}, err
 	}
-	want := stateKey(zone, lkey)
-	var st *state
-	states.Range(func(k, v any) bool {
-		if k == want {
-			st = v.(*state)
-			return false
-		}
-		return true
-	})
-	if st == nil {
+	v, ok := running.Load(stateKey(zone, lkey))
+	if !ok {
 		return Served{}, fmt.Errorf("%w: %q", ErrNoZone, zone)
 	}
+	st := v.(*state)
 	s, err := st.load(ctx, key)
 	if err != nil {
 		return Served{}, err

@@ -20,12 +20,18 @@ import (
 // from that ledger.
 var states = caddy.NewUsagePool()
 
+// running finds a zone's state by its stateKey without scanning the
+// pool (Lookup, on every attention report): set when a state is made,
+// removed when it is destroyed.
+var running sync.Map // stateKey → *state
+
 func stateKey(zone, ledgerKey string) string { return zone + "\x00" + ledgerKey }
 
 // state is what one metering zone keeps across config reloads: the
 // sessions, the free-byte budget, the PoW secret, the metrics and the ledger.
 type state struct {
 	name    string
+	key     string // stateKey: its entry in running
 	table   *table
 	budget  *budget
 	secret  [32]byte // keys PoW challenges
@@ -75,19 +81,21 @@ func acquireState(ctx caddy.Context, zone string, lcfg store.Config, p *policy, 
 	if err != nil {
 		return nil, err
 	}
-	v, _, err := states.LoadOrNew(stateKey(zone, lkey), func() (caddy.Destructor, error) {
+	key := stateKey(zone, lkey)
+	v, _, err := states.LoadOrNew(key, func() (caddy.Destructor, error) {
 		l, err := store.Acquire(ctx, lcfg, func(err error) { log.Error("store write", zap.Error(err)) })
 		if err != nil {
 			return nil, err
 		}
 		st := &state{
-			name: zone, table: newTable(), store: l, log: log, leasing: leasesFor(lcfg),
+			name: zone, key: key, table: newTable(), store: l, log: log, leasing: leasesFor(lcfg),
 			metrics: newMetrics(zone), stop: make(chan struct{}), done: make(chan struct{}), policy: p,
 		}
 		st.budget = newBudget(freePerMinute, st.now())
 		rand.Read(st.secret[:])
 		st.cancelCredit = l.OnCredit(st.credited)
 		go st.sweeper()
+		running.Store(key, st)
 		return st, nil
 	})
 	if err != nil {
@@ -103,6 +111,7 @@ func acquireState(ctx caddy.Context, zone string, lcfg store.Config, p *policy, 
 
 // Destruct stops the sweeper, queues every session and releases the ledger.
 func (st *state) Destruct() error {
+	running.CompareAndDelete(st.key, st) // a new state of the key may be made meanwhile
 	st.cancelCredit()
 	close(st.stop)
 	<-st.done
