@@ -168,11 +168,18 @@ func (st *state) expireRequests(ctx context.Context) {
 func (st *state) flushSessions(evict bool) {
 	p := st.currentPolicy()
 	now := st.now().UnixNano()
+	if st.leasing { // given back before an idle session leaves memory below
+		var back []store.LeaseReturn
+		st.table.sweep(func(k identity.Key, s *session) bool {
+			if !evict || s.idle(now, leaseIdle) {
+				back = st.takeBack(back, k, s)
+			}
+			return false
+		})
+		st.giveBack(context.Background(), back)
+	}
 	var throttled int
 	st.table.sweep(func(k identity.Key, s *session) bool {
-		if st.leasing && (!evict || s.idle(now, leaseIdle)) {
-			st.giveBack(context.Background(), k, s)
-		}
 		idle := s.idle(now, p.idle)
 		if s.over() && !idle {
 			throttled++

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 )
 
 // Leaser is a DB that hands out a session's allowance in leases, so that
@@ -16,8 +17,16 @@ type Leaser interface {
 	// free round the first replica to lease records, plus the credited
 	// bytes) not yet leased, and returns how many (0: all leased).
 	Lease(ctx context.Context, session string, free, want int64) (int64, error)
-	// ReturnLease gives back n leased bytes that were not served.
-	ReturnLease(ctx context.Context, session string, n int64) error
+	// ReturnLeases gives back leased bytes that were not served, all in
+	// one transaction. A return of more than its session leased is
+	// ErrBadLease and changes nothing; the others are still made.
+	ReturnLeases(ctx context.Context, returns []LeaseReturn) error
+}
+
+// LeaseReturn is what one session gives back of its lease.
+type LeaseReturn struct {
+	Session string
+	Bytes   int64 // leased and not served
 }
 
 const leaseSchema = `CREATE TABLE IF NOT EXISTS torplus_leases (
@@ -63,21 +72,45 @@ func (s *sqlStore) Lease(ctx context.Context, session string, free, want int64) 
 	return granted, nil
 }
 
-func (s *sqlStore) ReturnLease(ctx context.Context, session string, n int64) error {
-	if n < 0 {
-		return ErrBadLease
+// returnsPerTx bounds the returns one transaction makes: a sweep's
+// returns (thousands of idle sessions) are written in several, so none
+// holds many row locks that a concurrent Lease would wait for.
+const returnsPerTx = 256
+
+func (s *sqlStore) ReturnLeases(ctx context.Context, returns []LeaseReturn) error {
+	var bad []error
+	for len(returns) > 0 {
+		n := min(len(returns), returnsPerTx)
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			stmt, err := tx.PrepareContext(ctx, s.q(`UPDATE torplus_leases SET leased = leased - ? WHERE session = ? AND leased >= ?`))
+			if err != nil {
+				return err
+			}
+			defer stmt.Close()
+			for _, r := range returns[:n] {
+				if r.Bytes < 0 {
+					bad = append(bad, fmt.Errorf("%w: a return of %d bytes (%q)", ErrBadLease, r.Bytes, r.Session))
+					continue
+				}
+				if r.Bytes == 0 {
+					continue
+				}
+				res, err := stmt.ExecContext(ctx, r.Bytes, r.Session, r.Bytes)
+				if err != nil {
+					return err
+				}
+				if k, err := res.RowsAffected(); err == nil && k == 0 {
+					bad = append(bad, fmt.Errorf("%w: a return of %d bytes, more than %q leased", ErrBadLease, r.Bytes, r.Session))
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return errors.Join(append(bad, err)...)
+		}
+		returns = returns[n:]
 	}
-	if n == 0 {
-		return nil
-	}
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE torplus_leases SET leased = leased - ? WHERE session = ? AND leased >= ?`), n, session, n)
-	if err != nil {
-		return err
-	}
-	if k, err := res.RowsAffected(); err == nil && k == 0 {
-		return ErrBadLease
-	}
-	return err
+	return errors.Join(bad...)
 }
 
 // Lease leases through the DB (see Leaser); credits are written at once,
@@ -90,13 +123,13 @@ func (l *Store) Lease(ctx context.Context, session string, free, want int64) (in
 	return le.Lease(ctx, session, free, want)
 }
 
-// ReturnLease gives back unserved leased bytes (see Leaser).
-func (l *Store) ReturnLease(ctx context.Context, session string, n int64) error {
+// ReturnLeases gives back unserved leased bytes (see Leaser).
+func (l *Store) ReturnLeases(ctx context.Context, returns []LeaseReturn) error {
 	le, ok := l.DB.(Leaser)
 	if !ok {
 		return ErrUnsupported
 	}
-	return le.ReturnLease(ctx, session, n)
+	return le.ReturnLeases(ctx, returns)
 }
 
 var _ Leaser = (*sqlStore)(nil)

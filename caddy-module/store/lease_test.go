@@ -11,7 +11,8 @@ import (
 // TestConformanceLease: on SQLite and PostgreSQL, leases from many
 // goroutines over two handles of one database (two replicas) never add up
 // to more than the free round plus the credits; a credit adds to what can
-// be leased, a return gives bytes back, and bad amounts are refused.
+// be leased, returns give bytes back (many at once, over several
+// transactions), and bad amounts are refused without undoing the rest.
 func TestConformanceLease(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
@@ -70,12 +71,25 @@ func testLease(t *testing.T, one, two DB) {
 		{"a credit adds its bytes", two, func(l Leaser) (int64, error) { return l.Lease(ctx, "session:replicated", free, 1<<40) }, p.Bytes, nil},
 		{"then nothing is left", one, func(l Leaser) (int64, error) { return l.Lease(ctx, "session:replicated", free, 1) }, 0, nil},
 		{"a return gives bytes back", one, func(l Leaser) (int64, error) {
-			return 0, l.ReturnLease(ctx, "session:replicated", 500)
+			return 0, l.ReturnLeases(ctx, []LeaseReturn{{Session: "session:replicated", Bytes: 500}})
 		}, 0, nil},
 		{"to be leased again", two, func(l Leaser) (int64, error) { return l.Lease(ctx, "session:replicated", free, 1<<40) }, 500, nil},
+		{"a bad return in a batch is refused, the others are made", one, func(l Leaser) (int64, error) {
+			return 0, l.ReturnLeases(ctx, []LeaseReturn{{Session: "session:other", Bytes: 1},
+				{Session: "session:replicated", Bytes: 300}, {Session: "session:replicated", Bytes: -1}})
+		}, 0, ErrBadLease},
+		{"what the batch gave back is leased again", two, func(l Leaser) (int64, error) { return l.Lease(ctx, "session:replicated", free, 1<<40) }, 300, nil},
+		{"a batch larger than one transaction", one, func(l Leaser) (int64, error) {
+			back := make([]LeaseReturn, 2*returnsPerTx+1)
+			for i := range back {
+				back[i] = LeaseReturn{Session: "session:replicated", Bytes: 1}
+			}
+			return 0, l.ReturnLeases(ctx, back)
+		}, 0, nil},
+		{"gave back all of it", two, func(l Leaser) (int64, error) { return l.Lease(ctx, "session:replicated", free, 1<<40) }, 2*returnsPerTx + 1, nil},
 		{"the free round is the first lease's", one, func(l Leaser) (int64, error) { return l.Lease(ctx, "session:replicated", 1<<40, 1) }, 0, nil},
 		{"return more than leased", one, func(l Leaser) (int64, error) {
-			return 0, l.ReturnLease(ctx, "session:other", 1)
+			return 0, l.ReturnLeases(ctx, []LeaseReturn{{Session: "session:other", Bytes: 1}})
 		}, 0, ErrBadLease},
 		{"negative lease", one, func(l Leaser) (int64, error) { return l.Lease(ctx, "session:replicated", free, -1) }, 0, ErrBadLease},
 	}
