@@ -41,9 +41,8 @@ type state struct {
 
 	leasing bool // sessions lease their allowance from a store replicas share (lease.go)
 	clk     atomic.Pointer[Clock]
-	evictMu sync.Mutex // one eviction scan at a time
-	mu      sync.Mutex
-	policy  *policy // of the latest provisioned handler, for the sweeper
+	evictMu sync.Mutex             // one eviction scan at a time
+	policy  atomic.Pointer[policy] // of the latest provisioned handler, for the sweeper and Lookup
 
 	cancelCredit func()
 	stop         chan struct{}
@@ -69,11 +68,7 @@ func (st *state) setClock(c Clock) {
 	st.clk.Store(&c)
 }
 
-func (st *state) currentPolicy() *policy {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return st.policy
-}
+func (st *state) currentPolicy() *policy { return st.policy.Load() }
 
 // acquireState returns the zone's state, creating it on first use.
 func acquireState(ctx caddy.Context, zone string, lcfg store.Config, p *policy, freePerMinute int64, log *zap.Logger) (*state, error) {
@@ -89,8 +84,9 @@ func acquireState(ctx caddy.Context, zone string, lcfg store.Config, p *policy, 
 		}
 		st := &state{
 			name: zone, key: key, table: newTable(), store: l, log: log, leasing: leasesFor(lcfg),
-			metrics: newMetrics(zone), stop: make(chan struct{}), done: make(chan struct{}), policy: p,
+			metrics: newMetrics(zone), stop: make(chan struct{}), done: make(chan struct{}),
 		}
+		st.policy.Store(p)
 		st.budget = newBudget(freePerMinute, st.now())
 		rand.Read(st.secret[:])
 		st.cancelCredit = l.OnCredit(st.credited)
@@ -102,9 +98,7 @@ func acquireState(ctx caddy.Context, zone string, lcfg store.Config, p *policy, 
 		return nil, err
 	}
 	st := v.(*state)
-	st.mu.Lock()
-	st.policy = p
-	st.mu.Unlock()
+	st.policy.Store(p)
 	st.budget.setRate(freePerMinute)
 	return st, nil
 }

@@ -25,7 +25,8 @@ func newTestState(t *testing.T, clock *fakeClock) *state {
 	l := store.New(db, time.Hour, func(err error) { t.Error(err) })
 	t.Cleanup(func() { l.Close() })
 	st := &state{table: newTable(), budget: newBudget(0, clock.Now()), metrics: newMetrics("t"),
-		store: l, policy: testPolicy, log: zap.NewNop()}
+		store: l, log: zap.NewNop()}
+	st.policy.Store(testPolicy)
 	st.setClock(clock)
 	return st
 }
@@ -90,7 +91,7 @@ func TestSessionRowRewrittenOnChange(t *testing.T) {
 	h := &Handler{Price: "1", Destination: testDest, AssetIssuer: testIssuer, FreeRound: 1 << 20, FreeBytesPerMinute: -1}
 	h.prepare()
 	h.log, h.st = zap.NewNop(), st
-	st.policy = h.policy
+	st.policy.Store(h.policy)
 	key := identity.CircuitKey(identity.EpochOf("127.0.0.1:0"), 28)
 	stored := func() store.Session {
 		t.Helper()
