@@ -71,7 +71,7 @@ func (s *sqlStore) Leases(ctx context.Context, reqs []LeaseRequest) ([]int64, er
 	}
 	lock := ""
 	if s.d.numbered { // PostgreSQL: lock the rows; SQLite's one writer serializes anyway
-		lock = " FOR UPDATE"
+		lock = " FOR UPDATE OF l"
 	}
 	in := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(sessions)), ", ") + ")"
 	names := make([]any, len(sessions))
@@ -87,14 +87,11 @@ func (s *sqlStore) Leases(ctx context.Context, reqs []LeaseRequest) ([]int64, er
 			return err
 		}
 		// What each session may still lease: its free round and credits,
-		// less what is leased.
-		left := make(map[string]int64, len(sessions))
-		if err := scanSums(ctx, tx, s.q(`SELECT session, free - leased FROM torplus_leases WHERE session IN `+in+
-			` ORDER BY session`+lock), names, left); err != nil {
-			return err
-		}
-		if err := scanSums(ctx, tx, s.q(`SELECT session, COALESCE(SUM(bytes), 0) FROM torplus_credits WHERE session IN `+in+
-			` GROUP BY session`), names, left); err != nil {
+		// less what is leased; one round trip for them all.
+		left, err := leftToLease(ctx, tx, s.q(`SELECT l.session, l.free - l.leased +
+			COALESCE((SELECT SUM(c.bytes) FROM torplus_credits c WHERE c.session = l.session), 0)
+			FROM torplus_leases l WHERE l.session IN `+in+` ORDER BY l.session`+lock), names)
+		if err != nil {
 			return err
 		}
 		moved := make(map[string]int64, len(sessions))
@@ -104,20 +101,25 @@ func (s *sqlStore) Leases(ctx context.Context, reqs []LeaseRequest) ([]int64, er
 			left[r.Session] -= g
 			moved[r.Session] += g
 		}
-		stmt, err := tx.PrepareContext(ctx, s.q(`UPDATE torplus_leases SET leased = leased + ? WHERE session = ?`))
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
+		// One statement moves every session's leased total.
+		var when strings.Builder
+		args := make([]any, 0, 3*len(sessions))
 		for _, k := range sessions {
-			if moved[k] == 0 {
-				continue
-			}
-			if _, err := stmt.ExecContext(ctx, moved[k], k); err != nil {
-				return err
+			if moved[k] > 0 {
+				when.WriteString(" WHEN ? THEN CAST(? AS BIGINT)")
+				args = append(args, k, moved[k])
 			}
 		}
-		return nil
+		if len(args) == 0 {
+			return nil
+		}
+		n := len(args) / 2
+		for i := range n { // the sessions again, for IN
+			args = append(args, args[2*i])
+		}
+		_, err = tx.ExecContext(ctx, s.q(`UPDATE torplus_leases SET leased = leased + CASE session`+when.String()+
+			` END WHERE session IN (`+strings.TrimSuffix(strings.Repeat("?, ", n), ", ")+`)`), args...)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -125,22 +127,23 @@ func (s *sqlStore) Leases(ctx context.Context, reqs []LeaseRequest) ([]int64, er
 	return grants, nil
 }
 
-// scanSums adds the (session, amount) rows of query to sums.
-func scanSums(ctx context.Context, tx *sql.Tx, query string, args []any, sums map[string]int64) error {
+// leftToLease reads the (session, bytes) rows of query.
+func leftToLease(ctx context.Context, tx *sql.Tx, query string, args []any) (map[string]int64, error) {
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
+	left := make(map[string]int64, len(args))
 	for rows.Next() {
 		var k string
 		var n int64
 		if err := rows.Scan(&k, &n); err != nil {
-			return err
+			return nil, err
 		}
-		sums[k] += n
+		left[k] = n
 	}
-	return rows.Err()
+	return left, rows.Err()
 }
 
 // returnsPerTx bounds the returns one transaction makes: a sweep's
@@ -154,12 +157,8 @@ func (s *sqlStore) ReturnLeases(ctx context.Context, returns []LeaseReturn) erro
 	var bad []error
 	for len(returns) > 0 {
 		n := min(len(returns), returnsPerTx)
+		update := s.q(`UPDATE torplus_leases SET leased = leased - ? WHERE session = ? AND leased >= ?`)
 		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			stmt, err := tx.PrepareContext(ctx, s.q(`UPDATE torplus_leases SET leased = leased - ? WHERE session = ? AND leased >= ?`))
-			if err != nil {
-				return err
-			}
-			defer stmt.Close()
 			for _, r := range returns[:n] {
 				if r.Bytes < 0 {
 					bad = append(bad, fmt.Errorf("%w: a return of %d bytes (%q)", ErrBadLease, r.Bytes, r.Session))
@@ -168,7 +167,7 @@ func (s *sqlStore) ReturnLeases(ctx context.Context, returns []LeaseReturn) erro
 				if r.Bytes == 0 {
 					continue
 				}
-				res, err := stmt.ExecContext(ctx, r.Bytes, r.Session, r.Bytes)
+				res, err := tx.ExecContext(ctx, update, r.Bytes, r.Session, r.Bytes)
 				if err != nil {
 					return err
 				}
