@@ -142,7 +142,8 @@ func (s *session) seen(now int64) (before int64) { return s.lastSeen.Swap(now) }
 // session is marked for writing only when its last request moves into a
 // new seenGrain; bytes served always mark it, and eviction writes the
 // exact time. Readers of the stored time (the dashboard's sessions active
-// in the last 5 minutes, pruning after 24 hours) tolerate a minute.
+// in the last 5 minutes, the retention of never-paid sessions, a day by
+// default) tolerate a minute.
 const seenGrain = int64(time.Minute)
 
 // newSeenGrain reports whether a request at now falls in another
