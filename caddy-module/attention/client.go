@@ -20,7 +20,7 @@ func (h *Handler) client(r *http.Request) (identity.Key, meter.Served, error) {
 	case err != nil:
 		return key, meter.Served{}, fmt.Errorf("%w: %v", ErrNotServed, err)
 	}
-	served, err := meter.Lookup(r.Context(), h.Zone, h.Store, key)
+	served, err := h.zone.Lookup(r.Context(), key)
 	switch {
 	case errors.Is(err, meter.ErrNotServed):
 		return key, served, ErrNotServed

@@ -14,6 +14,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
+	"github.com/torplus/torplus/caddy-module/meter"
 	"github.com/torplus/torplus/caddy-module/store"
 )
 
@@ -94,6 +95,7 @@ type Handler struct {
 	Store store.Config `json:"store,omitempty"`
 
 	site      *Site
+	zone      meter.Zone // Zone on Store, whose clients may report
 	pages     Pages
 	pageCache *pageCache
 	log       *zap.Logger
@@ -129,6 +131,11 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if err := h.Validate(); err != nil {
 		return err
 	}
+	zone, err := meter.ZoneOf(h.Zone, h.Store)
+	if err != nil {
+		return err
+	}
+	h.zone = zone
 	h.pages = Pages{Patterns: h.Pages, Extensions: h.PageExtensions}
 	h.pageCache = new(pageCache)
 	limits := Limits{Slack: time.Duration(h.Slack), FirstReport: time.Duration(h.FirstReport), Burst: h.Burst,
@@ -227,7 +234,7 @@ func (h *Handler) accept(r *http.Request) error {
 	}
 	var paid *PageRound
 	if served.Paid {
-		paid = &PageRound{Session: served.Session, Round: served.Round}
+		paid = &PageRound{Session: served.Session(), Round: served.Round}
 	}
 	return h.site.Recorder.Add(r.Context(), h.Site, page, DayOf(now), rep.VisibleMS, paid)
 }

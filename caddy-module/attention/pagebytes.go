@@ -26,7 +26,7 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request, next caddyht
 	cw := &countingWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}}
 	err = next.ServeHTTP(cw, r)
 	if cw.n > 0 && cw.status/100 == 2 {
-		h.site.Recorder.AddBytes(PageRound{Site: h.Site, Session: served.Session, Round: served.Round, Path: page, Bytes: cw.n})
+		h.site.Recorder.AddBytes(PageRound{Site: h.Site, Session: served.Session(), Round: served.Round, Path: page, Bytes: cw.n})
 	}
 	return err
 }

@@ -36,6 +36,7 @@ type Recorder struct {
 	once    sync.Once
 
 	commits, committed atomic.Int64 // transactions and reports written, for the benchmark's batch size
+	expect             atomic.Int64 // reports the next batch should gather (see gatherStep)
 }
 
 type dailyKey struct {
@@ -85,21 +86,28 @@ func (r *Recorder) loop() {
 // arriving, gatherStep at a time and at most gatherMax in all, so that a
 // busy site's reports share one commit rather than each pay for one (an
 // fsync with SQLite's synchronous FULL, a round trip and a WAL flush with
-// PostgreSQL). A lone report waits one step.
+// PostgreSQL). A lone report waits one step. A step without a new report
+// ends the wait only once the batch holds as many reports as expected:
+// those the last write answered (whose senders are a busy site's next
+// reports) and those already waiting when it ended. On a machine short of
+// CPU the senders come back with gaps longer than a step, and a batch cut
+// short costs another commit.
 const (
 	gatherStep = 50 * time.Microsecond
 	gatherMax  = time.Millisecond
 	gatherFull = 1024 // reports that make a batch big enough not to wait
 )
 
-// gather waits while the open batch still grows (see gatherStep).
+// gather waits while the open batch still grows, or holds fewer reports
+// than expected (see gatherStep).
 func (r *Recorder) gather() {
 	deadline := time.Now().Add(gatherMax)
+	expect := r.expect.Load()
 	n := r.open()
 	for n < gatherFull && time.Now().Before(deadline) {
 		time.Sleep(gatherStep)
 		m := r.open()
-		if m == n {
+		if m == n && m >= expect {
 			return
 		}
 		n = m
@@ -239,6 +247,7 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	}
 	r.commits.Add(1)
 	r.committed.Add(b.reports)
+	r.expect.Store(b.reports + r.open()) // before b's reports are answered
 	return nil
 }
 

@@ -2,10 +2,12 @@ package meter
 
 import (
 	"context"
-	"go.uber.org/zap"
 	"slices"
 
+	"go.uber.org/zap"
+
 	"github.com/torplus/torplus/caddy-module/identity"
+	"github.com/torplus/torplus/caddy-module/store"
 )
 
 // evictBatch is the share of max_sessions evicted at once when the table
@@ -58,15 +60,17 @@ func (st *state) makeRoom(limit int64) bool {
 		}
 		return false
 	})
+	var back []store.LeaseReturn
 	for _, c := range oldest {
 		if s := st.table.removeIf(c.k, (*session).evictable); s != nil {
 			if st.leasing { // what it leased and did not serve goes back
-				st.giveBack(context.Background(), c.k, s)
+				back = st.takeBack(back, c.k, s)
 			}
 			st.queueSession(c.k, s.snapshot())
 			st.metrics.evicted.Inc()
 		}
 	}
+	st.giveBack(context.Background(), back)
 	// Written before anyone can come back: load must find the spent round.
 	if err := st.store.Flush(context.Background()); err != nil {
 		st.log.Error("store write", zap.Error(err))

@@ -79,11 +79,24 @@ func (st *state) lease(ctx context.Context, k identity.Key, s *session, want int
 	s.addLease(g)
 }
 
-// giveBack returns a session's unserved lease to the store.
-func (st *state) giveBack(ctx context.Context, k identity.Key, s *session) {
+// takeBack takes back a session's unserved lease (session.returnLease)
+// and adds it to back, for giveBack.
+func (st *state) takeBack(back []store.LeaseReturn, k identity.Key, s *session) []store.LeaseReturn {
 	if g := s.returnLease(); g > 0 {
-		if err := st.store.ReturnLease(ctx, sessionKey(st.name, k), g); err != nil {
-			st.log.Error("store lease return", zap.Error(err))
-		}
+		back = append(back, store.LeaseReturn{Session: sessionKey(st.name, k), Bytes: g})
+	}
+	return back
+}
+
+// giveBack returns the unserved leases takeBack took to the store, in
+// batches: never one transaction per session, and never while a shard of
+// the table is locked (a request of that shard would wait for the
+// database).
+func (st *state) giveBack(ctx context.Context, back []store.LeaseReturn) {
+	if len(back) == 0 {
+		return
+	}
+	if err := st.store.ReturnLeases(ctx, back); err != nil {
+		st.log.Error("store lease return", zap.Error(err))
 	}
 }

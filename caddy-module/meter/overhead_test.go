@@ -36,7 +36,8 @@ func BenchmarkServeHTTPOverhead(b *testing.B) {
 	h.prepare()
 	h.log = zap.NewNop()
 	h.st = &state{table: newTable(), budget: newBudget(0, time.Now()), metrics: newMetrics("bench"),
-		store: l, policy: h.policy, log: zap.NewNop()}
+		store: l, log: zap.NewNop()}
+	h.st.policy.Store(h.policy)
 	body := make([]byte, 4<<10)
 	next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		_, err := w.Write(body)

@@ -102,7 +102,7 @@ func wantsCookie(r *http.Request) bool {
 // speed, with the next payment request, throttled, or 402.
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, key identity.Key, s *session, now time.Time) error {
 	ns := now.UnixNano()
-	s.seen(ns)
+	before := s.seen(ns)
 	if h.st.leasing {
 		h.st.lease(r.Context(), key, s, leaseChunk)
 	}
@@ -131,7 +131,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, next caddyhttp.H
 	err := next.ServeHTTP(mw, r)
 	h.st.metrics.freeBytes.Add(float64(mw.free))
 	h.st.metrics.bytes.Add(float64(mw.n))
-	s.changed()
+	if mw.n > 0 || mw.tunnel != nil || newSeenGrain(before, ns) {
+		s.changed()
+	}
 	if mw.tunnel != nil { // hijacked: the meter closed it if it had to, nothing left to abort
 		if mw.cut != nil {
 			h.log.Debug("closed upgraded connection", zap.Stringer("client", key), zap.Error(mw.cut))

@@ -20,10 +20,6 @@ var ErrNoZone = errors.New("meter: no such metering zone")
 // Served is what a zone knows of one client, for the handlers after the
 // meter that must bind their own state to the meter's identity.
 type Served struct {
-	// Session is the key the store keeps the client's session, rounds and
-	// payment requests under (store.Session.Key, store.Round.Session,
-	// store.PaymentRequest.Session).
-	Session string
 	// First is when the zone first served the client.
 	First time.Time
 	// Round is the store round number (store.Round.N) the client is using
@@ -33,32 +29,46 @@ type Served struct {
 	// Paid tells that Round is a paid round with allowance left: bytes
 	// sent now are bought by a payment.
 	Paid bool
+
+	zone string
+	key  identity.Key
 }
 
-// Lookup returns what the zone called zone, on the store cfg, knows of
-// key: from memory, else from the store (a client evicted or seen before
-// a restart). It is ErrNoZone when no such zone runs and ErrNotServed when
-// the zone has never served key.
-func Lookup(ctx context.Context, zone string, cfg store.Config, key identity.Key) (Served, error) {
+// Session is the key the store keeps the client's session, rounds and
+// payment requests under (store.Session.Key, store.Round.Session,
+// store.PaymentRequest.Session). It is made when asked for: most lookups
+// (reports of unpaid sessions) never need it.
+func (s Served) Session() string { return sessionKey(s.zone, s.key) }
+
+// Zone is a metering zone on a store, named once (ZoneOf) by the handlers
+// after the meter that look its clients up on every request.
+type Zone struct {
+	name string
+	key  string // its states and running key
+}
+
+// ZoneOf names the zone called zone ("" is "default") on the store cfg.
+// It is not an error that the zone does not run (yet): Lookup tells.
+func ZoneOf(zone string, cfg store.Config) (Zone, error) {
 	if zone == "" {
 		zone = "default"
 	}
 	lkey, err := cfg.Key()
 	if err != nil {
-		return Served{}, err
+		return Zone{}, err
 	}
-	want := stateKey(zone, lkey)
-	var st *state
-	states.Range(func(k, v any) bool {
-		if k == want {
-			st = v.(*state)
-			return false
-		}
-		return true
-	})
-	if st == nil {
-		return Served{}, fmt.Errorf("%w: %q", ErrNoZone, zone)
+	return Zone{name: zone, key: stateKey(zone, lkey)}, nil
+}
+
+// Lookup returns what the zone knows of key: from memory, else from the
+// store (a client evicted or seen before a restart). It is ErrNoZone when
+// the zone does not run and ErrNotServed when it has never served key.
+func (z Zone) Lookup(ctx context.Context, key identity.Key) (Served, error) {
+	v, ok := running.Load(z.key)
+	if !ok {
+		return Served{}, fmt.Errorf("%w: %q", ErrNoZone, z.name)
 	}
+	st := v.(*state)
 	s, err := st.load(ctx, key)
 	if err != nil {
 		return Served{}, err
@@ -67,7 +77,7 @@ func Lookup(ctx context.Context, zone string, cfg store.Config, key identity.Key
 		return Served{}, ErrNotServed
 	}
 	snap := s.snapshot()
-	return Served{Session: sessionKey(st.name, key), First: time.Unix(0, snap.FirstSeen),
+	return Served{First: time.Unix(0, snap.FirstSeen), zone: st.name, key: key,
 		Round: roundOf(snap.Served, snap.Free, st.currentPolicy().round),
 		Paid:  snap.Served >= snap.Free && snap.Served < snap.Allowed}, nil
 }

@@ -44,9 +44,14 @@ func TestLookup(t *testing.T) {
 	}
 	cfg := store.Config{Driver: "sqlite", DSN: filepath.Join(s.dir, "..", "z.db")}
 	ctx := context.Background()
-	got, err := Lookup(ctx, "z", cfg, identity.SessionKey(sum))
-	if err != nil || got.First.Before(before.Add(-time.Second)) || got.First.After(time.Now()) || got.Round != 2 || got.Paid {
-		t.Errorf("Lookup of the served client = %+v, %v; want first served just now, past its free round, unpaid", got, err)
+	z, err := ZoneOf("z", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := z.Lookup(ctx, identity.SessionKey(sum))
+	if err != nil || got.First.Before(before.Add(-time.Second)) || got.First.After(time.Now()) || got.Round != 2 || got.Paid ||
+		got.Session() != "z/"+identity.SessionKey(sum).String() {
+		t.Errorf("Lookup of the served client = %+v (session %q), %v; want first served just now, past its free round, unpaid", got, got.Session(), err)
 	}
 	tests := []struct {
 		zone string
@@ -57,8 +62,15 @@ func TestLookup(t *testing.T) {
 		{"nowhere", identity.SessionKey(sum), ErrNoZone},
 	}
 	for _, tt := range tests {
-		if _, err := Lookup(ctx, tt.zone, cfg, tt.key); !errors.Is(err, tt.want) {
+		z, err := ZoneOf(tt.zone, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := z.Lookup(ctx, tt.key); !errors.Is(err, tt.want) {
 			t.Errorf("Lookup(%s, %v) = %v, want %v", tt.zone, tt.key, err, tt.want)
 		}
+	}
+	if _, err := ZoneOf("z", store.Config{Driver: "mysql"}); !errors.Is(err, store.ErrBadDriver) {
+		t.Errorf("ZoneOf on an unknown driver: %v, want store.ErrBadDriver", err)
 	}
 }

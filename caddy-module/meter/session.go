@@ -132,8 +132,23 @@ func (s *session) spend(n int64) {
 	s.reserved.Add(n)
 }
 
-// seen records a request at now.
-func (s *session) seen(now int64) { s.lastSeen.Store(now) }
+// seen records a request at now and returns the one before.
+func (s *session) seen(now int64) (before int64) { return s.lastSeen.Swap(now) }
+
+// seenGrain is how stale a session's stored last request may be: a
+// response that sent no body bytes (an attention report's 204, a 304)
+// changes only the session's last request, and rewriting its row for
+// that on every sweep would be most of what a busy site writes. Such a
+// session is marked for writing only when its last request moves into a
+// new seenGrain; bytes served always mark it, and eviction writes the
+// exact time. Readers of the stored time (the dashboard's sessions active
+// in the last 5 minutes, the retention of never-paid sessions, a day by
+// default) tolerate a minute.
+const seenGrain = int64(time.Minute)
+
+// newSeenGrain reports whether a request at now falls in another
+// seenGrain than the one before it.
+func newSeenGrain(before, now int64) bool { return before/seenGrain != now/seenGrain }
 
 // changed marks the session for writing back to the store.
 func (s *session) changed() {

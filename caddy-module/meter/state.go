@@ -20,12 +20,18 @@ import (
 // from that ledger.
 var states = caddy.NewUsagePool()
 
+// running finds a zone's state by its stateKey without scanning the
+// pool (Lookup, on every attention report): set when a state is made,
+// removed when it is destroyed.
+var running sync.Map // stateKey → *state
+
 func stateKey(zone, ledgerKey string) string { return zone + "\x00" + ledgerKey }
 
 // state is what one metering zone keeps across config reloads: the
 // sessions, the free-byte budget, the PoW secret, the metrics and the ledger.
 type state struct {
 	name    string
+	key     string // stateKey: its entry in running
 	table   *table
 	budget  *budget
 	secret  [32]byte // keys PoW challenges
@@ -35,9 +41,8 @@ type state struct {
 
 	leasing bool // sessions lease their allowance from a store replicas share (lease.go)
 	clk     atomic.Pointer[Clock]
-	evictMu sync.Mutex // one eviction scan at a time
-	mu      sync.Mutex
-	policy  *policy // of the latest provisioned handler, for the sweeper
+	evictMu sync.Mutex             // one eviction scan at a time
+	policy  atomic.Pointer[policy] // of the latest provisioned handler, for the sweeper and Lookup
 
 	cancelCredit func()
 	stop         chan struct{}
@@ -63,11 +68,7 @@ func (st *state) setClock(c Clock) {
 	st.clk.Store(&c)
 }
 
-func (st *state) currentPolicy() *policy {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return st.policy
-}
+func (st *state) currentPolicy() *policy { return st.policy.Load() }
 
 // acquireState returns the zone's state, creating it on first use.
 func acquireState(ctx caddy.Context, zone string, lcfg store.Config, p *policy, freePerMinute int64, log *zap.Logger) (*state, error) {
@@ -75,34 +76,36 @@ func acquireState(ctx caddy.Context, zone string, lcfg store.Config, p *policy, 
 	if err != nil {
 		return nil, err
 	}
-	v, _, err := states.LoadOrNew(stateKey(zone, lkey), func() (caddy.Destructor, error) {
+	key := stateKey(zone, lkey)
+	v, _, err := states.LoadOrNew(key, func() (caddy.Destructor, error) {
 		l, err := store.Acquire(ctx, lcfg, func(err error) { log.Error("store write", zap.Error(err)) })
 		if err != nil {
 			return nil, err
 		}
 		st := &state{
-			name: zone, table: newTable(), store: l, log: log, leasing: leasesFor(lcfg),
-			metrics: newMetrics(zone), stop: make(chan struct{}), done: make(chan struct{}), policy: p,
+			name: zone, key: key, table: newTable(), store: l, log: log, leasing: leasesFor(lcfg),
+			metrics: newMetrics(zone), stop: make(chan struct{}), done: make(chan struct{}),
 		}
+		st.policy.Store(p)
 		st.budget = newBudget(freePerMinute, st.now())
 		rand.Read(st.secret[:])
 		st.cancelCredit = l.OnCredit(st.credited)
 		go st.sweeper()
+		running.Store(key, st)
 		return st, nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	st := v.(*state)
-	st.mu.Lock()
-	st.policy = p
-	st.mu.Unlock()
+	st.policy.Store(p)
 	st.budget.setRate(freePerMinute)
 	return st, nil
 }
 
 // Destruct stops the sweeper, queues every session and releases the ledger.
 func (st *state) Destruct() error {
+	running.CompareAndDelete(st.key, st) // a new state of the key may be made meanwhile
 	st.cancelCredit()
 	close(st.stop)
 	<-st.done
@@ -153,11 +156,18 @@ func (st *state) expireRequests(ctx context.Context) {
 func (st *state) flushSessions(evict bool) {
 	p := st.currentPolicy()
 	now := st.now().UnixNano()
+	if st.leasing { // given back before an idle session leaves memory below
+		var back []store.LeaseReturn
+		st.table.sweep(func(k identity.Key, s *session) bool {
+			if !evict || s.idle(now, leaseIdle) {
+				back = st.takeBack(back, k, s)
+			}
+			return false
+		})
+		st.giveBack(context.Background(), back)
+	}
 	var throttled int
 	st.table.sweep(func(k identity.Key, s *session) bool {
-		if st.leasing && (!evict || s.idle(now, leaseIdle)) {
-			st.giveBack(context.Background(), k, s)
-		}
 		idle := s.idle(now, p.idle)
 		if s.over() && !idle {
 			throttled++

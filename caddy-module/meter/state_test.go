@@ -2,10 +2,13 @@ package meter
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
 	"github.com/torplus/torplus/caddy-module/identity"
@@ -22,7 +25,8 @@ func newTestState(t *testing.T, clock *fakeClock) *state {
 	l := store.New(db, time.Hour, func(err error) { t.Error(err) })
 	t.Cleanup(func() { l.Close() })
 	st := &state{table: newTable(), budget: newBudget(0, clock.Now()), metrics: newMetrics("t"),
-		store: l, policy: testPolicy, log: zap.NewNop()}
+		store: l, log: zap.NewNop()}
+	st.policy.Store(testPolicy)
 	st.setClock(clock)
 	return st
 }
@@ -71,5 +75,78 @@ func TestSweepExpiresRequests(t *testing.T) {
 	p, err := st.store.PaymentRequest(ctx, payreq.ID{1})
 	if err != nil || p.State != store.Expired {
 		t.Fatalf("request after expiry sweep: %s, %v", p.State, err)
+	}
+}
+
+// TestSessionRowRewrittenOnChange: a response that sends no body (an
+// attention report's 204) does not rewrite its session's row on the next
+// sweep, unless its request moved the last-seen time into a new minute;
+// one that sends bytes always does, and eviction writes the exact time.
+func TestSessionRowRewrittenOnChange(t *testing.T) {
+	ctx := context.Background()
+	start := time.Date(2026, 11, 22, 10, 0, 10, 0, time.UTC)
+	clock := &fakeClock{t: start}
+	st := newTestState(t, clock)
+	st.name = "z"
+	h := &Handler{Price: "1", Destination: testDest, AssetIssuer: testIssuer, FreeRound: 1 << 20, FreeBytesPerMinute: -1}
+	h.prepare()
+	h.log, h.st = zap.NewNop(), st
+	st.policy.Store(h.policy)
+	key := identity.CircuitKey(identity.EpochOf("127.0.0.1:0"), 28)
+	stored := func() store.Session {
+		t.Helper()
+		if err := st.store.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		row, err := st.store.Session(ctx, sessionKey(st.name, key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return row
+	}
+	steps := []struct {
+		name      string
+		advance   time.Duration
+		body      int
+		wantSeen  time.Time // the stored last request after the sweep
+		wantBytes int64
+	}{
+		{"the first response, with a body", 0, 100, start, 100},
+		{"a bodiless response in the same minute: not rewritten", 20 * time.Second, 0, start, 100},
+		{"a response with a body: rewritten", time.Second, 10, start.Add(21 * time.Second), 110},
+		{"a bodiless response in the same minute again", 5 * time.Second, 0, start.Add(21 * time.Second), 110},
+		{"a bodiless response in the next minute: rewritten", 30 * time.Second, 0, start.Add(56 * time.Second), 110},
+	}
+	for _, s := range steps {
+		clock.Advance(s.advance)
+		next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+			if s.body == 0 {
+				w.WriteHeader(http.StatusNoContent)
+				return nil
+			}
+			_, err := w.Write(make([]byte, s.body))
+			return err
+		})
+		r := httptest.NewRequest("POST", "/report", nil)
+		r.RemoteAddr = "[" + circuitAddr(28) + "]:28"
+		if err := h.ServeHTTP(&discard{h: http.Header{}}, r, next); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		st.flushSessions(true)
+		if row := stored(); !row.LastSeen.Equal(s.wantSeen) || row.BytesServed != s.wantBytes {
+			t.Fatalf("%s: stored last seen %v, %d bytes; want %v, %d", s.name, row.LastSeen, row.BytesServed, s.wantSeen, s.wantBytes)
+		}
+	}
+	clock.Advance(5 * time.Second)
+	r := httptest.NewRequest("POST", "/report", nil)
+	r.RemoteAddr = "[" + circuitAddr(28) + "]:28"
+	last := clock.Now()
+	if err := h.ServeHTTP(&discard{h: http.Header{}}, r, caddyhttp.HandlerFunc(func(http.ResponseWriter, *http.Request) error { return nil })); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(h.policy.idle + time.Second)
+	st.flushSessions(true)
+	if row := stored(); !row.LastSeen.Equal(last) || st.table.get(key) != nil {
+		t.Fatalf("evicted: stored last seen %v, want the exact %v (in memory: %v)", row.LastSeen, last, st.table.get(key) != nil)
 	}
 }

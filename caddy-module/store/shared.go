@@ -71,8 +71,9 @@ func (c Config) Validate() error {
 // settled. Subscribers hear of every credit this process records.
 type Store struct {
 	DB
-	batch *Batcher
-	key   string
+	batch  *Batcher
+	leases leaseGroup
+	key    string
 
 	mu   sync.Mutex
 	subs map[int]func(Credit)
