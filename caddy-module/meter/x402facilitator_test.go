@@ -40,14 +40,8 @@ func TestX402ThroughFacilitator(t *testing.T) {
 		"stellar_socks": socks.Addr()})
 	token := newToken()
 	_, o := askedAt(t, r.site, r.zone, token)
-	acc := o.required.Accepts[0]
+	acc, tx := sponsoredX402(t, r, o)
 	amount, _ := x402.ParseAmount(acc.Amount)
-	w := rpcsim.Wallet{Client: r.client, Passphrase: r.pass}
-	tx, err := w.Sponsored(context.Background(), r.call(payPayer, acc.PayTo, amount), payPayer,
-		wallet.Ledgers(time.Duration(acc.MaxTimeoutSeconds)*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
 	before, feeSeq := tptOf(t, r.rpc.Ledger, payOperator.Address()), seqOf(t, r.rpc.Ledger, payFee.Address())
 	sig, _ := x402.EncodeSignature(x402.PaymentPayload{X402Version: 2, Resource: &o.required.Resource, Accepted: acc,
 		Payload: x402.ExactPayload{Transaction: tx}})
@@ -117,14 +111,7 @@ func TestX402FacilitatorRefuses(t *testing.T) {
 	r := startRPCSite(t, "refusing", srv, map[string]any{"network": network.TestNetworkPassphrase, "facilitator": facilitator})
 	token := newToken()
 	pr, o := askedAt(t, r.site, r.zone, token)
-	acc := o.required.Accepts[0]
-	amount, _ := x402.ParseAmount(acc.Amount)
-	w := rpcsim.Wallet{Client: r.client, Passphrase: r.pass}
-	tx, err := w.Sponsored(context.Background(), r.call(payPayer, acc.PayTo, amount), payPayer,
-		wallet.Ledgers(time.Duration(acc.MaxTimeoutSeconds)*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
+	acc, tx := sponsoredX402(t, r, o)
 	before := tptOf(t, r.rpc.Ledger, payOperator.Address())
 	sig, _ := x402.EncodeSignature(x402.PaymentPayload{X402Version: 2, Accepted: acc, Payload: x402.ExactPayload{Transaction: tx}})
 	resp, body := payer(token).get(t, r.url(r.zone, "/f.bin"), x402.HeaderSignature, sig)
@@ -142,4 +129,20 @@ func TestX402FacilitatorRefuses(t *testing.T) {
 		t.Fatalf("the released request paid in the Payment scheme: %s %s", resp.Status, body)
 	}
 	assertCredits(t, r, pr, 1)
+}
+
+// sponsoredX402 is what an x402 client makes for the first offer of o:
+// the payer's SAC transfer of the amount to payTo, authorized for the
+// offer's timeout, with the all-zeros source the facilitator replaces.
+func sponsoredX402(t *testing.T, r *rpcSite, o offered) (x402.Requirements, string) {
+	t.Helper()
+	acc := o.required.Accepts[0]
+	amount, _ := x402.ParseAmount(acc.Amount)
+	w := rpcsim.Wallet{Client: r.client, Passphrase: r.pass}
+	tx, err := w.Sponsored(context.Background(), r.call(payPayer, acc.PayTo, amount), payPayer,
+		wallet.Ledgers(time.Duration(acc.MaxTimeoutSeconds)*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return acc, tx
 }
