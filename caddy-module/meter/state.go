@@ -10,6 +10,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
+	ratelimit "golang.org/x/time/rate"
 
 	"github.com/torplus/torplus/caddy-module/identity"
 	"github.com/torplus/torplus/caddy-module/store"
@@ -43,6 +44,8 @@ type state struct {
 	clk     atomic.Pointer[Clock]
 	evictMu sync.Mutex             // one eviction scan at a time
 	policy  atomic.Pointer[policy] // of the latest provisioned handler, for the sweeper and Lookup
+
+	statusPolls *ratelimit.Limiter // status.go: store reads for payment-status polls
 
 	cancelCredit func()
 	stop         chan struct{}
@@ -85,6 +88,7 @@ func acquireState(ctx caddy.Context, zone string, lcfg store.Config, p *policy, 
 		st := &state{
 			name: zone, key: key, table: newTable(), store: l, log: log, leasing: leasesFor(lcfg),
 			metrics: newMetrics(zone), stop: make(chan struct{}), done: make(chan struct{}),
+			statusPolls: ratelimit.NewLimiter(statusPollsPerSecond, statusPollsBurst),
 		}
 		st.policy.Store(p)
 		st.budget = newBudget(freePerMinute, st.now())
