@@ -99,7 +99,13 @@ func TestStellarTrafficGoesThroughTor(t *testing.T) {
 		recordAnswer(&answers, resp)
 	}
 	paid, stroops := payer.Paid()
-	after, _ := l.Balance(clienttest.Operator.Address(), clienttest.TPT)
+	// The client counts a payment once it is sent; the last fetch may have
+	// ended (a slow circuit) before the transfer landed: wait for it, bounded.
+	after := before
+	for deadline := time.Now().Add(time.Minute); paid > 0 && after-before != stroops && time.Now().Before(deadline); {
+		time.Sleep(200 * time.Millisecond)
+		after, _ = l.Balance(clienttest.Operator.Address(), clienttest.TPT)
+	}
 	if paid == 0 || after-before != stroops {
 		t.Fatalf("paid %d requests (%d stroops); the payee's balance moved by %d:\n%s", paid, stroops, after-before, answers.String())
 	}
