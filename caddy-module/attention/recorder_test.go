@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/torplus/torplus/caddy-module/store"
 )
@@ -60,5 +61,91 @@ func TestRecorderCommitsBeforeAcknowledging(t *testing.T) {
 	}
 	if err := rec.Add(ctx, "s", "/a.html", d, 5, nil); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("report after Close: %v, want ErrUnavailable", err)
+	}
+}
+
+// countingStore is a Store that notes the reports each transaction held
+// and, until release is closed, holds the first one back (so that reports
+// pile up behind it).
+type countingStore struct {
+	Store
+	release chan struct{}
+	mu      sync.Mutex
+	held    []int64 // reports per transaction
+}
+
+// first is the number of reports in the first transaction, 0 before it.
+func (c *countingStore) first() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.held) == 0 {
+		return 0
+	}
+	return c.held[0]
+}
+
+func (c *countingStore) Add(ctx context.Context, rows []Daily, rounds []PageRound) error {
+	c.mu.Lock()
+	first := len(c.held) == 0
+	var n int64
+	for _, d := range rows {
+		n += d.Reports
+	}
+	c.held = append(c.held, n)
+	c.mu.Unlock()
+	if first {
+		<-c.release
+	}
+	return c.Store.Add(ctx, rows, rounds)
+}
+
+// TestRecorderBoundsBatches: 1,000 reports that pile up behind a slow
+// transaction are written in transactions of at most maxBatch reports,
+// every one of them counted once.
+func TestRecorderBoundsBatches(t *testing.T) {
+	s, _ := openStore(t, "sqlite")
+	ctx := context.Background()
+	cs := &countingStore{Store: s, release: make(chan struct{})}
+	rec := NewRecorder(cs, nil)
+	t.Cleanup(func() { rec.Close() })
+	d := DayOf(t0)
+	const reports = 1000
+	var wg sync.WaitGroup
+	errs := make(chan error, reports)
+	for i := range reports {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- rec.Add(ctx, "s", []string{"/", "/a.html"}[i%2], d, 1, nil)
+		}()
+	}
+	// Bounded: the reports are in memory within seconds.
+	for deadline := time.Now().Add(30 * time.Second); rec.opened()+rec.waiting()+cs.first() < reports && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	if waiting := rec.waiting(); waiting < 2*maxBatch {
+		t.Fatalf("%d reports in full batches behind the held transaction, want at least %d", waiting, 2*maxBatch)
+	}
+	close(cs.release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var sum int64
+	for i, n := range cs.held {
+		if n > maxBatch {
+			t.Errorf("transaction %d held %d reports, more than %d", i, n, maxBatch)
+		}
+		sum += n
+	}
+	if sum != reports || len(cs.held) < reports/maxBatch {
+		t.Errorf("%d transactions held %d reports, want %d reports in at least %d", len(cs.held), sum, reports, reports/maxBatch)
+	}
+	want := []PageTotal{{"/", 500, 500}, {"/a.html", 500, 500}}
+	if got, err := s.Totals(ctx, "s", d, d+1); err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("totals %v (%v), want %v", got, err, want)
 	}
 }
