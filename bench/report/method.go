@@ -77,7 +77,8 @@ anywhere.
   '-bench IdleSession -benchtime 1x ./caddy-module/meter/' (10k, 100k and 1M idle
   sessions; the worst B/session is reported),
   '-bench Ingest ./caddy-module/attention/' (attention reports/s through the meter and
-  the attention handler, 256 reporters at once, each report acknowledged once committed,
+  the attention handler, 1,024 reporters at once (a site's visitors do not wait for each
+  other), each report acknowledged once committed, at most 256 reports a commit,
   into SQLite and into a real PostgreSQL server started by 'internal/pgtest', over a
   baseline measured in the same run in slices alternating with ingestion: the same
   number of rows inserted plainly, 256 a transaction, on the same database at the same
