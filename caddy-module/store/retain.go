@@ -5,9 +5,15 @@ import (
 	"time"
 )
 
+// minRetainRun is the least time a retention run is given, however short
+// its period: a loaded database may take seconds for one batch.
+const minRetainRun = time.Minute
+
 // retain starts the Store's one retention goroutine: every r.Every it
 // runs Prune as of the wall clock, unless r.Off or the DB cannot prune.
-// Errors go to onErr (if any); the next run tries again.
+// A run is bounded by r.Every, but by no less than minRetainRun (runs
+// never overlap: ticks during a run are dropped). Errors go to onErr (if
+// any); the next run tries again.
 func (l *Store) retain(r Retention, onErr func(error)) {
 	if _, ok := l.DB.(Pruner); !ok || r.Off {
 		return
@@ -25,7 +31,7 @@ func (l *Store) retain(r Retention, onErr func(error)) {
 				return
 			case <-tick.C:
 			}
-			ctx, cancel := context.WithTimeout(stop, time.Duration(r.Every))
+			ctx, cancel := context.WithTimeout(stop, max(time.Duration(r.Every), minRetainRun))
 			_, err := l.Prune(ctx, r, time.Now())
 			cancel()
 			if err != nil && onErr != nil && stop.Err() == nil {
