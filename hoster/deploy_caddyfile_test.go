@@ -71,6 +71,13 @@ func TestDeployCaddyfileStellarThroughTor(t *testing.T) {
 // "handler" is name, at any depth (Caddyfile sites nest subroutes).
 func findHandler(t *testing.T, config []byte, name string, v any) bool {
 	t.Helper()
+	return findHandlerOf(t, config, "handler", name, v)
+}
+
+// findHandlerOf is findHandler for any module field ("backend" for a file
+// system, …).
+func findHandlerOf(t *testing.T, config []byte, field, name string, v any) bool {
+	t.Helper()
 	var tree any
 	if err := json.Unmarshal(config, &tree); err != nil {
 		t.Fatal(err)
@@ -79,7 +86,7 @@ func findHandler(t *testing.T, config []byte, name string, v any) bool {
 	walk = func(n any) any {
 		switch n := n.(type) {
 		case map[string]any:
-			if n["handler"] == name {
+			if n[field] == name {
 				return n
 			}
 			for _, c := range n {
