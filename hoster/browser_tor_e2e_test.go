@@ -20,7 +20,7 @@ import (
 	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 	"github.com/torplus/torplus/client/clienttest"
-	"github.com/torplus/torplus/internal/chromium"
+	"github.com/torplus/torplus/internal/browsertest"
 	"github.com/torplus/torplus/internal/rpcsim"
 )
 
@@ -67,7 +67,7 @@ func TestBrowserThroughTor(t *testing.T) {
 		}`
 	})
 	page := "http://" + id + ".onion/index.html"
-	bctx, bcancel := context.WithTimeout(chromium.Start(t, 390, 844, chromedp.ProxyServer("socks5://"+tn.SocksAddr),
+	bctx, bcancel := context.WithTimeout(browsertest.Start(t, chromedp.WindowSize(390, 844), chromedp.ProxyServer("socks5://"+tn.SocksAddr),
 		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1")), 5*time.Minute)
 	defer bcancel()
 	text := func(js string) string {
@@ -104,7 +104,7 @@ func TestBrowserThroughTor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chromium.Keep(t, "payment-page-tor.png", png)
+	browsertest.Keep(t, "payment-page-tor.png", png)
 	if !strings.HasPrefix(address, "M") {
 		t.Fatalf("the page shows address %q", address)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/torplus/torplus/internal/chromium"
+	"github.com/torplus/torplus/internal/browsertest"
 )
 
 // TestPaymentPageInChromium: a browser on a phone-sized screen gets the
@@ -27,7 +27,7 @@ func TestPaymentPageInChromium(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(r.dir, "index.html"), []byte(page), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(chromium.Start(t, 390, 844), time.Minute) // a phone's screen, CSS pixels
+	ctx, cancel := context.WithTimeout(browsertest.Start(t, chromedp.WindowSize(390, 844)), time.Minute) // a phone's screen, CSS pixels
 	defer cancel()
 	if err := chromedp.Do(ctx, chromedp.Navigate(r.url("page", "/index.html")), chromedp.WaitVisible(chromedp.CSS("#address"))); err != nil {
 		t.Fatal(err)
@@ -49,7 +49,7 @@ func TestPaymentPageInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chromium.Keep(t, "payment-page.png", png)
+	browsertest.Keep(t, "payment-page.png", png)
 	if !strings.HasPrefix(address, "M") || amount != "1.5" || !strings.HasPrefix(link, "web+stellar:pay?") || qr != "ok" {
 		t.Fatalf("page shows address %q, memo %q, amount %q, link %q, QR %q", address, memo, amount, link, qr)
 	}

@@ -18,21 +18,24 @@ import (
 // -artifacts, else removed when the test ends.
 const ArtifactsEnv = "TORPLUS_TEST_ARTIFACTS"
 
-// Start starts headless Chromium with a throw-away profile and returns a
-// chromedp context of its first tab. Chromium is stopped (by its PID,
-// through chromedp) when the test ends. A machine without it fails the
-// test, saying what to install.
-func Start(t *testing.T) context.Context {
+// Start starts headless Chromium with a throw-away profile and a 1200 ×
+// 900 window, and returns a chromedp context of its first tab; opts come
+// last, so chromedp.WindowSize(390, 844) makes it a phone's screen and
+// chromedp.ProxyServer sends its traffic through a proxy. Chromium is
+// stopped (by its PID, through chromedp) when the test ends. A machine
+// without it fails the test, saying what to install.
+func Start(t *testing.T, opts ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Fatalf("headless Chromium is needed: install Debian's chromium (apt-get install chromium): %v", err)
 	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(),
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1200, 900))
+		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1200, 900),
+	}, opts...)...)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancel(); cancelA() })
 	if err := chromedp.Do(ctx); err != nil { // start the browser now
@@ -50,6 +53,14 @@ func Screenshot(ctx context.Context, t *testing.T, name string) string {
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
+	return Keep(t, name, png)
+}
+
+// Keep writes data (a screenshot taken otherwise) as name in the
+// artifacts directory (ArtifactsEnv, else t.ArtifactDir()), logs where and
+// returns the path.
+func Keep(t *testing.T, name string, data []byte) string {
+	t.Helper()
 	dir := os.Getenv(ArtifactsEnv)
 	if dir == "" {
 		dir = t.ArtifactDir()
@@ -57,7 +68,7 @@ func Screenshot(ctx context.Context, t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	shot := filepath.Join(dir, name)
-	if err := os.WriteFile(shot, png, 0o644); err != nil {
+	if err := os.WriteFile(shot, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", shot)
