@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/torplus/torplus/caddy-module/identity"
 	"github.com/torplus/torplus/caddy-module/stellarpay/sac"
-	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
 	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 	"github.com/torplus/torplus/client/clienttest"
 	"github.com/torplus/torplus/internal/browsertest"
@@ -34,23 +32,7 @@ func TestBrowserThroughTor(t *testing.T) {
 	tn := privateTorNetwork(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	fee := spt.Key("fee")
-	g := clienttest.Genesis()
-	g.Accounts = append(g.Accounts, simledger.AccountSpec{Address: fee.Address(), Balance: "100"})
-	g.AssetContracts = []simledger.Asset{clienttest.TPT}
-	l, err := simledger.New(g, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := rpcsim.Start(l, rpcsim.Options{Close: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	seed := filepath.Join(t.TempDir(), "fee.seed")
-	if err := os.WriteFile(seed, []byte(fee.Seed()+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	stellar := startFeeNetwork(t, "")
 	id, _ := startMeteredHoster(ctx, t, tn, 1000, func(dataDir string) string {
 		return `torplus {
 			price 1.5
@@ -60,8 +42,8 @@ func TestBrowserThroughTor(t *testing.T) {
 			free_round 1000B
 			round 200KB
 			grace off
-			backend rpc ` + srv.URL + `
-			fee_account_seed_file ` + seed + `
+			backend rpc ` + stellar.rpc.URL + `
+			fee_account_seed_file ` + stellar.seedFile + `
 			watch_interval 200ms
 			store sqlite ` + filepath.Join(dataDir, "store.db") + `
 		}`
@@ -109,7 +91,7 @@ func TestBrowserThroughTor(t *testing.T) {
 		t.Fatalf("the page shows address %q", address)
 	}
 	// 3. A wallet pays it straight to the network; the page continues.
-	walletPay(ctx, t, srv, l.ContractID(clienttest.TPT), address, 15_000_000)
+	walletPay(ctx, t, stellar.rpc, stellar.ledger.ContractID(clienttest.TPT), address, 15_000_000)
 	if err := chromedp.Do(bctx, chromedp.WaitVisible(chromedp.CSS("#content"))); err != nil {
 		t.Fatalf("the page did not continue after the payment: %v", err)
 	}

@@ -18,7 +18,7 @@ const MaxClockSkew = 30 * time.Second
 
 // paymentFindings reads the running hoster's torplus handler from its
 // admin API and checks its Stellar server (RPC or Horizon), network,
-// payee and clock.
+// payee, x402 facilitator (if any) and clock.
 func paymentFindings(ctx context.Context, admin, dataDir string) []finding {
 	h, err := runningMeter(ctx, admin, dataDir)
 	if err != nil {
@@ -54,6 +54,9 @@ func paymentFindings(ctx context.Context, admin, dataDir string) []finding {
 		out = append(out, f)
 	} else {
 		out = append(out, f, c.trusts("payee", acc))
+	}
+	if f, ok := facilitatorFinding(ctx, hc, h); ok {
+		out = append(out, f)
 	}
 	return append(out, clockFinding(ctx, hc, server))
 }

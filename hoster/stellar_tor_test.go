@@ -12,9 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stellar/go-stellar-sdk/keypair"
-
-	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
 	"github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 	"github.com/torplus/torplus/client/clienttest"
 	"github.com/torplus/torplus/internal/horizonsim"
@@ -42,19 +39,8 @@ func TestStellarTrafficGoesThroughTor(t *testing.T) {
 		return
 	}
 	tn := privateTorNetwork(t)
-	fee := keypair.MustRandom()
-	g := clienttest.Genesis()
-	g.Accounts = append(g.Accounts, simledger.AccountSpec{Address: fee.Address(), Balance: "100"})
-	g.AssetContracts = []simledger.Asset{clienttest.TPT} // TPT's SAC, which the wallet pays through
-	l, err := simledger.New(g, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rpc, err := rpcsim.Start(l, rpcsim.Options{Close: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { rpc.Close() })
+	stellar := startFeeNetwork(t, "")
+	l, rpc := stellar.ledger, stellar.rpc
 	hz, err := horizonsim.Start(l) // the visitor's, for its sequence number
 	if err != nil {
 		t.Fatal(err)
@@ -68,13 +54,12 @@ func TestStellarTrafficGoesThroughTor(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(work) })
-	dataDir, feeFile, torrc := filepath.Join(work, "d"), filepath.Join(work, "fee.seed"), filepath.Join(work, "privnet.torrc")
-	writeFile(t, feeFile, fee.Seed()+"\n", 0o600)
+	dataDir, torrc := filepath.Join(work, "d"), filepath.Join(work, "privnet.torrc")
 	// Full descriptors: a microdescriptor hides that the exit accepts 127.0.0.0/8 (see tornet).
 	writeFile(t, torrc, tn.JoinTorrc()+"UseMicrodescriptors 0\n", 0o600)
 	h := startHoster(t, "serve", "--root", siteDir, "--data-dir", dataDir, "--torrc", torrc, "--admin", "off",
 		"--pay-to", clienttest.Operator.Address(), "--asset-issuer", clienttest.Issuer.Address(), "--network", stellarpaytest.Passphrase,
-		"--stellar-rpc", rpc.URL, "--fee-account-seed-file", feeFile, "--free-round", "1KB", "--round", "100KB", "--grace", "off")
+		"--stellar-rpc", rpc.URL, "--fee-account-seed-file", stellar.seedFile, "--free-round", "1KB", "--round", "100KB", "--grace", "off")
 	h.waitLine(&h.stdout, "payments: settled through Stellar RPC "+rpc.URL+", reached through this hoster's tor", time.Minute)
 	sock := filepath.Join(dataDir, "http.sock")
 	waitForSocket(t, sock)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/torplus/torplus/caddy-module/paymentauth"
 	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
-	spt "github.com/torplus/torplus/caddy-module/stellarpay/stellarpaytest"
 	"github.com/torplus/torplus/caddy-module/x402"
 	"github.com/torplus/torplus/client"
 	"github.com/torplus/torplus/client/clienttest"
@@ -80,29 +78,12 @@ type standardsHoster struct {
 
 func startStandardsHoster(ctx context.Context, t *testing.T, tn *tornet.Network) standardsHoster {
 	t.Helper()
-	fee := spt.Key("fee")
-	g := clienttest.Genesis()
-	g.NetworkPassphrase = network.TestNetworkPassphrase
-	g.Accounts = append(g.Accounts, simledger.AccountSpec{Address: fee.Address(), Balance: "100"})
-	g.AssetContracts = []simledger.Asset{clienttest.TPT}
-	l, err := simledger.New(g, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := rpcsim.Start(l, rpcsim.Options{Close: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	tlsSrv, err := rpcsim.Start(l, rpcsim.Options{Close: -1, TLS: true}) // srv closes the ledgers
+	stellar := startFeeNetwork(t, network.TestNetworkPassphrase)
+	tlsSrv, err := rpcsim.Start(stellar.ledger, rpcsim.Options{Close: -1, TLS: true}) // stellar.rpc closes the ledgers
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tlsSrv.Close() })
-	seed := filepath.Join(t.TempDir(), "fee.seed")
-	if err := os.WriteFile(seed, []byte(fee.Seed()+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	id, blob := startMeteredHoster(ctx, t, tn, 50_000, func(dataDir string) string {
 		return `torplus {
 			price 1.5
@@ -112,14 +93,14 @@ func startStandardsHoster(ctx context.Context, t *testing.T, tn *tornet.Network)
 			free_round off
 			round 200KB
 			grace off
-			backend rpc ` + srv.URL + `
-			fee_account_seed_file ` + seed + `
+			backend rpc ` + stellar.rpc.URL + `
+			fee_account_seed_file ` + stellar.seedFile + `
 			watch_interval 200ms
 			settle_timeout 30s
 			store sqlite ` + filepath.Join(dataDir, "store.db") + `
 		}`
 	})
-	return standardsHoster{id: id, blob: blob, ledger: l, rpc: srv, tlsRPC: tlsSrv}
+	return standardsHoster{id: id, blob: blob, ledger: stellar.ledger, rpc: stellar.rpc, tlsRPC: tlsSrv}
 }
 
 // TestStellarChargeThroughTor: our stellar charge client, written to
