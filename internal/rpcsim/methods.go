@@ -141,7 +141,7 @@ func (s *Server) getTransaction(raw json.RawMessage) (any, error) {
 		OldestLedger: oldest, OldestLedgerCloseTime: s.closeTime(oldest).Unix()}
 	s.mu.Unlock()
 	tx, err := s.Ledger.Transaction(req.Hash)
-	if err != nil {
+	if err != nil || tx.Ledger < oldest { // the real RPC forgets what is older than its window
 		resp.Status = protocol.TransactionStatusNotFound
 		return resp, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stellar/go-stellar-sdk/clients/rpcclient"
 	"github.com/stellar/go-stellar-sdk/network"
 	protocol "github.com/stellar/go-stellar-sdk/protocols/rpc"
 	"github.com/stellar/go-stellar-sdk/strkey"
@@ -26,22 +27,7 @@ func TestGoClientPaysThroughSAC(t *testing.T) {
 		t.Fatalf("getNetwork = %+v, %v", n, err)
 	}
 	contract := s.Ledger.ContractID(tpt)
-	muxed := address(t, operator.Address())
-	muxed.Muxed, muxed.ID = true, 77
-	call := sac.Transfer{Contract: contract, From: address(t, payer.Address()), To: muxed, Amount: 25_000_000}.Args()
-	w := Wallet{Client: c, Passphrase: network.TestNetworkPassphrase}
-	p, err := w.Prepare(cx, feeKey.Address(), call, payer, 20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := w.Envelope(cx, feeKey, call, p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sent, err := c.SendTransaction(cx, protocol.SendTransactionRequest{Transaction: env})
-	if err != nil || sent.Status != "PENDING" {
-		t.Fatalf("sendTransaction = %+v, %v", sent, err)
-	}
+	env, sent := sendTransfer(t, s, c)
 	if again, _ := c.SendTransaction(cx, protocol.SendTransactionRequest{Transaction: env}); again.Status != "DUPLICATE" {
 		t.Errorf("resending: %s, want DUPLICATE", again.Status)
 	}
@@ -74,6 +60,52 @@ func TestGoClientPaysThroughSAC(t *testing.T) {
 	next, err := c.GetEvents(cx, protocol.GetEventsRequest{Pagination: &protocol.PaginationOptions{Cursor: &cur}})
 	if err != nil || len(next.Events) != 0 {
 		t.Errorf("next page = %+v, %v", next, err)
+	}
+}
+
+// sendTransfer sends the payer's SAC transfer of 2.5 TPT to the operator's
+// muxed address (id 77), the fee account paying the fee, and returns its
+// envelope and sendTransaction's answer (PENDING).
+func sendTransfer(t *testing.T, s *Server, c *rpcclient.Client) (string, protocol.SendTransactionResponse) {
+	t.Helper()
+	cx := ctx(t)
+	muxed := address(t, operator.Address())
+	muxed.Muxed, muxed.ID = true, 77
+	call := sac.Transfer{Contract: s.Ledger.ContractID(tpt), From: address(t, payer.Address()), To: muxed, Amount: 25_000_000}.Args()
+	w := Wallet{Client: c, Passphrase: network.TestNetworkPassphrase}
+	p, err := w.Prepare(cx, feeKey.Address(), call, payer, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := w.Envelope(cx, feeKey, call, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent, err := c.SendTransaction(cx, protocol.SendTransactionRequest{Transaction: env})
+	if err != nil || sent.Status != "PENDING" {
+		t.Fatalf("sendTransaction = %+v, %v", sent, err)
+	}
+	return env, sent
+}
+
+// TestGetTransactionOutsideRetention: a transaction in a ledger the RPC's
+// retention window has passed is NOT_FOUND, as the real RPC answers, with
+// the oldest ledger it keeps, which is later than the transaction's.
+func TestGetTransactionOutsideRetention(t *testing.T) {
+	s, c := startWith(t, Options{Close: -1, Retention: 3})
+	cx := ctx(t)
+	_, sent := sendTransfer(t, s, c)
+	in := s.CloseLedger()
+	for n := 1; n <= 3; n++ {
+		got, err := c.GetTransaction(cx, protocol.GetTransactionRequest{Hash: sent.Hash})
+		if err != nil || got.Status != protocol.TransactionStatusSuccess || got.Ledger != in {
+			t.Fatalf("%d ledger(s) in the window: %+v, %v", n, got, err)
+		}
+		s.CloseLedger()
+	}
+	got, err := c.GetTransaction(cx, protocol.GetTransactionRequest{Hash: sent.Hash})
+	if err != nil || got.Status != protocol.TransactionStatusNotFound || got.OldestLedger <= in {
+		t.Fatalf("past the window: %+v, %v; want NOT_FOUND with an oldest ledger after %d", got, err, in)
 	}
 }
 
