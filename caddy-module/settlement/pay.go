@@ -81,6 +81,11 @@ func (s *Service) PayVia(ctx context.Context, env string, want *payreq.ID, clien
 		// A request retried with the credential whose answer was lost: the
 		// same transaction, already credited, lets it go on (buying nothing).
 		return Receipt{Status: "paid", ID: pr.ID.String(), TxHash: pr.TxHash, Bytes: pr.Bytes}, nil
+	case want != nil && pr.State == store.Settling && pr.TxHash == pay.HashHex():
+		// The same credential again while its outcome is open (it was
+		// answered 503): still open, not a replay.
+		s.wake()
+		return Receipt{}, unknownOutcome("this payment is still being settled; it is credited once it has landed")
 	case pr.State != store.Pending:
 		return Receipt{}, refusal(store.ErrNotPending, pr.ID)
 	}
