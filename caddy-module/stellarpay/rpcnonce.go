@@ -125,7 +125,10 @@ const eventPages = 10
 // destination, with the authorization whose replay key (Payment.Hash)
 // this request is settling under; there is at most one such transaction.
 // Anything else the payer landed with the nonce is not this payment, and
-// then the authorization can never land: Void.
+// then the authorization can never land: Void. That includes the same
+// transfer signed again with the same nonce and another expiration: its
+// event looks like this payment's, but it is not the authorization this
+// request was verified with, and only what was verified is credited.
 func (r *RPCSettler) FindAuthorization(ctx context.Context, p *Payment) (Authorization, error) {
 	d, t, err := readAuthorization(p.Envelope)
 	if err != nil {

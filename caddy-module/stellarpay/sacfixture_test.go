@@ -43,8 +43,35 @@ type sacTx struct {
 	signer     *keypair.Full // payer when nil
 	ledgers    uint32        // signature validity from the ledger's number; 20 when 0
 	passphrase string        // signed for; the ledger's when empty
+	// nonce, when set, replaces the nonce simulation picked (in the auth
+	// entry and the footprint) before signing: a payer reusing a nonce.
+	nonce int64
 	// edit changes the transaction after signing the auth entry.
 	edit func(op *txnbuild.InvokeHostFunction)
+}
+
+// useNonce gives the address credentials of auth nonce, and declares its
+// key in data's footprint instead of the simulated one's.
+func useNonce(t testing.TB, auth []xdr.SorobanAuthorizationEntry, data *xdr.SorobanTransactionData, nonce int64) {
+	t.Helper()
+	rw := data.Resources.Footprint.ReadWrite
+	for i := range auth {
+		c := auth[i].Credentials.Address
+		if c == nil {
+			continue
+		}
+		a, err := sac.FromScAddress(c.Address)
+		if err != nil {
+			t.Fatal(err)
+		}
+		old, _ := sac.NonceKey(a.Key, int64(c.Nonce)).MarshalBinary()
+		for j := range rw {
+			if b, _ := rw[j].MarshalBinary(); string(b) == string(old) {
+				rw[j] = sac.NonceKey(a.Key, nonce)
+			}
+		}
+		c.Nonce = xdr.Int64(nonce)
+	}
 }
 
 func (s sacTx) envelope(t testing.TB, l *simledger.Ledger) string {
@@ -78,6 +105,9 @@ func (s sacTx) envelope(t testing.TB, l *simledger.Ledger) string {
 	}
 	if pass == "" {
 		pass = l.NetworkPassphrase()
+	}
+	if s.nonce != 0 {
+		useNonce(t, sim.Auth, &sim.Data, s.nonce)
 	}
 	for i := range sim.Auth {
 		if err := sac.Sign(&sim.Auth[i], signer, l.Number()+ledgers, txenv.NetworkID(pass)); err != nil {
