@@ -50,30 +50,6 @@ type sacTx struct {
 	edit func(op *txnbuild.InvokeHostFunction)
 }
 
-// useNonce gives the address credentials of auth nonce, and declares its
-// key in data's footprint instead of the simulated one's.
-func useNonce(t testing.TB, auth []xdr.SorobanAuthorizationEntry, data *xdr.SorobanTransactionData, nonce int64) {
-	t.Helper()
-	rw := data.Resources.Footprint.ReadWrite
-	for i := range auth {
-		c := auth[i].Credentials.Address
-		if c == nil {
-			continue
-		}
-		a, err := sac.FromScAddress(c.Address)
-		if err != nil {
-			t.Fatal(err)
-		}
-		old, _ := sac.NonceKey(a.Key, int64(c.Nonce)).MarshalBinary()
-		for j := range rw {
-			if b, _ := rw[j].MarshalBinary(); string(b) == string(old) {
-				rw[j] = sac.NonceKey(a.Key, nonce)
-			}
-		}
-		c.Nonce = xdr.Int64(nonce)
-	}
-}
-
 func (s sacTx) envelope(t testing.TB, l *simledger.Ledger) string {
 	t.Helper()
 	if s.from == nil {
@@ -107,7 +83,9 @@ func (s sacTx) envelope(t testing.TB, l *simledger.Ledger) string {
 		pass = l.NetworkPassphrase()
 	}
 	if s.nonce != 0 {
-		useNonce(t, sim.Auth, &sim.Data, s.nonce)
+		if err := spt.UseNonce(sim.Auth, &sim.Data, s.nonce); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for i := range sim.Auth {
 		if err := sac.Sign(&sim.Auth[i], signer, l.Number()+ledgers, txenv.NetworkID(pass)); err != nil {
