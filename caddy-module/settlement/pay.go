@@ -47,9 +47,11 @@ func (s *Service) Pay(ctx context.Context, env string, want *payreq.ID, client s
 // backend (an x402 facilitator): everything else — the request, the
 // failure limits, the verification at the backend's ledger, the store's
 // pending → settling → paid, the credit — stays the zone's. An outcome
-// via leaves unknown is the worker's, which settles on through the
-// zone's backend (the payer's nonce or sequence number lets at most one
-// transaction land). via nil is the backend.
+// via leaves unknown is the worker's: for a SAC payment it first asks
+// the ledger whether the payer's nonce was used by exactly this transfer
+// (and credits it if so), else it settles on through the zone's backend
+// (the payer's nonce or sequence number lets at most one transaction
+// land). via nil is the backend.
 func (s *Service) PayVia(ctx context.Context, env string, want *payreq.ID, client string, via stellarpay.Settler) (Receipt, error) {
 	if s == nil || s.cfg.Backend == nil {
 		return Receipt{}, &stellarpay.Error{Kind: ErrPaymentsOff, Message: "this site has no payment backend configured"}

@@ -3,11 +3,9 @@ package settlement_test
 import (
 	"context"
 	"errors"
-	"net/http"
 	"testing"
 	"time"
 
-	"github.com/stellar/go-stellar-sdk/clients/rpcclient"
 	"github.com/stellar/go-stellar-sdk/xdr"
 
 	"github.com/torplus/torplus/caddy-module/payreq"
@@ -111,35 +109,19 @@ func TestSACLandedElsewhere(t *testing.T) {
 }
 
 // reusingNonce is the payer's transfer of amount to "to", signed with the
-// nonce of the SAC payment env: another authorization, same nonce.
+// nonce (and expiration) of the SAC payment env: another authorization,
+// same nonce.
 func reusingNonce(t *testing.T, srv *rpcsim.Server, env, to string, amount int64) string {
 	t.Helper()
-	c := rpcclient.NewClient(srv.URL, &http.Client{Timeout: 5 * time.Second})
-	defer c.Close()
-	from, _ := sac.ParseAddress(clienttest.Payer.Address())
-	dest, err := sac.ParseAddress(to)
-	if err != nil {
-		t.Fatal(err)
-	}
-	call := sac.Transfer{Contract: srv.Ledger.ContractID(clienttest.TPT), From: from, To: dest, Amount: amount}.Args()
-	w := rpcsim.Wallet{Client: c, Passphrase: spt.Passphrase}
-	ctx := context.Background()
-	p, err := w.Prepare(ctx, clienttest.Broke.Address(), call, clienttest.Payer, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
 	nonce, exp := credentialOf(t, env)
-	if err := spt.UseNonce(p.Auth, &p.Data, nonce); err != nil {
-		t.Fatal(err)
-	}
-	if err := sac.Sign(&p.Auth[0], clienttest.Payer, exp, txenv.NetworkID(spt.Passphrase)); err != nil {
-		t.Fatal(err)
-	}
-	out, err := w.Envelope(ctx, clienttest.Broke, call, p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return sacPayment(t, srv, to, amount, clienttest.Broke, 10, func(p *rpcsim.Prepared) {
+		if err := spt.UseNonce(p.Auth, &p.Data, nonce); err != nil {
+			t.Fatal(err)
+		}
+		if err := sac.Sign(&p.Auth[0], clienttest.Payer, exp, txenv.NetworkID(spt.Passphrase)); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 // credentialOf is the nonce and expiration ledger of the payer's
@@ -152,4 +134,39 @@ func credentialOf(t *testing.T, env string) (int64, uint32) {
 	}
 	c := e.V1.Tx.Operations[0].Body.InvokeHostFunctionOp.Auth[0].Credentials.Address
 	return int64(c.Nonce), uint32(c.SignatureExpirationLedger)
+}
+
+// TestSameCredentialWhileSettling: the credential answered 503 (its
+// submitter's answer lost) and sent again while the worker still settles
+// it is told 503 with Retry-After again, not refused as a replay; another
+// request paid with the same authorization is a replay.
+func TestSameCredentialWhileSettling(t *testing.T) {
+	f := newFixture(t)
+	srv := sacNet(t, -1, "") // no ledger closes: the worker's resubmission stays open
+	var svc *settlement.Service
+	svc = settlement.New(settlement.Config{Zone: "z", Store: f.store, Backend: rpcSettler(t, srv, &svc), Timeout: time.Second})
+	t.Cleanup(svc.Close)
+	pr, _ := f.request(t, "z")
+	other, _ := f.request(t, "z")
+	env := sacPayment(t, srv, pr.Destination, int64(pr.Amount), clienttest.Broke, 10)
+	ctx := context.Background()
+	if _, err := svc.PayVia(ctx, env, &pr.ID, "client", lostAnswer{land: func(*stellarpay.Payment) {}}); !errors.Is(err, stellarpay.ErrUnavailable) {
+		t.Fatalf("PayVia: %v, want ErrUnavailable", err)
+	}
+	for _, tc := range []struct {
+		name string
+		id   payreq.ID
+		want error
+	}{
+		{name: "the same credential", id: pr.ID, want: stellarpay.ErrUnavailable},
+		{name: "the authorization for another request", id: other.ID, want: stellarpay.ErrReplay},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := svc.Pay(ctx, env, &tc.id, "client")
+			var e *stellarpay.Error
+			if !errors.Is(err, tc.want) || !errors.As(err, &e) || (tc.want == stellarpay.ErrUnavailable && e.RetryAfter <= 0) {
+				t.Fatalf("Pay = %v, want %v (with Retry-After when unavailable)", err, tc.want)
+			}
+		})
+	}
 }

@@ -90,8 +90,10 @@ func settlingWith(prs []store.PaymentRequest, id payreq.ID, hash string) bool {
 
 // settle tries to reach a verdict for one settling request and reports
 // whether it did. It asks the ledger first: a transaction it holds is
-// credited (or, failed, released). Otherwise a payment this Service still
-// holds the envelope of is submitted again while it can land; a request
+// credited (or, failed, released). Otherwise a SAC payment this Service
+// holds is decided by its payer's nonce when the ledger shows it used
+// (byNonce); any payment it holds the envelope of is submitted again
+// while it can land (and, refused, asked about by its nonce again); a request
 // whose transaction can no longer land (past its expiry, and so past the
 // transaction's max_time, by a settlement timeout) is released. While the
 // ledger cannot be asked, nothing is decided.

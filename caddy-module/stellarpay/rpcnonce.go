@@ -99,8 +99,11 @@ type Authorization struct {
 	Entry      NonceEntry
 }
 
-// eventPages bounds the getEvents pages one FindAuthorization reads.
+// eventPages bounds the getEvents pages one FindAuthorization reads, of
+// eventPageLimit events each (a variable for the tests, to page).
 const eventPages = 10
+
+var eventPageLimit uint = 100
 
 // FindAuthorization implements AuthFinder for the rpc backend.
 //
@@ -198,7 +201,7 @@ func (r *RPCSettler) findTransfer(ctx context.Context, a authorized, t sac.Trans
 			ContractIDs: []string{strkey.MustEncode(strkey.VersionByteContract, t.Contract[:])},
 			Topics:      []protocol.TopicFilter{{{ScVal: &sym}, {ScVal: &from}, {ScVal: &to}, {Wildcard: &asset}}},
 		}},
-		Pagination: &protocol.PaginationOptions{Limit: 100},
+		Pagination: &protocol.PaginationOptions{Limit: eventPageLimit},
 	}
 	seen := map[string]bool{}
 	for range eventPages {
@@ -209,6 +212,9 @@ func (r *RPCSettler) findTransfer(ctx context.Context, a authorized, t sac.Trans
 			return Receipt{}, false, &Error{Kind: ErrUnavailable, Message: "the RPC did not answer an events look-up", cause: err}
 		}
 		for _, e := range resp.Events {
+			if e.Ledger < 0 || uint32(e.Ledger) >= end {
+				return Receipt{}, false, nil // a later page's ledgers: searched all
+			}
 			if seen[e.TransactionHash] || !transferOf(e, t) {
 				continue
 			}
@@ -222,7 +228,9 @@ func (r *RPCSettler) findTransfer(ctx context.Context, a authorized, t sac.Trans
 		if len(resp.Events) == 0 || err != nil || c.Ledger >= end {
 			return Receipt{}, false, nil
 		}
-		req.StartLedger, req.Pagination.Cursor = 0, &c
+		// A cursor goes without a ledger range (the RPC refuses both):
+		// the next pages are cut at end by the ledgers of their events.
+		req.StartLedger, req.EndLedger, req.Pagination.Cursor = 0, 0, &c
 	}
 	return Receipt{}, false, &Error{Kind: ErrUnavailable, Message: fmt.Sprintf("more than %d pages of transfers from %s to look through", eventPages, t.From)}
 }

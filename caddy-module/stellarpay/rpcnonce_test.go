@@ -143,13 +143,18 @@ func TestFindAuthorization(t *testing.T) {
 	s, st := rpcNet(t, nil)
 	ctx := context.Background()
 	other := otherSubmitter(t, s, stranger)
+	defer func(n uint) { eventPageLimit = n }(eventPageLimit)
+	eventPageLimit = 1 // every search pages
 	for _, tc := range []struct {
 		name string
 		pay  sacTx
 		// land is what lands instead, with the payment's nonce; nil: the
 		// payment itself, landed by the other submitter; zero amount:
 		// nothing.
-		land       *sacTx
+		land *sacTx
+		// decoy lands first: the same transfer under another nonce, whose
+		// event matches and whose transaction is not this payment.
+		decoy      bool
 		expire     bool
 		down       bool
 		landed     bool
@@ -168,12 +173,19 @@ func TestFindAuthorization(t *testing.T) {
 		{name: "nonce used by the same transfer signed to expire elsewhen", pay: sacTx{muxedID: 9, amount: 25_000_000, ledgers: 5_000},
 			land: &sacTx{muxedID: 9, amount: 25_000_000, ledgers: 4_000}, void: true, nonceEntry: true},
 		{name: "landed, then its entry expired", pay: sacTx{amount: 25_000_000, ledgers: 20}, landed: true, expire: true},
+		{name: "landed after a decoy, then its entry expired", pay: sacTx{muxedID: 9, amount: 25_000_000, ledgers: 20}, decoy: true, landed: true, expire: true},
+		{name: "a decoy only, then expired", pay: sacTx{muxedID: 9, amount: 25_000_000, ledgers: 20}, decoy: true, land: &sacTx{}, expire: true, void: true},
 		{name: "expired unused", pay: sacTx{amount: 25_000_000, ledgers: 20}, land: &sacTx{}, expire: true, void: true},
 		{name: "no RPC", pay: sacTx{amount: 25_000_000, ledgers: 5_000}, land: &sacTx{}, down: true, wantErr: ErrUnavailable},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := verifySAC(t, s.Ledger, tc.pay)
 			nonce, exp := nonceOf(t, p)
+			if tc.decoy {
+				if _, err := other.Settle(ctx, &Payment{Envelope: tc.pay.envelope(t, s.Ledger)}); err != nil {
+					t.Fatal(err)
+				}
+			}
 			var want Receipt
 			switch {
 			case tc.land == nil:
