@@ -2,7 +2,9 @@ package settlement_test
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -56,7 +58,7 @@ func TestSACLandedElsewhere(t *testing.T) {
 			var svc *settlement.Service
 			svc = settlement.New(settlement.Config{Zone: "z", Store: f.store, Backend: rpcSettler(t, srv, &svc), Timeout: 2 * time.Second})
 			t.Cleanup(svc.Close)
-			other := rpcSettler(t, srv, nil) // another submitter, unknown to the zone
+			other := facilitatorOn(t, srv, nil)
 			pr, _ := f.request(t, "z")
 			env := sacPayment(t, srv, muxedOf(pr), int64(pr.Amount), clienttest.Broke, 10)
 			l, tpt := srv.Ledger, clienttest.TPT
@@ -74,16 +76,7 @@ func TestSACLandedElsewhere(t *testing.T) {
 			if _, err := svc.PayVia(context.Background(), env, &pr.ID, "client", via); !errors.Is(err, stellarpay.ErrUnavailable) {
 				t.Fatalf("PayVia: %v, want ErrUnavailable", err)
 			}
-			var got store.PaymentRequest
-			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-				var err error
-				if got, err = f.store.PaymentRequest(context.Background(), pr.ID); err == nil && got.State != store.Settling {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("request still %s", got.State)
-				}
-			}
+			got := awaitDecided(t, f, pr.ID)
 			after, _ := l.Balance(clienttest.Operator.Address(), tpt)
 			credits, err := f.store.Credits(context.Background(), "z", "z/session:x")
 			if err != nil {
@@ -168,5 +161,81 @@ func TestSameCredentialWhileSettling(t *testing.T) {
 				t.Fatalf("Pay = %v, want %v (with Retry-After when unavailable)", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestSACLandedWhileResubmitted: the submitter whose answer was lost had
+// only queued its transaction; the worker, seeing the nonce unused,
+// submits the payment again, and both wait for the same ledger. The
+// submitter's lands, ours fails on the used nonce; the worker then finds
+// the submitter's by the nonce and credits the request once.
+func TestSACLandedWhileResubmitted(t *testing.T) {
+	f := newFixture(t)
+	srv := sacNet(t, -1, "") // ledgers close when the test says
+	var svc *settlement.Service
+	svc = settlement.New(settlement.Config{Zone: "z", Store: f.store, Backend: rpcSettler(t, srv, &svc), Timeout: 5 * time.Second})
+	t.Cleanup(svc.Close)
+	queued := make(chan struct{}, 1)
+	other := facilitatorOn(t, srv, func() { queued <- struct{}{} })
+	pr, _ := f.request(t, "z")
+	env := sacPayment(t, srv, muxedOf(pr), int64(pr.Amount), clienttest.Broke, 10)
+	l, tpt := srv.Ledger, clienttest.TPT
+	before, _ := l.Balance(clienttest.Operator.Address(), tpt)
+	theirs := make(chan string, 1)
+	via := lostAnswer{land: func(p *stellarpay.Payment) {
+		go func() {
+			rc, _ := other.Settle(context.Background(), &stellarpay.Payment{Envelope: p.Envelope})
+			theirs <- rc.Hash
+		}()
+		<-queued
+		time.Sleep(50 * time.Millisecond) // sent
+	}}
+	if _, err := svc.PayVia(context.Background(), env, &pr.ID, "client", via); !errors.Is(err, stellarpay.ErrUnavailable) {
+		t.Fatalf("PayVia: %v, want ErrUnavailable", err)
+	}
+	w, err := f.store.Watch(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if sent, err := w.Submissions(context.Background(), replayKeyOf(t, env, pr)); err == nil && len(sent) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the worker never submitted the payment again")
+		}
+	}
+	time.Sleep(50 * time.Millisecond) // sent
+	srv.CloseLedger()
+	hash := <-theirs
+	got := awaitDecided(t, f, pr.ID)
+	after, _ := l.Balance(clienttest.Operator.Address(), tpt)
+	sent, _ := w.Submissions(context.Background(), got.TxHash)
+	if got.State != store.Paid || after-before != int64(pr.Amount) || hash == "" || !slices.Contains(sent, hash) || len(sent) != 2 {
+		t.Fatalf("request %s, payee received %d; the submitter's %q, recorded %v (want it and ours)", got.State, after-before, hash, sent)
+	}
+}
+
+// replayKeyOf is the replay key pr settles under when paid with the
+// SAC payment env.
+func replayKeyOf(t *testing.T, env string, pr payreq.Request) string {
+	t.Helper()
+	from, _ := sac.ParseAddress(clienttest.Payer.Address())
+	nonce, _ := credentialOf(t, env)
+	k := stellarpay.ReplayKey(txenv.NetworkID(pr.NetworkPassphrase), from.Key, nonce)
+	return hex.EncodeToString(k[:])
+}
+
+// awaitDecided waits, up to 10 s, until request id is no longer settling.
+func awaitDecided(t *testing.T, f *fixture, id payreq.ID) store.PaymentRequest {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		got, err := f.store.PaymentRequest(context.Background(), id)
+		if err == nil && got.State != store.Settling {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("request %s still %s (%v)", id, got.State, err)
+		}
 	}
 }
