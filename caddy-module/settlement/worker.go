@@ -210,7 +210,7 @@ func (s *Service) byNonce(ctx context.Context, pr store.PaymentRequest, pay *ste
 		if _, err := s.finish(ctx, pr.ID, pr.TxHash, a.Receipt.Ledger); err != nil {
 			return false, true
 		}
-		s.cfg.Log.Info("credited a payment whose authorization a transaction not submitted here applied (its payer's nonce is used, by exactly this transfer)",
+		s.cfg.Log.Info("credited a payment found on the ledger by its payer's nonce (used by a transaction of exactly this transfer, which no recorded submission named)",
 			append(log, zap.String("tx", a.Receipt.Hash), zap.Uint32("ledger", a.Receipt.Ledger))...)
 		return true, true
 	case a.Void:
