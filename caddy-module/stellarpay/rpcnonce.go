@@ -211,6 +211,11 @@ func (r *RPCSettler) findTransfer(ctx context.Context, a authorized, t sac.Trans
 		if err != nil {
 			return Receipt{}, false, &Error{Kind: ErrUnavailable, Message: "the RPC did not answer an events look-up", cause: err}
 		}
+		if resp.LatestLedger < end-1 {
+			// Its events are behind the ledger that used the nonce: what
+			// it has not read proves nothing yet.
+			return Receipt{}, false, &Error{Kind: ErrUnavailable, Message: fmt.Sprintf("the RPC's events reach ledger %d, not yet %d", resp.LatestLedger, end-1), cause: ErrRPCAnswer}
+		}
 		for _, e := range resp.Events {
 			if e.Ledger < 0 || uint32(e.Ledger) >= end {
 				return Receipt{}, false, nil // a later page's ledgers: searched all
@@ -252,11 +257,18 @@ func transferOf(e protocol.EventInfo, t sac.Transfer) bool {
 }
 
 // appliedBy reads transaction hash back and reports whether it succeeded
-// applying exactly the call and the credential of a.
+// applying exactly the call and the credential of a. A transaction the
+// RPC does not show (its event it does) is ErrUnavailable: not knowing
+// it is no proof that it is not this payment.
 func (r *RPCSettler) appliedBy(ctx context.Context, hash string, a authorized) (Receipt, bool, error) {
 	resp, _, found, err := r.transaction(ctx, hash)
-	if err != nil || !found || resp.Status != protocol.TransactionStatusSuccess {
+	switch {
+	case err != nil:
 		return Receipt{}, false, err
+	case !found: // its event, and not the transaction: it proves nothing yet
+		return Receipt{}, false, &Error{Kind: ErrUnavailable, Message: "the RPC shows transaction " + hash + "'s transfer event, not the transaction", cause: ErrRPCAnswer}
+	case resp.Status != protocol.TransactionStatusSuccess:
+		return Receipt{}, false, nil
 	}
 	env, err := txenv.Decode(resp.EnvelopeXDR, 4*MaxEnvelopeChars)
 	if err != nil {

@@ -3,6 +3,7 @@ package stellarpay
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -220,6 +221,53 @@ func TestFindAuthorization(t *testing.T) {
 			}
 			if a.Landed != tc.landed || a.Void != tc.void || a.Receipt != want || a.Entry.Used != tc.nonceEntry || a.Nonce != nonce || a.Expiration != exp {
 				t.Fatalf("FindAuthorization = %+v; want landed %v (%+v), void %v, nonce entry %v", a, tc.landed, want, tc.void, tc.nonceEntry)
+			}
+		})
+	}
+}
+
+// TestFindAuthorizationLaggingRPC: an RPC that shows the payer's nonce
+// used in ledger 9 but whose events reach only ledger 5, or that shows
+// this payment's transfer event and not its transaction, proves nothing
+// either way: ErrUnavailable, neither landed nor void (a released
+// request would lose a payment that landed).
+func TestFindAuthorizationLaggingRPC(t *testing.T) {
+	s, _ := rpcNet(t, nil)
+	p := verifySAC(t, s.Ledger, sacTx{amount: 25_000_000, ledgers: 5_000})
+	nonce, exp := nonceOf(t, p)
+	_, transfer, err := readAuthorization(p.Envelope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k64, _ := xdr.MarshalBase64(sac.NonceKey(mustAccount(t, payer.Address()), nonce))
+	key := sac.NonceKey(mustAccount(t, payer.Address()), nonce).ContractData
+	data, _ := xdr.MarshalBase64(xdr.LedgerEntryData{Type: xdr.LedgerEntryTypeContractData, ContractData: &xdr.ContractDataEntry{
+		Contract: key.Contract, Key: key.Key, Durability: key.Durability, Val: xdr.ScVal{Type: xdr.ScValTypeScvVoid}}})
+	hostile := &spt.RPCAnswers{}
+	hs := httptest.NewServer(hostile)
+	t.Cleanup(hs.Close)
+	lagging, err := NewRPCSettler(RPCConfig{URL: hs.URL, NetworkPassphrase: spt.Passphrase, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	event := sac.Event{Type: sac.EventTransfer, From: transfer.From, To: transfer.To.Base(), Amount: transfer.Amount, Asset: "TPT:" + issuer.Address()}
+	for _, tc := range []struct {
+		name   string
+		ledger int // the nonce's
+		events string
+	}{
+		{name: "events behind the nonce's ledger", ledger: 9, events: `{"events":[],"cursor":"0000000025769803776-0000000000","latestLedger":5}`},
+		// EventsAnswer's event is in ledger 5, its latest ledger 5.
+		{name: "the event without its transaction", ledger: 5, events: spt.EventsAnswer(transfer.Contract, event, [32]byte{7})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ledger := tc.ledger
+			hostile.Set("getLedgerEntries", fmt.Sprintf(`{"entries":[{"key":"%s","xdr":"%s","lastModifiedLedgerSeq":%d,"liveUntilLedgerSeq":%d}],"latestLedger":9}`, k64, data, ledger, exp))
+			hostile.Set("getEvents", tc.events)
+			hostile.Set("getTransaction", `{"status":"NOT_FOUND","latestLedger":9}`)
+			a, err := lagging.FindAuthorization(context.Background(), p)
+			if !errors.Is(err, ErrUnavailable) || !errors.Is(err, ErrRPCAnswer) || a.Landed || a.Void || !a.Entry.Used || a.Entry.Ledger != uint32(ledger) {
+				t.Fatalf("FindAuthorization = %+v, %v; want ErrUnavailable with the nonce seen used in ledger %d", a, err, ledger)
 			}
 		})
 	}
