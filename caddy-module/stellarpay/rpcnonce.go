@@ -132,6 +132,9 @@ var eventPageLimit uint = 100
 // transfer signed again with the same nonce and another expiration: its
 // event looks like this payment's, but it is not the authorization this
 // request was verified with, and only what was verified is credited.
+// An RPC whose events do not reach the nonce's ledger yet, or that shows
+// a matching transfer event but not its transaction, proves nothing:
+// ErrUnavailable, and the settlement asks again.
 func (r *RPCSettler) FindAuthorization(ctx context.Context, p *Payment) (Authorization, error) {
 	d, t, err := readAuthorization(p.Envelope)
 	if err != nil {
