@@ -25,7 +25,8 @@ import (
 // with Retry-After; the settlement's worker finds the transaction by the
 // payer's nonce (used, by exactly this transfer) and credits the
 // request, once: the payee grew by the price once, the request ends
-// paid, the retried credential is served and buys nothing more, and the
+// paid, the retried credential is served with its receipt (naming the
+// facilitator's transaction) and buys nothing more, and the
 // same authorization spent again is refused, by the hoster and by the
 // facilitator's ledger. The hoster's fee account submitted nothing.
 func TestX402FacilitatorAnswerLost(t *testing.T) {
@@ -106,6 +107,9 @@ func TestX402FacilitatorAnswerLost(t *testing.T) {
 	resp, body = payer(token).get(t, r.url(r.zone, "/f.bin"), x402.HeaderSignature, sig)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("the credential retried: %s %s", resp.Status, body)
+	}
+	if sr, err := x402.DecodeResponse(resp.Header.Get(x402.HeaderResponse)); err != nil || !sr.Success || sr.Transaction != sent[0] {
+		t.Fatalf("the retried credential's PAYMENT-RESPONSE: %+v (%v), want success naming the facilitator's %s", sr, err, sent[0])
 	}
 	assertCredits(t, r, pr, 1)
 	// The same authorization again: refused by the hoster (another

@@ -239,3 +239,71 @@ func awaitDecided(t *testing.T, f *fixture, id payreq.ID) store.PaymentRequest {
 		}
 	}
 }
+
+// TestRetriedCredentialGetsItsReceipt: a SAC payment a lost submitter
+// landed, credited by the worker; the credential is then sent again
+// through PayVia (x402's way), for its own request or, the session
+// having moved on, for the session's next one (x402 names no request):
+// it gets its receipt, naming the submitter's transaction, and buys
+// nothing (the next request stays pending). Another session's request
+// paid with it is a replay.
+func TestRetriedCredentialGetsItsReceipt(t *testing.T) {
+	f := newFixture(t)
+	srv := sacNet(t, 250*time.Millisecond, "")
+	var svc *settlement.Service
+	svc = settlement.New(settlement.Config{Zone: "z", Store: f.store, Backend: rpcSettler(t, srv, &svc), Timeout: 2 * time.Second})
+	t.Cleanup(svc.Close)
+	other := facilitatorOn(t, srv, nil)
+	pr, _ := f.request(t, "z")
+	next, _ := f.request(t, "z") // the same session's
+	stranger := payreq.Request{ID: payreq.NewID(), Method: pr.Method, Destination: pr.Destination, AssetCode: pr.AssetCode,
+		AssetIssuer: pr.AssetIssuer, Amount: pr.Amount, NetworkPassphrase: pr.NetworkPassphrase, Bytes: pr.Bytes, ExpiresAt: pr.ExpiresAt}
+	if err := f.store.PutPaymentRequests(context.Background(), []store.PaymentRequest{{Request: stranger, Zone: "z",
+		Session: "z/session:y", CreatedAt: time.Now(), State: store.Pending}}); err != nil {
+		t.Fatal(err)
+	}
+	env := sacPayment(t, srv, pr.Destination, int64(pr.Amount), clienttest.Broke, 10)
+	landed := make(chan string, 1)
+	via := lostAnswer{land: func(p *stellarpay.Payment) {
+		rc, err := other.Settle(context.Background(), &stellarpay.Payment{Envelope: p.Envelope})
+		if err != nil {
+			t.Errorf("landing it: %v", err)
+		}
+		landed <- rc.Hash
+	}}
+	ctx := context.Background()
+	if _, err := svc.PayVia(ctx, env, &pr.ID, "client", via); !errors.Is(err, stellarpay.ErrUnavailable) {
+		t.Fatalf("PayVia: %v, want ErrUnavailable", err)
+	}
+	tx := <-landed
+	if got := awaitDecided(t, f, pr.ID); got.State != store.Paid {
+		t.Fatalf("request %s", got.State)
+	}
+	for _, tc := range []struct {
+		name string
+		id   payreq.ID
+		want error
+	}{
+		{name: "its own request", id: pr.ID},
+		{name: "the session's next request", id: next.ID},
+		{name: "another session's request", id: stranger.ID, want: stellarpay.ErrReplay},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rc, err := svc.PayVia(ctx, env, &tc.id, "client", nil)
+			switch {
+			case tc.want != nil && !errors.Is(err, tc.want):
+				t.Fatalf("Pay = %+v, %v; want %v", rc, err, tc.want)
+			case tc.want == nil && (err != nil || rc.Status != "paid" || rc.ID != pr.ID.String() || rc.TxHash != tx || rc.Bytes != pr.Bytes):
+				t.Fatalf("Pay = %+v, %v; want the receipt of %s naming %s", rc, err, pr.ID, tx)
+			}
+			if tc.id != pr.ID {
+				if got, err := f.store.PaymentRequest(ctx, tc.id); err != nil || got.State != store.Pending {
+					t.Fatalf("request %s after the retry: %s, %v; want pending", tc.id, got.State, err)
+				}
+			}
+		})
+	}
+	if credits, err := f.store.Credits(ctx, "z", "z/session:x"); err != nil || len(credits) != 1 {
+		t.Fatalf("credits: %+v, %v; want one", credits, err)
+	}
+}
