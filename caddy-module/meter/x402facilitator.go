@@ -83,12 +83,15 @@ type facilitatorSettler struct {
 // definite (nothing was submitted, or the ledger failed it); a
 // transaction the ledger does not show yet leaves the outcome unknown,
 // and the worker finds it by the record; no answer at all leaves it
-// unknown with nothing to look for, and the worker settles on through
-// the zone's backend (the payer's nonce lets one transaction land).
+// unknown with nothing to look for: the worker asks the zone's ledger
+// whether the payer's nonce was used by exactly this transfer
+// (stellarpay.AuthFinder) and credits it then, and otherwise settles on
+// through the zone's backend (the payer's nonce lets one transaction
+// land).
 func (s facilitatorSettler) Settle(ctx context.Context, p *stellarpay.Payment) (stellarpay.Receipt, error) {
 	r, err := s.f.Settle(ctx, s.payload, s.req)
 	if err != nil {
-		return stellarpay.Receipt{}, &stellarpay.Error{Kind: stellarpay.ErrUnavailable, Message: "the x402 facilitator did not settle: " + err.Error()}
+		return stellarpay.Receipt{}, &stellarpay.Error{Kind: stellarpay.ErrUnavailable, Message: "no answer from the x402 facilitator (it may have submitted the payment; the ledger will tell): " + err.Error()}
 	}
 	if !r.Success {
 		return stellarpay.Receipt{}, &stellarpay.Error{Kind: stellarpay.ErrRejected, Message: "the x402 facilitator refused the payment: " + r.ErrorReason}

@@ -40,17 +40,31 @@ const retryAfterUnknown = 5 * time.Second
 // after its payment was credited gets its receipt again and buys nothing
 // more. The Receipt is returned once the zone's session is credited.
 func (s *Service) Pay(ctx context.Context, env string, want *payreq.ID, client string) (Receipt, error) {
-	return s.PayVia(ctx, env, want, client, nil)
+	return s.pay(ctx, env, want, client, nil, false)
 }
 
 // PayVia is Pay with the payment submitted by via instead of the zone's
 // backend (an x402 facilitator): everything else — the request, the
 // failure limits, the verification at the backend's ledger, the store's
 // pending → settling → paid, the credit — stays the zone's. An outcome
-// via leaves unknown is the worker's, which settles on through the
-// zone's backend (the payer's nonce or sequence number lets at most one
-// transaction land). via nil is the backend.
+// via leaves unknown is the worker's: for a SAC payment it first asks
+// the ledger whether the payer's nonce was used by exactly this transfer
+// (and credits it if so), else it settles on through the zone's backend
+// (the payer's nonce or sequence number lets at most one transaction
+// land). via nil is the backend.
+//
+// It is how an x402 payment is paid, and x402 names no request: want is
+// the session's outstanding one, which a credit replaces with the next.
+// So a credential repeated after its payment was credited (its answer
+// lost) gets its receipt again, buying nothing, when want is the request
+// it paid or any later one of the same session (paidBefore).
 func (s *Service) PayVia(ctx context.Context, env string, want *payreq.ID, client string, via stellarpay.Settler) (Receipt, error) {
+	return s.pay(ctx, env, want, client, via, true)
+}
+
+// pay is Pay and PayVia; bySession enables PayVia's receipt for a
+// credential the session paid an earlier request with.
+func (s *Service) pay(ctx context.Context, env string, want *payreq.ID, client string, via stellarpay.Settler, bySession bool) (Receipt, error) {
 	if s == nil || s.cfg.Backend == nil {
 		return Receipt{}, &stellarpay.Error{Kind: ErrPaymentsOff, Message: "this site has no payment backend configured"}
 	}
@@ -80,14 +94,57 @@ func (s *Service) PayVia(ctx context.Context, env string, want *payreq.ID, clien
 	case want != nil && pr.State == store.Paid && pr.TxHash == pay.HashHex():
 		// A request retried with the credential whose answer was lost: the
 		// same transaction, already credited, lets it go on (buying nothing).
-		return Receipt{Status: "paid", ID: pr.ID.String(), TxHash: pr.TxHash, Bytes: pr.Bytes}, nil
+		return s.paidReceipt(ctx, pr.ID, pr.TxHash, pr.Bytes), nil
+	case want != nil && pr.State == store.Settling && pr.TxHash == pay.HashHex():
+		// The same credential again while its outcome is open (it was
+		// answered 503): still open, not a replay.
+		s.wake()
+		return Receipt{}, unknownOutcome("this payment is still being settled; it is credited once it has landed")
 	case pr.State != store.Pending:
 		return Receipt{}, refusal(store.ErrNotPending, pr.ID)
 	}
 	if via == nil {
 		via = s.cfg.Backend
 	}
-	return s.submit(ctx, pay, now, via)
+	rc, err := s.submit(ctx, pay, now, via)
+	if bySession && want != nil && errors.Is(err, stellarpay.ErrReplay) {
+		if rc, ok := s.paidBefore(ctx, pr, pay.HashHex()); ok {
+			return rc, nil
+		}
+	}
+	return rc, err
+}
+
+// paidBefore finds, for a credential refused as a replay for pr, the
+// credit it earned pr's session before: a credential whose answer was
+// lost (a 503), retried once the worker credited it, when the session
+// has moved on to its next request. It gets its receipt again and buys
+// nothing; another session presenting it stays refused.
+func (s *Service) paidBefore(ctx context.Context, pr store.PaymentRequest, hash string) (Receipt, bool) {
+	credits, err := s.cfg.Store.Credits(ctx, pr.Zone, pr.Session)
+	if err != nil {
+		return Receipt{}, false
+	}
+	for _, c := range credits {
+		if c.TxHash == hash {
+			return s.paidReceipt(ctx, payreq.ID(c.PaymentRequest), hash, c.Bytes), true
+		}
+	}
+	return Receipt{}, false
+}
+
+// paidReceipt is the receipt of request id, paid under hash: a
+// transaction, or a SAC payment's replay key, in which case it names the
+// transaction recorded for it when there is exactly one (the one that
+// landed: every transaction sent or found for the payment is recorded).
+func (s *Service) paidReceipt(ctx context.Context, id payreq.ID, hash string, bytes int64) Receipt {
+	tx := hash
+	if w, err := s.cfg.Store.Watch(ctx); err == nil {
+		if sent, err := w.Submissions(ctx, hash); err == nil && len(sent) == 1 {
+			tx = sent[0]
+		}
+	}
+	return Receipt{Status: "paid", ID: id.String(), TxHash: tx, Bytes: bytes}
 }
 
 // verify checks the envelope against its request: a classic envelope

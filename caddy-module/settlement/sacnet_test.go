@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stellar/go-stellar-sdk/keypair"
+
 	"github.com/torplus/torplus/caddy-module/settlement"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
 	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
@@ -12,8 +14,10 @@ import (
 	"github.com/torplus/torplus/internal/rpcsim"
 )
 
-// feeAccount pays the fees of the SAC payments the tests' settlers submit.
-var feeAccount = spt.Key("fee")
+// feeAccount pays the fees of the SAC payments the tests' settlers
+// submit; facilitatorAccount those another submitter (a facilitator)
+// lands, unknown to the zone.
+var feeAccount, facilitatorAccount = spt.Key("fee"), spt.Key("facilitator")
 
 // sacNet starts a simulated RPC over clienttest's ledger with TPT's SAC
 // and the fee account (the payer holding payerTPT), closing a ledger
@@ -21,7 +25,8 @@ var feeAccount = spt.Key("fee")
 func sacNet(t testing.TB, close time.Duration, payerTPT string) *rpcsim.Server {
 	t.Helper()
 	g := clienttest.Genesis()
-	g.Accounts = append(g.Accounts, simledger.AccountSpec{Address: feeAccount.Address(), Balance: "100"})
+	g.Accounts = append(g.Accounts, simledger.AccountSpec{Address: feeAccount.Address(), Balance: "100"},
+		simledger.AccountSpec{Address: facilitatorAccount.Address(), Balance: "100"})
 	if payerTPT != "" {
 		g.Accounts[2].Trustlines[0].Balance = payerTPT
 	}
@@ -42,9 +47,27 @@ func sacNet(t testing.TB, close time.Duration, payerTPT string) *rpcsim.Server {
 // be set after; it is read at the first submission).
 func rpcSettler(t testing.TB, srv *rpcsim.Server, svc **settlement.Service) *stellarpay.RPCSettler {
 	t.Helper()
-	r, err := stellarpay.NewRPCSettler(stellarpay.RPCConfig{URL: srv.URL, NetworkPassphrase: spt.Passphrase, FeeAccount: feeAccount,
+	return settlerOn(t, srv, feeAccount, func(p *stellarpay.Payment, h string) error { return (*svc).RecordSubmission(p, h) })
+}
+
+// facilitatorOn is another submitter on srv, with its own fee account,
+// whose submissions the zone never hears of; sent, if set, hears of each
+// before it is sent.
+func facilitatorOn(t testing.TB, srv *rpcsim.Server, sent func()) *stellarpay.RPCSettler {
+	t.Helper()
+	return settlerOn(t, srv, facilitatorAccount, func(*stellarpay.Payment, string) error {
+		if sent != nil {
+			sent()
+		}
+		return nil
+	})
+}
+
+func settlerOn(t testing.TB, srv *rpcsim.Server, fee *keypair.Full, onSubmit func(*stellarpay.Payment, string) error) *stellarpay.RPCSettler {
+	t.Helper()
+	r, err := stellarpay.NewRPCSettler(stellarpay.RPCConfig{URL: srv.URL, NetworkPassphrase: spt.Passphrase, FeeAccount: fee,
 		Timeout: 2 * time.Second, Poll: 5 * time.Millisecond, Wait: 2 * time.Second, Backoff: stellarpay.Backoff{Attempts: 1},
-		OnSubmit: func(p *stellarpay.Payment, h string) error { return (*svc).RecordSubmission(p, h) }})
+		OnSubmit: onSubmit})
 	if err != nil {
 		t.Fatal(err)
 	}

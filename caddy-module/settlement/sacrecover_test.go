@@ -59,8 +59,9 @@ func TestSACSettlementFinishedAfterCrash(t *testing.T) {
 // sacPayment is the payer's SAC transfer of amount to "to", as a payment
 // client builds it (source another account: the payer's authorization is
 // an address credential) or, with source the payer, as a wallet sends it
-// itself; signed for ledgers ledgers.
-func sacPayment(t testing.TB, srv *rpcsim.Server, to string, amount int64, source *keypair.Full, ledgers uint32) string {
+// itself; signed for ledgers ledgers. edit, if given, changes the
+// prepared call before its envelope is made.
+func sacPayment(t testing.TB, srv *rpcsim.Server, to string, amount int64, source *keypair.Full, ledgers uint32, edit ...func(*rpcsim.Prepared)) string {
 	t.Helper()
 	c := rpcclient.NewClient(srv.URL, &http.Client{Timeout: 5 * time.Second})
 	defer c.Close()
@@ -75,6 +76,9 @@ func sacPayment(t testing.TB, srv *rpcsim.Server, to string, amount int64, sourc
 	p, err := w.Prepare(ctx, source.Address(), call, clienttest.Payer, ledgers)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, e := range edit {
+		e(p)
 	}
 	env, err := w.Envelope(ctx, source, call, p)
 	if err != nil {

@@ -12,8 +12,12 @@
 // it with back-off and looks it up until the ledger gives a verdict: credit
 // if the transaction landed, release if it failed or can no longer land
 // (its max_time, which is never later than the request's expiry, has
-// passed). The same worker finishes settlements a crash cut short, from the
-// store alone.
+// passed). A token-contract payment that another submitter (an x402
+// facilitator) may have landed without naming its transaction is decided
+// by the payer's authorization nonce: used by exactly this transfer, it is
+// credited; used by another authorization, released (Service.byNonce,
+// stellarpay.AuthFinder). The same worker finishes settlements a crash
+// cut short, from the store alone.
 //
 // With the rpc backend a second goroutine, the ledger watcher
 // (WatchLedger), credits the payments wallets send straight to the

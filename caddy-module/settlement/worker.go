@@ -90,8 +90,10 @@ func settlingWith(prs []store.PaymentRequest, id payreq.ID, hash string) bool {
 
 // settle tries to reach a verdict for one settling request and reports
 // whether it did. It asks the ledger first: a transaction it holds is
-// credited (or, failed, released). Otherwise a payment this Service still
-// holds the envelope of is submitted again while it can land; a request
+// credited (or, failed, released). Otherwise a SAC payment this Service
+// holds is decided by its payer's nonce when the ledger shows it used
+// (byNonce); any payment it holds the envelope of is submitted again
+// while it can land (and, refused, asked about by its nonce again); a request
 // whose transaction can no longer land (past its expiry, and so past the
 // transaction's max_time, by a settlement timeout) is released. While the
 // ledger cannot be asked, nothing is decided.
@@ -133,6 +135,9 @@ func (s *Service) settle(ctx context.Context, pr store.PaymentRequest) (decided 
 		s.release(ctx, pr.ID, pr.TxHash)
 		return done()
 	}
+	if decided, told := s.byNonce(ctx, pr, pay); told {
+		return decided && done()
+	}
 	now := s.cfg.Now()
 	if now.After(pr.ExpiresAt.Add(s.cfg.Timeout)) {
 		s.release(ctx, pr.ID, pr.TxHash)
@@ -154,12 +159,66 @@ func (s *Service) settle(ctx context.Context, pr store.PaymentRequest) (decided 
 	case errors.Is(err, stellarpay.ErrUnavailable):
 		return false
 	}
-	// Refused now, but an earlier submission may have landed meanwhile.
+	// Refused now, but an earlier submission may have landed meanwhile,
+	// or one this Service never heard of (a SAC payment's nonce used).
 	if found, landed, known := s.lookup(pr.TxHash); !known || (found && landed) {
 		return false // the next pass credits it, or asks again
 	}
+	if decided, told := s.byNonce(ctx, pr, pay); told {
+		return decided && done()
+	}
 	s.release(ctx, pr.ID, pr.TxHash)
 	return done()
+}
+
+// byNonce decides a SAC payment held here by what became of its
+// authorization (stellarpay.AuthFinder), for when no transaction the
+// store knows of was found: one a facilitator submitted without its
+// answer arriving is found by the payer's nonce, recorded as sent for the
+// payment and credited (the store's settling → paid credits once); an
+// authorization that can never land (its nonce used by another
+// authorization of the payer, or expired unused) is released. told is
+// false when the payment can still land, or is not a SAC payment this
+// Service holds, or the backend cannot tell: settle goes on. While the
+// ledger cannot be asked, told is true and nothing is decided.
+//
+// A payment a crash made the Service forget (pay nil) cannot be asked
+// about: its authorization is known only from its envelope. Only the
+// transactions recorded for it are looked up then, and it is released
+// past its expiry.
+func (s *Service) byNonce(ctx context.Context, pr store.PaymentRequest, pay *stellarpay.Payment) (decided, told bool) {
+	af, ok := s.cfg.Backend.(stellarpay.AuthFinder)
+	if !ok || pay == nil {
+		return false, false
+	}
+	if _, isSAC, err := stellarpay.ReadSACTransfer(pay.Envelope); err != nil || !isSAC {
+		return false, false
+	}
+	actx, cancel := s.withTimeout()
+	a, err := af.FindAuthorization(actx, pay)
+	cancel()
+	log := []zap.Field{zap.Stringer("id", pr.ID), zap.String("replay_key", pr.TxHash), zap.Int64("nonce", a.Nonce),
+		zap.Uint32("expiration_ledger", a.Expiration), zap.Bool("nonce_used", a.Entry.Used), zap.Uint32("nonce_ledger", a.Entry.Ledger)}
+	switch {
+	case err != nil:
+		s.cfg.Log.Warn("asking the ledger about a payment's authorization (retrying)", append(log, zap.Error(err))...)
+		return false, true
+	case a.Landed:
+		if err := s.RecordSubmission(pay, a.Receipt.Hash); err != nil {
+			s.cfg.Log.Warn("recording the transaction found for a payment", append(log, zap.String("tx", a.Receipt.Hash), zap.Error(err))...)
+		}
+		if _, err := s.finish(ctx, pr.ID, pr.TxHash, a.Receipt.Ledger); err != nil {
+			return false, true
+		}
+		s.cfg.Log.Info("credited a payment found on the ledger by its payer's nonce (used by a transaction of exactly this transfer, which no recorded submission named)",
+			append(log, zap.String("tx", a.Receipt.Hash), zap.Uint32("ledger", a.Receipt.Ledger))...)
+		return true, true
+	case a.Void:
+		s.release(ctx, pr.ID, pr.TxHash)
+		s.cfg.Log.Warn("released a payment whose authorization can never land (its nonce was used by another transfer, or it expired unused)", log...)
+		return true, true
+	}
+	return false, false
 }
 
 // lookup asks the backend for the transactions of a settlement (hash,

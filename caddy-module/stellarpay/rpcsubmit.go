@@ -176,23 +176,33 @@ func (r *RPCSettler) await(ctx context.Context, hash string) (Receipt, bool, err
 // when its envelope hashes to the transaction asked for and its result
 // agrees with its status; anything else is ErrUnavailable.
 func (r *RPCSettler) Find(ctx context.Context, hash string) (Receipt, bool, error) {
+	resp, res, found, err := r.transaction(ctx, hash)
+	switch {
+	case err != nil || !found:
+		return Receipt{}, false, err
+	case resp.Status == protocol.TransactionStatusFailed:
+		return Receipt{}, true, rejection(ResultCodes{Transaction: resultcode.Tx(res.Result.Code), Operations: resultcode.Ops(res)})
+	}
+	return Receipt{Hash: hash, Ledger: resp.Ledger}, true, nil
+}
+
+// transaction is getTransaction of hash, confirmed (confirm): found is
+// false while the RPC does not know it; err matches ErrUnavailable.
+func (r *RPCSettler) transaction(ctx context.Context, hash string) (protocol.GetTransactionResponse, xdr.TransactionResult, bool, error) {
 	cctx, cancel := r.call(ctx)
 	defer cancel()
 	resp, err := r.client.GetTransaction(cctx, protocol.GetTransactionRequest{Hash: hash})
 	if err != nil {
-		return Receipt{}, false, &Error{Kind: ErrUnavailable, Message: "the RPC did not answer a transaction look-up", cause: err}
+		return resp, xdr.TransactionResult{}, false, &Error{Kind: ErrUnavailable, Message: "the RPC did not answer a transaction look-up", cause: err}
 	}
 	if resp.Status == protocol.TransactionStatusNotFound {
-		return Receipt{}, false, nil
+		return resp, xdr.TransactionResult{}, false, nil
 	}
 	res, err := r.confirm(resp, hash)
 	if err != nil {
-		return Receipt{}, false, &Error{Kind: ErrUnavailable, Message: "the RPC answered a look-up with what does not confirm it", cause: err}
+		return resp, res, false, &Error{Kind: ErrUnavailable, Message: "the RPC answered a look-up with what does not confirm it", cause: err}
 	}
-	if resp.Status == protocol.TransactionStatusFailed {
-		return Receipt{}, true, rejection(ResultCodes{Transaction: resultcode.Tx(res.Result.Code), Operations: resultcode.Ops(res)})
-	}
-	return Receipt{Hash: hash, Ledger: resp.Ledger}, true, nil
+	return resp, res, true, nil
 }
 
 // confirm checks a found transaction's answer: the hash, the envelope's

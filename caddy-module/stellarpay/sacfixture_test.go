@@ -43,6 +43,9 @@ type sacTx struct {
 	signer     *keypair.Full // payer when nil
 	ledgers    uint32        // signature validity from the ledger's number; 20 when 0
 	passphrase string        // signed for; the ledger's when empty
+	// nonce, when set, replaces the nonce simulation picked (in the auth
+	// entry and the footprint) before signing: a payer reusing a nonce.
+	nonce int64
 	// edit changes the transaction after signing the auth entry.
 	edit func(op *txnbuild.InvokeHostFunction)
 }
@@ -78,6 +81,11 @@ func (s sacTx) envelope(t testing.TB, l *simledger.Ledger) string {
 	}
 	if pass == "" {
 		pass = l.NetworkPassphrase()
+	}
+	if s.nonce != 0 {
+		if err := spt.UseNonce(sim.Auth, &sim.Data, s.nonce); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for i := range sim.Auth {
 		if err := sac.Sign(&sim.Auth[i], signer, l.Number()+ledgers, txenv.NetworkID(pass)); err != nil {

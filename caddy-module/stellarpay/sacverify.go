@@ -132,7 +132,7 @@ func VerifySAC(b64 string, exp *request, lt LedgerTime) (*Payment, error) {
 		return nil, fail(ErrBadSignature, "authorization of %s on network %q: %v", t.From, exp.NetworkPassphrase, err)
 	}
 	return &Payment{Envelope: b64, Hash: ReplayKey(keys.networkID, t.From.Key, nonce),
-		SourceKey: t.From.Key, Amount: paid(t.Amount), ID: exp.ID, MaxTime: maxTime}, nil
+		SourceKey: t.From.Key, Amount: paid(t.Amount), ID: exp.ID, MaxTime: maxTime, Ledger: lt.Ledger}, nil
 }
 
 // ReplayKey is a SAC payment's Payment.Hash: what the network consumes

@@ -33,6 +33,10 @@ type Payment struct {
 	// MaxTime is the transaction's upper time bound: after it the
 	// transaction can never be applied.
 	MaxTime time.Time
+	// Ledger is, for a SAC payment, the latest closed ledger when
+	// VerifySAC checked it: where FindAuthorization starts looking for
+	// the transaction that applied it once its nonce's entry is gone.
+	Ledger uint32
 }
 
 // Source returns the paying account's address (G...).

@@ -32,7 +32,7 @@ func (s *Server) getLedgerEntries(raw json.RawMessage) (any, error) {
 		if err := xdr.SafeUnmarshalBase64(k64, &key); err != nil {
 			return nil, invalidParams(fmt.Errorf("cannot unmarshal key %q", k64))
 		}
-		data, modified, ok := s.entry(key)
+		data, modified, live, ok := s.entry(key, n)
 		if !ok {
 			continue
 		}
@@ -41,8 +41,7 @@ func (s *Server) getLedgerEntries(raw json.RawMessage) (any, error) {
 			return nil, err
 		}
 		r := protocol.LedgerEntryResult{KeyXDR: k64, DataXDR: b, LastModifiedLedger: modified}
-		if key.Type == xdr.LedgerEntryTypeContractData {
-			live := n + liveFor
+		if live != 0 {
 			r.LiveUntilLedgerSeq = &live
 		}
 		resp.Entries = append(resp.Entries, r)
@@ -50,21 +49,24 @@ func (s *Server) getLedgerEntries(raw json.RawMessage) (any, error) {
 	return resp, nil
 }
 
-// entry looks a ledger key up; ok is false when the ledger has no entry.
-func (s *Server) entry(key xdr.LedgerKey) (xdr.LedgerEntryData, uint32, bool) {
+// entry looks a ledger key up at latest ledger n: its data, last
+// modification and, for contract data, the ledger it lives until; ok is
+// false when the ledger has no (live) entry.
+func (s *Server) entry(key xdr.LedgerKey, n uint32) (data xdr.LedgerEntryData, modified, live uint32, ok bool) {
 	switch {
 	case key.Type == xdr.LedgerEntryTypeAccount && key.Account != nil:
 		v, err := s.Ledger.Account(key.Account.AccountId.Address())
 		if err != nil {
-			return xdr.LedgerEntryData{}, 0, false
+			return xdr.LedgerEntryData{}, 0, 0, false
 		}
-		return accountEntry(key.Account.AccountId, v), v.LastModified, true
+		return accountEntry(key.Account.AccountId, v), v.LastModified, 0, true
 	case key.Type == xdr.LedgerEntryTypeTrustline && key.TrustLine != nil:
-		return s.trustlineEntry(key.TrustLine)
+		data, modified, ok = s.trustlineEntry(key.TrustLine)
+		return data, modified, 0, ok
 	case key.Type == xdr.LedgerEntryTypeContractData && key.ContractData != nil:
-		return s.contractEntry(key.ContractData)
+		return s.contractEntry(key.ContractData, n)
 	}
-	return xdr.LedgerEntryData{}, 0, false
+	return xdr.LedgerEntryData{}, 0, 0, false
 }
 
 func accountEntry(id xdr.AccountId, v simledger.AccountView) xdr.LedgerEntryData {
@@ -112,28 +114,35 @@ func trimCode(b []byte) string {
 	return string(b)
 }
 
-// contractEntry answers a SAC's instance and an account's used nonces,
-// the contract data this ledger has.
-func (s *Server) contractEntry(k *xdr.LedgerKeyContractData) (xdr.LedgerEntryData, uint32, bool) {
+// contractEntry answers, at latest ledger n, a SAC's instance and an
+// account's used nonces, the contract data this ledger has. A nonce's
+// entry is as the host writes it: last modified by the ledger whose
+// transaction used the nonce, live until the credential's signature
+// expiration ledger, and gone after it (a temporary entry past its
+// live-until ledger is not served: the network may have deleted it).
+func (s *Server) contractEntry(k *xdr.LedgerKeyContractData, n uint32) (xdr.LedgerEntryData, uint32, uint32, bool) {
 	addr, err := sac.FromScAddress(k.Contract)
 	if err != nil {
-		return xdr.LedgerEntryData{}, 0, false
+		return xdr.LedgerEntryData{}, 0, 0, false
 	}
 	entry := &xdr.ContractDataEntry{Contract: k.Contract, Key: k.Key, Durability: k.Durability}
+	modified, live := uint32(2), n+liveFor
 	switch {
 	case addr.Contract && k.Key.Type == xdr.ScValTypeScvLedgerKeyContractInstance && k.Durability == xdr.ContractDataDurabilityPersistent:
 		if _, ok := s.Ledger.Contract(addr.Key); !ok {
-			return xdr.LedgerEntryData{}, 0, false
+			return xdr.LedgerEntryData{}, 0, 0, false
 		}
 		inst := &xdr.ScContractInstance{Executable: xdr.ContractExecutable{Type: xdr.ContractExecutableTypeContractExecutableStellarAsset}}
 		entry.Val = xdr.ScVal{Type: xdr.ScValTypeScvContractInstance, Instance: inst}
-	case !addr.Contract && k.Key.Type == xdr.ScValTypeScvLedgerKeyNonce && k.Key.NonceKey != nil && k.Durability == xdr.ContractDataDurabilityTemporary:
-		if !s.Ledger.NonceUsed(addr.Key, int64(k.Key.NonceKey.Nonce)) {
-			return xdr.LedgerEntryData{}, 0, false
+	case !addr.Contract && !addr.Muxed && k.Key.Type == xdr.ScValTypeScvLedgerKeyNonce && k.Key.NonceKey != nil && k.Durability == xdr.ContractDataDurabilityTemporary:
+		e, ok := s.Ledger.Nonce(addr.Key, int64(k.Key.NonceKey.Nonce))
+		if !ok || n > e.LiveUntil {
+			return xdr.LedgerEntryData{}, 0, 0, false
 		}
+		modified, live = e.Ledger, e.LiveUntil
 		entry.Val = xdr.ScVal{Type: xdr.ScValTypeScvVoid}
 	default:
-		return xdr.LedgerEntryData{}, 0, false
+		return xdr.LedgerEntryData{}, 0, 0, false
 	}
-	return xdr.LedgerEntryData{Type: xdr.LedgerEntryTypeContractData, ContractData: entry}, 2, true
+	return xdr.LedgerEntryData{Type: xdr.LedgerEntryTypeContractData, ContractData: entry}, modified, live, true
 }

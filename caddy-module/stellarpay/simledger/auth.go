@@ -17,6 +17,13 @@ type nonceKey struct {
 	nonce int64
 }
 
+// usedNonce is a nonce a transaction consumes, with its credential's
+// signature expiration ledger (its entry's live-until ledger).
+type usedNonce struct {
+	key       nonceKey
+	liveUntil uint32
+}
+
 // authorize checks that entries authorize exactly what the call requires:
 // for every address in need, one entry whose root invocation is the call
 // itself, with source-account credentials when the address is the
@@ -53,7 +60,7 @@ func (s *state) authorize(entries []xdr.SorobanAuthorizationEntry, need []sac.Ad
 					return nil, nil, err
 				}
 				nonces = append(nonces, n)
-				keys = append(keys, NonceKey(n.addr, n.nonce))
+				keys = append(keys, sac.NonceKey(n.addr, n.nonce))
 			default:
 				continue
 			}
@@ -92,7 +99,7 @@ func (s *state) checkCredential(c *xdr.SorobanAddressCredentials, addr sac.Addre
 		return n, fmt.Errorf("%w: %d of %s", ErrNonceUsed, n.nonce, addr)
 	}
 	for _, m := range s.nonces {
-		if m == n {
+		if m.key == n {
 			return n, fmt.Errorf("%w: %d of %s, twice in one transaction", ErrNonceUsed, n.nonce, addr)
 		}
 	}
@@ -103,7 +110,7 @@ func (s *state) checkCredential(c *xdr.SorobanAddressCredentials, addr sac.Addre
 	if err != nil {
 		return n, fmt.Errorf("%w: %w", ErrAuthMissing, err)
 	}
-	s.nonces = append(s.nonces, n)
+	s.nonces = append(s.nonces, usedNonce{key: n, liveUntil: uint32(c.SignatureExpirationLedger)})
 	return n, nil
 }
 
@@ -131,7 +138,7 @@ func recordAuth(need []sac.Address, call *xdr.InvokeContractArgs, txSource [32]b
 			e.Credentials = xdr.SorobanCredentials{Type: xdr.SorobanCredentialsTypeSorobanCredentialsAddress,
 				Address: &xdr.SorobanAddressCredentials{Address: addr.ScAddress(), Nonce: xdr.Int64(nonce),
 					Signature: xdr.ScVal{Type: xdr.ScValTypeScvVoid}}}
-			keys = append(keys, NonceKey(addr.Key, nonce))
+			keys = append(keys, sac.NonceKey(addr.Key, nonce))
 		}
 		out = append(out, e)
 	}

@@ -16,14 +16,6 @@ func InstanceKey(contract [32]byte) xdr.LedgerKey {
 		xdr.ScVal{Type: xdr.ScValTypeScvLedgerKeyContractInstance}, xdr.ContractDataDurabilityPersistent)
 }
 
-// NonceKey is the key of the temporary entry that marks an address
-// credential's nonce as used.
-func NonceKey(addr [32]byte, nonce int64) xdr.LedgerKey {
-	return contractDataKey(sac.Account(addr),
-		xdr.ScVal{Type: xdr.ScValTypeScvLedgerKeyNonce, NonceKey: &xdr.ScNonceKey{Nonce: xdr.Int64(nonce)}},
-		xdr.ContractDataDurabilityTemporary)
-}
-
 func contractDataKey(a sac.Address, key xdr.ScVal, d xdr.ContractDataDurability) xdr.LedgerKey {
 	return xdr.LedgerKey{Type: xdr.LedgerEntryTypeContractData,
 		ContractData: &xdr.LedgerKeyContractData{Contract: a.ScAddress(), Key: key, Durability: d}}

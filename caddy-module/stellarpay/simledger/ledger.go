@@ -112,7 +112,7 @@ type Ledger struct {
 	accounts    map[[32]byte]*account
 	txs         map[[32]byte]*TxResult
 	contracts   map[[32]byte]Asset
-	nonces      map[nonceKey]struct{}
+	nonces      map[nonceKey]NonceEntry
 	events      []EventRecord
 }
 
@@ -154,7 +154,7 @@ func New(g Genesis, now func() time.Time) (*Ledger, error) {
 		accounts:    map[[32]byte]*account{},
 		txs:         map[[32]byte]*TxResult{},
 		contracts:   map[[32]byte]Asset{},
-		nonces:      map[nonceKey]struct{}{},
+		nonces:      map[nonceKey]NonceEntry{},
 	}
 	for _, spec := range g.Accounts {
 		if err := l.seed(spec); err != nil {
@@ -289,10 +289,25 @@ func (l *Ledger) Contract(contract [32]byte) (Asset, bool) {
 	return a, ok
 }
 
-// NonceUsed reports whether account addr has used an authorization nonce.
-func (l *Ledger) NonceUsed(addr [32]byte, nonce int64) bool {
+// NonceEntry is the entry (sac.NonceKey) that marks an address
+// credential's nonce as used.
+type NonceEntry struct {
+	// Ledger is the ledger whose transaction used the nonce (the entry's
+	// last modification).
+	Ledger uint32
+	// LiveUntil is the credential's signature expiration ledger: the
+	// network keeps the temporary entry until then and may delete it
+	// after (the credential can no longer be applied anyway). This ledger
+	// keeps it, so that it refuses the nonce for ever; the simulated RPC
+	// stops answering it past LiveUntil, as the network may.
+	LiveUntil uint32
+}
+
+// Nonce returns the entry of account addr's authorization nonce, if a
+// transaction used it.
+func (l *Ledger) Nonce(addr [32]byte, nonce int64) (NonceEntry, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	_, ok := l.nonces[nonceKey{addr, nonce}]
-	return ok
+	e, ok := l.nonces[nonceKey{addr, nonce}]
+	return e, ok
 }

@@ -26,7 +26,7 @@ type state struct {
 	// consumed, and why an invocation failed.
 	ret    *xdr.ScVal
 	events []opEvent
-	nonces []nonceKey
+	nonces []usedNonce
 	cause  error
 }
 
@@ -46,7 +46,7 @@ func (s *state) get(key [32]byte) *account {
 
 func (s *state) commit() {
 	for _, n := range s.nonces {
-		s.l.nonces[n] = struct{}{}
+		s.l.nonces[n.key] = NonceEntry{Ledger: s.l.number, LiveUntil: n.liveUntil}
 	}
 	for k, a := range s.touched {
 		if a == nil {
