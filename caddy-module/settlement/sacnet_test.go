@@ -24,6 +24,12 @@ var feeAccount, facilitatorAccount = spt.Key("fee"), spt.Key("facilitator")
 // every close (negative: only when the test says).
 func sacNet(t testing.TB, close time.Duration, payerTPT string) *rpcsim.Server {
 	t.Helper()
+	return sacNetWith(t, rpcsim.Options{Close: close}, payerTPT)
+}
+
+// sacNetWith is sacNet with the simulated RPC's options.
+func sacNetWith(t testing.TB, opts rpcsim.Options, payerTPT string) *rpcsim.Server {
+	t.Helper()
 	g := clienttest.Genesis()
 	g.Accounts = append(g.Accounts, simledger.AccountSpec{Address: feeAccount.Address(), Balance: "100"},
 		simledger.AccountSpec{Address: facilitatorAccount.Address(), Balance: "100"})
@@ -35,7 +41,7 @@ func sacNet(t testing.TB, close time.Duration, payerTPT string) *rpcsim.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := rpcsim.Start(l, rpcsim.Options{Close: close})
+	srv, err := rpcsim.Start(l, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stellar/go-stellar-sdk/clients/rpcclient"
 	"github.com/stellar/go-stellar-sdk/keypair"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/settlement"
@@ -53,6 +55,49 @@ func TestSACSettlementFinishedAfterCrash(t *testing.T) {
 	after, _ := l.Balance(clienttest.Operator.Address(), tpt)
 	if got.State != store.Paid || after-before != int64(pr.Amount) {
 		t.Fatalf("request %s after the restart: %s; payee received %d", pr.ID, got.State, after-before)
+	}
+}
+
+// TestSACSettlementOutsideRPCWindowStaysOpen: as above, but the next
+// Service starts after the RPC's retention window has passed the
+// transaction's ledger, and past the request's expiry. The transaction
+// landed (the payee has the money), the RPC answers NOT_FOUND: that proves
+// nothing, so the request is not released — it stays settling, and the
+// owner is told, once.
+func TestSACSettlementOutsideRPCWindowStaysOpen(t *testing.T) {
+	f := newFixture(t)
+	srv := sacNetWith(t, rpcsim.Options{Close: -1, Retention: 3}, "")
+	l, tpt := srv.Ledger, clienttest.TPT
+	var svc *settlement.Service
+	svc = settlement.New(settlement.Config{Zone: "gone", Store: f.store, Backend: rpcSettler(t, srv, &svc), Timeout: time.Second})
+	pr, _ := f.request(t, "gone")
+	env := sacPayment(t, srv, muxedOf(pr), int64(pr.Amount), clienttest.Broke, 10)
+	before, _ := l.Balance(clienttest.Operator.Address(), tpt)
+	if _, err := svc.Pay(context.Background(), env, nil, "client"); !errors.Is(err, stellarpay.ErrUnavailable) {
+		t.Fatalf("Pay before any ledger closed: %v, want ErrUnavailable", err)
+	}
+	svc.Close()
+	srv.CloseLedger() // the transaction lands …
+	for range 4 {
+		srv.CloseLedger() // … and leaves the RPC's 3-ledger window
+	}
+	core, logs := observer.New(zap.ErrorLevel)
+	later := func() time.Time { return time.Now().Add(2 * time.Minute) } // past the request's expiry
+	svc = settlement.New(settlement.Config{Zone: "gone", Store: f.store, Backend: rpcSettler(t, srv, &svc), Timeout: time.Second,
+		Now: later, Log: zap.New(core)})
+	t.Cleanup(svc.Close)
+	said := func() int {
+		return logs.FilterMessageSnippet("cannot tell whether a settlement's transaction landed").Len()
+	}
+	for i := 0; i < 500 && said() == 0; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	svc.Close() // its passes are over: the state read below is final
+	got, err := f.store.PaymentRequest(context.Background(), pr.ID)
+	after, _ := l.Balance(clienttest.Operator.Address(), tpt)
+	if err != nil || got.State != store.Settling || after-before != int64(pr.Amount) || said() != 1 {
+		t.Fatalf("request %s: %s (%v); payee received %d; told the owner %d times: want settling, the amount, once",
+			pr.ID, got.State, err, after-before, said())
 	}
 }
 

@@ -12,7 +12,10 @@
 // it with back-off and looks it up until the ledger gives a verdict: credit
 // if the transaction landed, release if it failed or can no longer land
 // (its max_time, which is never later than the request's expiry, has
-// passed). A token-contract payment that another submitter (an x402
+// passed) — unless the backend's history window (a Stellar RPC's
+// retention) no longer reaches back to the request's creation: "not
+// found" then proves nothing, and the request stays settling, logged for
+// the owner (Service.forgotten). A token-contract payment that another submitter (an x402
 // facilitator) may have landed without naming its transaction is decided
 // by the payer's authorization nonce: used by exactly this transfer, it is
 // credited; used by another authorization, released (Service.byNonce,
@@ -37,6 +40,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/torplus/torplus/caddy-module/payreq"
 	"github.com/torplus/torplus/caddy-module/stellarpay"
 	"github.com/torplus/torplus/caddy-module/store"
 )
@@ -81,6 +85,7 @@ type Service struct {
 
 	mu      sync.Mutex
 	waiting map[[32]byte]*stellarpay.Payment // by hash: submitted, outcome unknown
+	forgot  map[payreq.ID]bool               // settlements the ledger's window no longer covers, logged once
 
 	life   context.Context // cancelled by Close: ends submissions and look-ups in flight
 	cancel context.CancelFunc
@@ -107,6 +112,7 @@ func New(cfg Config) *Service {
 	s := &Service{
 		cfg: cfg, limiter: newLimiter(cfg.Failures.withDefaults()), life: life, cancel: cancel,
 		waiting: make(map[[32]byte]*stellarpay.Payment),
+		forgot:  make(map[payreq.ID]bool),
 		kick:    make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	go s.run() // the worker; WatchLedger may add the ledger watcher

@@ -140,6 +140,9 @@ func (s *Service) settle(ctx context.Context, pr store.PaymentRequest) (decided 
 	}
 	now := s.cfg.Now()
 	if now.After(pr.ExpiresAt.Add(s.cfg.Timeout)) {
+		if s.forgotten(ctx, pr) {
+			return false
+		}
 		s.release(ctx, pr.ID, pr.TxHash)
 		s.cfg.Log.Info("released a settlement whose transaction never landed", zap.Stringer("id", pr.ID), zap.String("tx", pr.TxHash))
 		return done()
@@ -169,6 +172,36 @@ func (s *Service) settle(ctx context.Context, pr store.PaymentRequest) (decided 
 	}
 	s.release(ctx, pr.ID, pr.TxHash)
 	return done()
+}
+
+// forgotten reports whether "not found" cannot mean "never landed" for
+// pr: the backend keeps a window of history (stellarpay.HistoryWindow)
+// that no longer reaches back to pr's creation, before which no payment
+// of it can have landed (or the window could not be asked). Such a
+// settlement stays open rather than being released (a payment that did
+// land would never be credited, and its request could be paid again); it
+// is logged once, for the owner to check the payee's history on a
+// full-history source.
+func (s *Service) forgotten(ctx context.Context, pr store.PaymentRequest) bool {
+	hw, ok := s.cfg.Backend.(stellarpay.HistoryWindow)
+	if !ok {
+		return false
+	}
+	hctx, cancel := s.withTimeout()
+	oldest, err := hw.OldestLedgerTime(hctx)
+	cancel()
+	if err == nil && !oldest.After(pr.CreatedAt) {
+		return false
+	}
+	s.mu.Lock()
+	first := !s.forgot[pr.ID]
+	s.forgot[pr.ID] = true
+	s.mu.Unlock()
+	if first && err == nil {
+		s.cfg.Log.Error("cannot tell whether a settlement's transaction landed: the ledger no longer keeps the ledgers it could be in; it stays settling (check the payee's account history on a full-history source)",
+			zap.Stringer("id", pr.ID), zap.String("tx", pr.TxHash), zap.Time("created", pr.CreatedAt), zap.Time("oldest_ledger", oldest))
+	}
+	return true
 }
 
 // byNonce decides a SAC payment held here by what became of its

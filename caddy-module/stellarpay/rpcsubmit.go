@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	protocol "github.com/stellar/go-stellar-sdk/protocols/rpc"
 	"github.com/stellar/go-stellar-sdk/txnbuild"
@@ -203,6 +205,22 @@ func (r *RPCSettler) transaction(ctx context.Context, hash string) (protocol.Get
 		return resp, res, false, &Error{Kind: ErrUnavailable, Message: "the RPC answered a look-up with what does not confirm it", cause: err}
 	}
 	return resp, res, true, nil
+}
+
+// OldestLedgerTime implements HistoryWindow: every getTransaction answer
+// carries the RPC's oldest ledger, so it asks for a hash no transaction
+// has.
+func (r *RPCSettler) OldestLedgerTime(ctx context.Context) (time.Time, error) {
+	cctx, cancel := r.call(ctx)
+	defer cancel()
+	resp, err := r.client.GetTransaction(cctx, protocol.GetTransactionRequest{Hash: strings.Repeat("0", 64)})
+	if err != nil {
+		return time.Time{}, &Error{Kind: ErrUnavailable, Message: "the RPC did not answer a transaction look-up", cause: err}
+	}
+	if resp.OldestLedgerCloseTime <= 0 || resp.OldestLedger == 0 {
+		return time.Time{}, &Error{Kind: ErrUnavailable, Message: "the RPC named no oldest ledger", cause: ErrRPCAnswer}
+	}
+	return time.Unix(resp.OldestLedgerCloseTime, 0), nil
 }
 
 // confirm checks a found transaction's answer: the hash, the envelope's

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/torplus/torplus/caddy-module/stellarpay/simledger"
 )
@@ -96,6 +97,16 @@ type Finder interface {
 	// it was included but failed. An err matching ErrUnavailable means the
 	// ledger could not be asked.
 	Find(ctx context.Context, hash string) (r Receipt, found bool, err error)
+}
+
+// HistoryWindow is a Finder whose ledger keeps only recent history (a
+// Stellar RPC's retention window, a week on SDF's, a day or less on some
+// providers): a transaction in a ledger closed before OldestLedgerTime is
+// not found even though it landed.
+type HistoryWindow interface {
+	// OldestLedgerTime is the close time of the oldest ledger kept; an
+	// err matching ErrUnavailable means the ledger could not be asked.
+	OldestLedgerTime(ctx context.Context) (time.Time, error)
 }
 
 // Find implements Finder on the in-process ledger.
