@@ -14,10 +14,10 @@ import (
 	"github.com/torplus/torplus/caddy-module/stellarpay/txenv"
 )
 
-// NonceEntry is what the RPC shows of a payer's authorization nonce: its
+// NonceStatus is what the RPC shows of a payer's authorization nonce: its
 // temporary ledger entry (sac.NonceKey), present once a transaction used
 // the nonce and until the credential's signature expiration ledger.
-type NonceEntry struct {
+type NonceStatus struct {
 	// Used is set when the entry is present.
 	Used bool
 	// Ledger is the ledger whose transaction used the nonce (the entry's
@@ -33,7 +33,7 @@ type NonceEntry struct {
 // one asked for, is ErrUnavailable. An absent entry means unused only
 // while Latest is at most the credential's expiration ledger: past it the
 // network may have deleted the entry.
-func (r *RPCSettler) NonceUsed(ctx context.Context, payer [32]byte, nonce int64) (NonceEntry, error) {
+func (r *RPCSettler) NonceUsed(ctx context.Context, payer [32]byte, nonce int64) (NonceStatus, error) {
 	key := sac.NonceKey(payer, nonce)
 	k64, err := xdr.MarshalBase64(key)
 	var want struct{ key, contract []byte }
@@ -44,23 +44,23 @@ func (r *RPCSettler) NonceUsed(ctx context.Context, payer [32]byte, nonce int64)
 		want.contract, err = key.ContractData.Contract.MarshalBinary()
 	}
 	if err != nil {
-		return NonceEntry{}, fail(ErrMalformed, "nonce key: %v", err)
+		return NonceStatus{}, fail(ErrMalformed, "nonce key: %v", err)
 	}
 	cctx, cancel := r.call(ctx)
 	resp, err := r.client.GetLedgerEntries(cctx, protocol.GetLedgerEntriesRequest{Keys: []string{k64}})
 	cancel()
 	if err != nil {
-		return NonceEntry{}, &Error{Kind: ErrUnavailable, Message: "the RPC did not answer a nonce look-up", cause: err}
+		return NonceStatus{}, &Error{Kind: ErrUnavailable, Message: "the RPC did not answer a nonce look-up", cause: err}
 	}
-	e := NonceEntry{Latest: resp.LatestLedger}
+	e := NonceStatus{Latest: resp.LatestLedger}
 	if e.Latest == 0 {
-		return NonceEntry{}, &Error{Kind: ErrUnavailable, Message: "the RPC answered a nonce look-up at ledger 0", cause: ErrRPCAnswer}
+		return NonceStatus{}, &Error{Kind: ErrUnavailable, Message: "the RPC answered a nonce look-up at ledger 0", cause: ErrRPCAnswer}
 	}
 	for _, got := range resp.Entries {
 		var data xdr.LedgerEntryData
 		if got.KeyXDR != k64 || xdr.SafeUnmarshalBase64(got.DataXDR, &data) != nil || data.ContractData == nil ||
 			!equalXDR(data.ContractData.Key, want.key) || !equalXDR(data.ContractData.Contract, want.contract) {
-			return NonceEntry{}, &Error{Kind: ErrUnavailable, Message: "the RPC answered a nonce look-up with another entry", cause: ErrRPCAnswer}
+			return NonceStatus{}, &Error{Kind: ErrUnavailable, Message: "the RPC answered a nonce look-up with another entry", cause: ErrRPCAnswer}
 		}
 		e.Used, e.Ledger = true, got.LastModifiedLedger
 		if got.LiveUntilLedgerSeq != nil {
@@ -96,7 +96,7 @@ type Authorization struct {
 	// showed of the nonce.
 	Nonce      int64
 	Expiration uint32
-	Entry      NonceEntry
+	Entry      NonceStatus
 }
 
 // eventPages bounds the getEvents pages one FindAuthorization reads, of

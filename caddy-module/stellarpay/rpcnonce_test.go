@@ -93,11 +93,11 @@ func TestNonceUsed(t *testing.T) {
 		name    string
 		rpc     *RPCSettler
 		nonce   int64
-		want    NonceEntry // Latest is not compared
+		want    NonceStatus // Latest is not compared
 		wantErr error
 	}{
 		{name: "unused", rpc: st, nonce: 424242},
-		{name: "used by a transaction", rpc: st, nonce: landedNonce, want: NonceEntry{Used: true, Ledger: rc.Ledger, LiveUntil: landedExp}},
+		{name: "used by a transaction", rpc: st, nonce: landedNonce, want: NonceStatus{Used: true, Ledger: rc.Ledger, LiveUntil: landedExp}},
 		{name: "used, past its expiration ledger: gone", rpc: st, nonce: shortNonce},
 		{name: "RPC unreachable", rpc: down, nonce: landedNonce, wantErr: ErrUnavailable},
 		{name: "RPC answers another entry", rpc: liar, nonce: 8, wantErr: ErrRPCAnswer},
