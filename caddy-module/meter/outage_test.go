@@ -32,7 +32,7 @@ func TestOutageLongerThanExpiryLosesNoMoney(t *testing.T) {
 			hz := clienttest.StartHorizon(t)
 			zone := paidZone(hz.URL)
 			zone["free_round"], zone["grace"], zone["throttle_rate"] = -1, "1m", 1_000_000
-			zone["request_ttl"], zone["settle_timeout"] = "6s", "1s" // room for a loaded machine between the 402 and the payment
+			zone["request_ttl"], zone["settle_timeout"] = "3s", "1s"
 			s := startPaySite(t, "outage", zone)
 			s.file("f.bin", 1000)
 			db, err := store.OpenSQLite(context.Background(), filepath.Join(s.dir, "..", "outage.db"))
